@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { LangSchema } from '../text/lang.js';
+
+/** The repository root: content and data paths are relative to it, whatever the working directory. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const flag = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined));
+
+export const EnvSchema = z.object({
+  DB_PATH: z.string().default('data/runtime/puente.db'),
+  CONTENT_DIR: z.string().default('.'),
+  DEFAULT_LANG: LangSchema.default('es'),
+  USER_KEY_SALT: optional.pipe(z.string().min(16, 'USER_KEY_SALT must be at least 16 characters').optional()),
+  RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TELEGRAM_BOT_TOKEN: optional,
+  TELEGRAM_BOT_USERNAME: optional,
+  TELEGRAM_API_ROOT: optional.pipe(z.url().optional()),
+  TELEGRAM_WEBHOOK_URL: optional.pipe(z.url().optional()),
+  TELEGRAM_WEBHOOK_SECRET: optional.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/)
+      .optional(),
+  ),
+  TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
+  WHATSAPP_ENABLED: flag,
+  WHATSAPP_NUMBER: optional.pipe(
+    z
+      .string()
+      .regex(/^\d{6,15}$/, 'WHATSAPP_NUMBER is digits only, with country code')
+      .optional(),
+  ),
+  WHATSAPP_SESSION_DIR: z.string().default('data/runtime/whatsapp'),
+  WHATSAPP_WEB_VERSION: optional,
+  CHROME_PATH: optional,
+  HOT_RELOAD: flag.default(true),
+  STUDIO_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  STUDIO_HOST: z.string().default('127.0.0.1'),
+  STUDIO_TOKEN: optional,
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export type Config = Env & {
+  paths: { db: string; flows: string; locales: string; faq: string; contacts: string; root: string };
+};
+
+/** Reads the environment (and .env, when present) and says clearly what is wrong with it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, readDotEnv = true): Config {
+  const dotenv = join(ROOT, '.env');
+  if (readDotEnv && env === process.env && existsSync(dotenv)) process.loadEnvFile(dotenv);
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(
+      `The configuration is not valid:\n${lines.join('\n')}\nSee "Configuration" in the README.`,
+    );
+  }
+  const e = parsed.data;
+  const abs = (p: string) => (isAbsolute(p) ? p : join(ROOT, p));
+  const content = abs(e.CONTENT_DIR);
+  return {
+    ...e,
+    paths: {
+      db: e.DB_PATH === ':memory:' ? e.DB_PATH : abs(e.DB_PATH),
+      root: content,
+      flows: join(content, 'flows'),
+      locales: join(content, 'locales'),
+      faq: join(content, 'data', 'faq'),
+      contacts: join(content, 'data', 'contacts.yaml'),
+    },
+  };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}

@@ -1,0 +1,13 @@
+import type { MenuStep } from '../flows/schema.js';
+import type { Turn } from './turn.js';
+import type { OptionOut, Position } from './types.js';
+
+/** The options a flow menu shows: its own, then "back" and "menu" everywhere but the home menu. */
+export function menuOptions(turn: Turn, at: Position, step: MenuStep): OptionOut[] {
+  const own = step.options.map((o) => ({ id: o.id, label: turn.optionLabel(at.flow, at.step, o) }));
+  return isHome(turn, at) ? own : [...own, ...turn.nav('back', 'menu')];
+}
+
+export function isHome(turn: Turn, at: Position): boolean {
+  return at.flow === 'main' && at.step === turn.flow('main')?.start;
+}

@@ -1,0 +1,308 @@
+import type { Flow } from '../flows/schema.js';
+import { LANGS } from '../text/lang.js';
+import { clean, fold, hasWords } from '../text/normalize.js';
+import type { Command, EngineContext, LangHint } from './context.js';
+import { faqOptions, showFaq, suggestOptions } from './faq-present.js';
+import { type Match, matchOption } from './match.js';
+import { menuOptions } from './menu-options.js';
+import { parsePayload } from './payload.js';
+import { enterStep } from './steps/index.js';
+import { Turn } from './turn.js';
+import {
+  type Event,
+  newSession,
+  type OptionOut,
+  type Position,
+  type Session,
+  type TurnResult,
+} from './types.js';
+
+/** More steps than this in one turn means a flow that loops on itself. */
+export const MAX_STEPS_PER_TURN = 50;
+/** Longer messages are cut before any matching: nobody types a question this long. */
+export const MAX_INPUT = 500;
+const MAX_VAR = 100;
+
+/**
+ * The engine: (flows, session, event) → (session, messages, effects). It never sends,
+ * stores or logs anything itself; the host applies what it returns.
+ */
+export function runTurn(
+  ctx: EngineContext,
+  prior: Session | null,
+  event: Event,
+  hint?: LangHint,
+): TurnResult {
+  const session = prior ? structuredClone(prior) : newSession(hint?.sure ? hint.lang : null);
+  const turn = new Turn(ctx, session);
+  if (!prior) turn.emit({ type: 'metric', name: 'conversation_started' });
+  if ('start' in event) {
+    start(turn, event.start, !prior);
+  } else if ('choice' in event) {
+    choose(turn, event.choice, event.at, !prior, hint);
+  } else {
+    text(turn, event.text, !prior, hint);
+  }
+  const forgotten = turn.effects.some((e) => e.type === 'forget');
+  return { session: forgotten ? null : turn.session, messages: turn.messages, effects: turn.effects };
+}
+
+function start(turn: Turn, payloadText: string, isNew: boolean): void {
+  const payload = parsePayload(payloadText);
+  if (!payload) {
+    if (!turn.session.lang) return askLanguage(turn);
+    if (isNew) turn.say(turn.common('welcome'));
+    return home(turn);
+  }
+  turn.session.lang = payload.lang;
+  if (payload.campaign) turn.session.campaign = payload.campaign;
+  if (isNew) turn.say(turn.common('welcome'));
+  if (payload.flow === 'main' || !turn.flow(payload.flow)) return home(turn);
+  resetTo(turn, []);
+  const main = turn.flow('main');
+  if (main) turn.session.history = [{ flow: 'main', step: main.start }];
+  startFlow(turn, payload.flow);
+}
+
+function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boolean, hint?: LangHint): void {
+  // A button from an older message: go back to the menu it belongs to, then take the choice there.
+  if (
+    at &&
+    (at.flow !== turn.session.at?.flow || at.step !== turn.session.at?.step) &&
+    turn.step(at)?.type === 'menu'
+  ) {
+    turn.session.at = at;
+    turn.session.pending = null;
+  }
+  const options = currentOptions(turn);
+  const option = options?.find((o) => o.id === choice);
+  if (option) return pick(turn, option);
+  text(turn, choice, isNew, hint);
+}
+
+function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
+  const input = clean(raw).slice(0, MAX_INPUT);
+  if (parsePayload(input)) return start(turn, input, isNew);
+  const command = turn.ctx.command(input);
+  if (!turn.session.lang) {
+    turn.session.lang = turn.ctx.detectLang(input) ?? hint?.lang ?? null;
+    // Still unknown: ask, unless the user is answering that very question.
+    if (!turn.session.lang && turn.session.at?.flow !== 'language') return askLanguage(turn);
+  }
+  if (command) {
+    if (isNew && command !== 'stop') turn.say(turn.common('welcome'));
+    return runCommand(turn, command);
+  }
+  if (isNew || (!turn.session.at && !turn.session.pending)) {
+    if (isNew) turn.say(turn.common('welcome'));
+    if (hasWords(input) && answerFreeText(turn, input, false)) return;
+    return home(turn);
+  }
+  const options = currentOptions(turn);
+  const match = options ? matchOption(input, options) : null;
+  if (match && 'option' in match) return pick(turn, match.option);
+  const at = turn.session.at;
+  const step = at && !turn.session.pending ? turn.step(at) : undefined;
+  if (step?.type === 'question' && at) return answerQuestion(turn, at, step.var, step.next, input);
+  notUnderstood(turn, input, match);
+}
+
+/** The options the user is looking at now, or null on a free-text question. */
+function currentOptions(turn: Turn): OptionOut[] | null {
+  const { pending, at } = turn.session;
+  if (pending?.kind === 'faq') return faqOptions(turn, pending.id);
+  if (pending?.kind === 'suggest') return suggestOptions(turn, pending.ids);
+  if (pending?.kind === 'end') return turn.nav('menu');
+  const step = at ? turn.step(at) : undefined;
+  if (at && step?.type === 'menu') return menuOptions(turn, at, step);
+  if (step?.type === 'question') return turn.nav('back', 'menu');
+  return null;
+}
+
+function pick(turn: Turn, option: OptionOut): void {
+  const { pending, at } = turn.session;
+  if (option.id === 'menu') return home(turn);
+  if (option.id === 'back') return back(turn);
+  if (pending?.kind === 'faq' && (option.id === 'yes' || option.id === 'no')) {
+    turn.emit({ type: 'feedback', faq: pending.id, helpful: option.id === 'yes' });
+    turn.say(turn.common(option.id === 'yes' ? 'faq.thanks' : 'faq.sorry'));
+    return back(turn);
+  }
+  if (pending?.kind === 'faq' && option.id === 'emergency') {
+    turn.session.pending = null;
+    return startFlow(turn, 'emergency');
+  }
+  if (pending) {
+    turn.session.pending = null;
+    showFaq(turn, option.id);
+    return;
+  }
+  const step = at ? turn.step(at) : undefined;
+  if (!at || step?.type !== 'menu') return home(turn);
+  const def = step.options.find((o) => o.id === option.id);
+  if (!def) return home(turn);
+  for (const [name, value] of Object.entries(def.set ?? {})) {
+    if (name === 'lang' && (LANGS as readonly string[]).includes(value))
+      turn.session.lang = value as Session['lang'];
+    else turn.session.vars[name] = value;
+  }
+  remember(turn, at);
+  if (def.next) return go(turn, { flow: at.flow, step: def.next });
+  if (def.flow) return startFlow(turn, def.flow);
+  if (def.faq) showFaq(turn, def.faq);
+}
+
+function answerQuestion(turn: Turn, at: Position, name: string, next: string, input: string): void {
+  if (!hasWords(input)) {
+    turn.say(turn.common('hint.question'));
+    return go(turn, at);
+  }
+  turn.session.vars[name] = input.slice(0, MAX_VAR);
+  go(turn, { flow: at.flow, step: next });
+}
+
+/** Free text inside a menu: search the FAQ, else say so and offer the closest topics. */
+function notUnderstood(turn: Turn, input: string, match: Match): void {
+  if (match && 'outOfRange' in match) {
+    const count = currentOptions(turn)?.length ?? 0;
+    turn.say(turn.common('hint.number', { max: String(count) }));
+    return redisplay(turn);
+  }
+  if (!hasWords(input)) {
+    turn.say(turn.common('hint.choose'));
+    return redisplay(turn);
+  }
+  if (answerFreeText(turn, input, true)) return;
+  redisplay(turn);
+}
+
+/** Answers from the FAQ when it is confident; otherwise records the question and suggests topics. */
+function answerFreeText(turn: Turn, input: string, suggest: boolean): boolean {
+  const found = turn.ctx.faq.search(input, turn.lang);
+  const at = turn.session.at;
+  const best = found.results[0];
+  if (found.answered && best) {
+    if (at && turn.step(at)?.type === 'menu' && !turn.session.pending) remember(turn, at);
+    turn.session.pending = null;
+    showFaq(turn, best.id);
+    return true;
+  }
+  turn.emit({ type: 'unanswered', lang: turn.lang, query: fold(input).slice(0, 200) });
+  if (!suggest || found.results.length === 0) {
+    if (suggest) turn.say(turn.common('faq.unknown'));
+    return false;
+  }
+  if (at && turn.step(at)?.type === 'menu' && !turn.session.pending) remember(turn, at);
+  const ids = found.results.slice(0, 3).map((r) => r.id);
+  turn.session.pending = { kind: 'suggest', ids };
+  turn.say(turn.common('faq.suggest'), suggestOptions(turn, ids));
+  return true;
+}
+
+function runCommand(turn: Turn, command: Command): void {
+  switch (command) {
+    case 'menu':
+      return home(turn);
+    case 'back':
+      return back(turn);
+    case 'language':
+      if (turn.session.at && turn.step(turn.session.at)?.type === 'menu' && !turn.session.pending)
+        remember(turn, turn.session.at);
+      turn.session.pending = null;
+      return startFlow(turn, 'language');
+    case 'help':
+      turn.say(turn.common('help'));
+      return redisplay(turn);
+    case 'stop':
+      turn.session.at = null;
+      turn.say(turn.common('stop.done'));
+      turn.emit({ type: 'forget' });
+      return;
+  }
+}
+
+function askLanguage(turn: Turn): void {
+  turn.say(LANGS.map((l) => turn.ctx.t(l, 'common', 'welcome')).join('\n\n'));
+  startFlow(turn, 'language');
+}
+
+/** Shows again what the user is answering: the engine-made menu, or the step. */
+function redisplay(turn: Turn): void {
+  const { pending, at } = turn.session;
+  if (pending?.kind === 'faq') return turn.say(turn.common('hint.faq'), faqOptions(turn, pending.id));
+  if (pending?.kind === 'suggest')
+    return turn.say(turn.common('faq.suggest'), suggestOptions(turn, pending.ids));
+  if (pending?.kind === 'end' || !at) return home(turn);
+  go(turn, at);
+}
+
+function home(turn: Turn): void {
+  resetTo(turn, []);
+  const main = turn.flow('main');
+  if (!main) return;
+  go(turn, { flow: 'main', step: main.start });
+}
+
+function back(turn: Turn): void {
+  turn.session.pending = null;
+  while (turn.session.history.length) {
+    const at = turn.session.history.pop()!;
+    if (turn.step(at)?.type === 'menu') return go(turn, at);
+  }
+  home(turn);
+}
+
+function startFlow(turn: Turn, id: string): void {
+  const flow: Flow | undefined = turn.flow(id);
+  if (!flow) return home(turn);
+  if (id === 'main') return home(turn);
+  turn.emit({ type: 'metric', name: 'flow_started', flow: id });
+  go(turn, { flow: id, step: flow.start });
+}
+
+function resetTo(turn: Turn, history: Position[]): void {
+  turn.session.history = history;
+  turn.session.pending = null;
+}
+
+/** Pushes a menu onto the back-stack, once. */
+function remember(turn: Turn, at: Position): void {
+  const h = turn.session.history;
+  const top = h.at(-1);
+  if (top?.flow === at.flow && top.step === at.step) return;
+  h.push({ ...at });
+  if (h.length > 20) h.shift();
+}
+
+/** Enters steps one after another until one waits for the user. */
+function go(turn: Turn, first: Position): void {
+  let at = first;
+  turn.session.pending = null;
+  for (;;) {
+    if (++turn.stepsEntered > MAX_STEPS_PER_TURN) {
+      turn.emit({ type: 'log', level: 'error', code: 'flow.loop', flow: at.flow, step: at.step });
+      turn.session.at = null;
+      turn.session.pending = { kind: 'end' };
+      turn.say(turn.common('error.loop'), turn.nav('menu'));
+      return;
+    }
+    const flow = turn.flow(at.flow);
+    if (!flow) {
+      turn.emit({ type: 'log', level: 'warn', code: 'flow.gone', flow: at.flow });
+      if (at.flow === 'main') return;
+      return home(turn);
+    }
+    let step = flow.steps[at.step];
+    if (!step) {
+      // The step was removed by an edit while the user stood on it: restart its flow.
+      turn.emit({ type: 'log', level: 'warn', code: 'step.gone', flow: at.flow, step: at.step });
+      at = { flow: at.flow, step: flow.start };
+      step = flow.steps[at.step];
+      if (!step) return;
+    }
+    turn.session.at = at;
+    const advance = enterStep(turn, at, step);
+    if ('wait' in advance) return;
+    at = advance.next;
+  }
+}

@@ -1,0 +1,8 @@
+import type { MessageStep } from '../../flows/schema.js';
+import type { Advance, Turn } from '../turn.js';
+import type { Position } from '../types.js';
+
+export function enterMessage(turn: Turn, at: Position, step: MessageStep): Advance {
+  turn.say(turn.flowText(at.flow, `${at.step}.text`));
+  return { next: { flow: at.flow, step: step.next } };
+}

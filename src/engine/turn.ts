@@ -1,0 +1,78 @@
+import type { Flow, Option, Step } from '../flows/schema.js';
+import type { Lang } from '../text/lang.js';
+import type { EngineContext } from './context.js';
+import type { Effect, OptionOut, OutMessage, Position, Session } from './types.js';
+
+/** How a step hands control back to the runner. */
+export type Advance = { next: Position } | { wait: true };
+
+/** Escapes markup characters in a value that came from a user. */
+export function escapeMarkup(value: string): string {
+  return value.replace(/([\\*_~`])/g, '\\$1');
+}
+
+/**
+ * The mutable working state of one turn. Only the runner creates it; steps and
+ * handlers use its helpers, and the result is copied out when the turn ends.
+ */
+export class Turn {
+  readonly messages: OutMessage[] = [];
+  readonly effects: Effect[] = [];
+  stepsEntered = 0;
+
+  constructor(
+    readonly ctx: EngineContext,
+    public session: Session,
+  ) {}
+
+  get lang(): Lang {
+    return this.session.lang ?? this.ctx.defaultLang;
+  }
+
+  /** A string from locales/<lang>/common.json. */
+  common(key: string, vars?: Record<string, string>): string {
+    return this.ctx.t(this.lang, 'common', key, vars);
+  }
+
+  /** A string written inline in a flow file. */
+  flowText(flowId: string, key: string): string {
+    return this.ctx.t(this.lang, `flow.${flowId}`, key, this.vars());
+  }
+
+  optionLabel(flowId: string, stepId: string, option: Option): string {
+    return this.flowText(flowId, `${stepId}.options.${option.id}`);
+  }
+
+  say(text: string, options: OptionOut[] = [], faq?: string): void {
+    const at = this.session.at;
+    const message: OutMessage = { text, options, flow: at?.flow ?? null, step: at?.step ?? null };
+    if (faq) message.faq = faq;
+    this.messages.push(message);
+  }
+
+  emit(effect: Effect): void {
+    this.effects.push(effect);
+  }
+
+  flow(id: string): Flow | undefined {
+    return this.ctx.flows.get(id);
+  }
+
+  step(at: Position): Step | undefined {
+    return this.ctx.flows.get(at.flow)?.steps[at.step];
+  }
+
+  nav(...ids: Array<'back' | 'menu'>): OptionOut[] {
+    return ids.map((id) => ({ id, label: this.common(`nav.${id}`) }));
+  }
+
+  /** The way out of an engine-made menu: "back" only when there is a menu to go back to. */
+  exits(): OptionOut[] {
+    return this.session.history.length ? this.nav('back', 'menu') : this.nav('menu');
+  }
+
+  /** Variables for interpolation; i18next escapes them for the markup. */
+  private vars(): Record<string, string> {
+    return { ...this.session.vars };
+  }
+}

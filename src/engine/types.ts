@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { LangSchema } from '../text/lang.js';
+
+/** Where a user stands: a step of a flow. */
+export const PositionSchema = z.object({ flow: z.string(), step: z.string() });
+export type Position = z.infer<typeof PositionSchema>;
+
+/** Menus the engine builds itself, not from a flow file: after an FAQ answer, and search suggestions. */
+export const PendingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('faq'), id: z.string() }),
+  z.object({ kind: z.literal('suggest'), ids: z.array(z.string()) }),
+  z.object({ kind: z.literal('end') }),
+]);
+export type Pending = z.infer<typeof PendingSchema>;
+
+export const SessionSchema = z.object({
+  v: z.literal(1),
+  lang: LangSchema.nullable(),
+  /** The step the user is answering; null before the first menu and after a flow ends. */
+  at: PositionSchema.nullable(),
+  pending: PendingSchema.nullable(),
+  /** Menus visited, newest last, for "back". */
+  history: z.array(PositionSchema),
+  vars: z.record(z.string(), z.string()),
+  campaign: z.string().nullable(),
+});
+export type Session = z.infer<typeof SessionSchema>;
+
+export function newSession(lang: Session['lang'] = null): Session {
+  return { v: 1, lang, at: null, pending: null, history: [], vars: {}, campaign: null };
+}
+
+/** What a channel hands to the engine. */
+export const EventSchema = z.union([
+  z.strictObject({ text: z.string() }),
+  z.strictObject({ choice: z.string().min(1).max(64), at: PositionSchema.optional() }),
+  z.strictObject({ start: z.string().max(64) }),
+]);
+export type Event = z.infer<typeof EventSchema>;
+
+export const OptionOutSchema = z.object({ id: z.string(), label: z.string() });
+export type OptionOut = z.infer<typeof OptionOutSchema>;
+
+/** One outgoing message, channel-neutral. `text` uses *bold* and _italic_; `\` escapes user text. */
+export const OutMessageSchema = z.object({
+  text: z.string(),
+  options: z.array(OptionOutSchema),
+  flow: z.string().nullable(),
+  step: z.string().nullable(),
+  faq: z.string().optional(),
+});
+export type OutMessage = z.infer<typeof OutMessageSchema>;
+
+/** Things the host must do after the turn; the engine itself touches nothing. */
+export const EffectSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('forget') }),
+  z.object({
+    type: z.literal('metric'),
+    name: z.enum(['conversation_started', 'flow_started', 'flow_completed', 'faq_shown']),
+    flow: z.string().optional(),
+    faq: z.string().optional(),
+  }),
+  z.object({ type: z.literal('feedback'), faq: z.string(), helpful: z.boolean() }),
+  z.object({ type: z.literal('unanswered'), lang: LangSchema, query: z.string() }),
+  z.object({
+    type: z.literal('log'),
+    level: z.enum(['warn', 'error']),
+    code: z.string(),
+    flow: z.string().optional(),
+    step: z.string().optional(),
+  }),
+]);
+export type Effect = z.infer<typeof EffectSchema>;
+
+export type TurnResult = {
+  /** null when the user asked to be forgotten. */
+  session: Session | null;
+  messages: OutMessage[];
+  effects: Effect[];
+};

@@ -1,0 +1,44 @@
+import i18next, { type i18n } from 'i18next';
+import type { Translate } from '../engine/context.js';
+import { escapeMarkup } from '../engine/turn.js';
+import type { Flow, Localized } from '../flows/schema.js';
+import { LANGS } from '../text/lang.js';
+import type { Locales } from './locales.js';
+
+/**
+ * One i18next instance per content version: locales/ files, plus every flow's inline
+ * strings registered as namespace "flow.<id>" with keys like "menu.text" or "menu.options.wages".
+ */
+export function createI18n(locales: Locales, flows: Iterable<Flow>): { i18n: i18n; t: Translate } {
+  const resources: Record<string, Record<string, object>> = {};
+  for (const lang of LANGS) resources[lang] = { ...locales[lang] };
+  for (const flow of flows) {
+    for (const lang of LANGS) resources[lang]![`flow.${flow.id}`] = flowStrings(flow, lang);
+  }
+  const instance = i18next.createInstance();
+  instance.init({
+    resources,
+    lng: 'es',
+    fallbackLng: 'es',
+    supportedLngs: [...LANGS],
+    initAsync: false,
+    returnNull: false,
+    interpolation: { escapeValue: true, escape: escapeMarkup },
+    showSupportNotice: false,
+  } as Parameters<typeof instance.init>[0]);
+  const t: Translate = (lng, ns, key, vars) =>
+    instance.t(key, { lng, ns, ...vars, keySeparator: ns.startsWith('flow.') ? false : '.' });
+  return { i18n: instance, t };
+}
+
+function flowStrings(flow: Flow, lang: (typeof LANGS)[number]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const put = (key: string, value: Localized | undefined) => {
+    if (value) out[key] = value[lang];
+  };
+  for (const [id, step] of Object.entries(flow.steps)) {
+    if ('text' in step) put(`${id}.text`, step.text);
+    if (step.type === 'menu') for (const o of step.options) put(`${id}.options.${o.id}`, o.label);
+  }
+  return out;
+}

@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+import type { LangHint } from '../engine/context.js';
+import { runTurn } from '../engine/run.js';
+import { type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
+import type { Db } from '../store/db.js';
+import { Records } from '../store/records.js';
+import { SqliteSessions } from '../store/sessions.js';
+import type { Lang } from '../text/lang.js';
+import type { Content } from './content.js';
+
+export type Incoming = {
+  channel: string;
+  /** The channel's own user id; hashed before it goes anywhere. */
+  user: string;
+  event: Event;
+  /** The channel's id for this delivery, for at-most-once handling of redelivered updates. */
+  updateId?: string;
+  hint?: LangHint;
+};
+
+export type Reply = {
+  messages: OutMessage[];
+  lang: Lang;
+  session: Session | null;
+  /** True when this update was handled before and nothing was done. */
+  duplicate: boolean;
+};
+
+/**
+ * The host around the pure engine: one turn is one SQLite transaction that loads the
+ * session, runs the engine, saves or deletes the session and records the effects.
+ * Sending the messages is the channel's job, after the commit.
+ */
+export class Bot {
+  readonly sessions: SqliteSessions;
+  private readonly records: Records;
+  private readonly turnTx;
+
+  constructor(
+    private readonly db: Db,
+    private content: Content,
+    private readonly userKey: (channel: string, id: string) => string,
+    private readonly log: Logger,
+  ) {
+    this.sessions = new SqliteSessions(db);
+    this.records = new Records(db);
+    this.turnTx = db.transaction((input: Incoming) => this.turnInTx(input));
+  }
+
+  /** The stored key of a user: tests and tools use it, never the raw id. */
+  userKeyOf(channel: string, user: string): string {
+    return this.userKey(channel, user);
+  }
+
+  get current(): Content {
+    return this.content;
+  }
+
+  /** Swaps in a new content version; turns in progress finish on the old one. */
+  setContent(content: Content): void {
+    this.content = content;
+  }
+
+  handle(input: Incoming): Reply {
+    const event = EventSchema.parse(input.event);
+    const reply = this.turnTx.immediate({ ...input, event });
+    for (const m of reply.logs)
+      this.log[m.level]({ code: m.code, flow: m.flow, step: m.step, channel: input.channel }, 'engine');
+    return reply.reply;
+  }
+
+  private turnInTx(input: Incoming) {
+    const key = this.userKey(input.channel, input.user);
+    if (
+      input.updateId &&
+      !this.records.firstDelivery(this.userKey(input.channel, `update:${input.updateId}`))
+    ) {
+      return {
+        reply: { messages: [], lang: this.content.ctx.defaultLang, session: null, duplicate: true },
+        logs: [],
+      };
+    }
+    const prior = this.sessions.read(key);
+    const result = runTurn(this.content.ctx, prior, input.event, input.hint);
+    const session = result.session;
+    if (session) this.sessions.write(key, input.channel, session);
+    else this.sessions.delete(key);
+    const lang = session?.lang ?? prior?.lang ?? input.hint?.lang ?? this.content.ctx.defaultLang;
+    this.records.apply(result.effects, {
+      channel: input.channel,
+      lang,
+      campaign: session?.campaign ?? prior?.campaign ?? null,
+    });
+    const logs = result.effects.flatMap((e) => (e.type === 'log' ? [e] : []));
+    return { reply: { messages: result.messages, lang, session, duplicate: false }, logs };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Schema changes, applied in order and recorded in PRAGMA user_version.
+ * Never edit a migration that has shipped; add a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE sessions (
+    user_key TEXT PRIMARY KEY,
+    channel TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX sessions_updated_at ON sessions (updated_at);
+  CREATE TABLE processed_updates (key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX processed_updates_at ON processed_updates (at);
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    lang TEXT,
+    campaign TEXT,
+    flow TEXT,
+    faq TEXT
+  );
+  CREATE INDEX events_at ON events (at);
+  CREATE TABLE feedback (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, faq TEXT NOT NULL, lang TEXT, helpful INTEGER NOT NULL);
+  CREATE TABLE unanswered (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, lang TEXT NOT NULL, query TEXT NOT NULL);
+  CREATE TABLE faq_entries (id TEXT PRIMARY KEY, data TEXT NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID;
+  `,
+];
