@@ -41,7 +41,8 @@ export class YamlSource {
     for (let n = path.length; n >= 0; n--) {
       const node = this.doc.getIn(path.slice(0, n), true) as Node | undefined;
       if (!node?.range) continue;
-      if (preferKey && n === path.length && n > 0) {
+      // A key that is missing is best shown at the key of its parent: "text:" for a missing "ht".
+      if ((preferKey || n < path.length) && n > 0) {
         const parent = this.doc.getIn(path.slice(0, n - 1), true);
         const keyNode = keyNodeOf(parent, path[n - 1]);
         if (keyNode?.range) return this.pos(keyNode.range[0]);

@@ -5,7 +5,9 @@ import type { OptionOut, Position } from './types.js';
 /** The options a flow menu shows: its own, then "back" and "menu" everywhere but the home menu. */
 export function menuOptions(turn: Turn, at: Position, step: MenuStep): OptionOut[] {
   const own = step.options.map((o) => ({ id: o.id, label: turn.optionLabel(at.flow, at.step, o) }));
-  return isHome(turn, at) ? own : [...own, ...turn.nav('back', 'menu')];
+  // Before the language is known, "back" and "menu" would be in a language the user may not read.
+  if (isHome(turn, at) || !turn.session.lang) return own;
+  return [...own, ...turn.nav('back', 'menu')];
 }
 
 export function isHome(turn: Turn, at: Position): boolean {

@@ -76,7 +76,7 @@ export function parseFlow(
 
 function flowHint(issue: z.core.$ZodIssue): string {
   const last = issue.path.at(-1);
-  if (issue.code === 'invalid_union' && issue.path.at(-2) === 'steps') {
+  if (issue.code === 'invalid_union' && (last === 'type' || issue.path.at(-2) === 'steps')) {
     return `set "type:" to one of the step kinds: ${STEP_TYPES.join(', ')}`;
   }
   if (isLang(last) && issue.code === 'invalid_type') {

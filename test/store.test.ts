@@ -1,0 +1,87 @@
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../src/runtime/app.js';
+import { createLogger } from '../src/runtime/log.js';
+import { SqliteSessions } from '../src/store/sessions.js';
+import { Harness } from './support/harness.js';
+
+describe('sessions in SQLite', () => {
+  let h: Harness | undefined;
+  afterEach(() => h?.close());
+
+  it('uses WAL, one file, and migrations recorded in user_version', () => {
+    h = new Harness();
+    expect(h.app.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(h.app.db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('handles a redelivered update only once', () => {
+    h = new Harness();
+    h.say('u', 'hola', 'es');
+    const first = h.send('u', { text: '1' }, undefined, 'console', 'upd-1');
+    const again = h.send('u', { text: '1' }, undefined, 'console', 'upd-1');
+    expect(first.at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
+    expect(again).toEqual([]);
+    const next = h.send('u', { text: '1' }, undefined, 'console', 'upd-2');
+    expect(next.at(-1)).toMatchObject({ faq: 'labor.unpaid-wages' });
+  });
+
+  it('rolls a failed turn back whole: the session and the delivery mark stay as they were', () => {
+    h = new Harness();
+    h.say('u', 'hola', 'es');
+    h.app.db.exec('ALTER TABLE events RENAME TO events_away');
+    expect(() => h!.send('u', { text: '1' }, undefined, 'console', 'upd-9')).toThrow();
+    h.app.db.exec('ALTER TABLE events_away RENAME TO events');
+    const key = h.app.bot.userKeyOf('console', 'u');
+    expect(h.app.bot.sessions.read(key)?.at).toEqual({ flow: 'main', step: 'home' });
+    const retried = h.send('u', { text: '1' }, undefined, 'console', 'upd-9');
+    expect(retried.at(-1)).toMatchObject({ flow: 'labor' });
+  });
+
+  it('purges sessions idle longer than the retention setting', () => {
+    h = new Harness();
+    let now = Date.UTC(2026, 0, 1);
+    const sessions = new SqliteSessions(h.app.db, () => now);
+    h.say('old', 'hola', 'es');
+    h.say('new', 'hola', 'es');
+    const oldKey = h.app.bot.userKeyOf('console', 'old');
+    const newKey = h.app.bot.userKeyOf('console', 'new');
+    sessions.write(oldKey, 'console', sessions.read(oldKey)!);
+    now += 40 * 86_400_000;
+    sessions.write(newKey, 'console', sessions.read(newKey)!);
+    expect(sessions.purgeIdle(30)).toBe(1);
+    expect(sessions.read(oldKey)).toBeNull();
+    expect(sessions.read(newKey)).not.toBeNull();
+    expect(sessions.purgeIdle(0)).toBe(0);
+  });
+
+  it('keys users by a salted hash: another salt gives another key', () => {
+    h = new Harness({ USER_KEY_SALT: 'a-long-enough-salt-1' });
+    const a = h.app.bot.userKeyOf('whatsapp', '50937000000');
+    const h2 = new Harness({ USER_KEY_SALT: 'a-long-enough-salt-2' });
+    const b = h2.app.bot.userKeyOf('whatsapp', '50937000000');
+    h2.close();
+    expect(a).not.toBe(b);
+    expect(a).not.toContain('50937000000');
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('never writes message text or user ids to the log', () => {
+    const chunks: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    });
+    h = new Harness();
+    const app = createApp(h.config(), createLogger('trace', sink));
+    app.bot.handle({ channel: 'whatsapp', user: '50937111111', event: { text: 'mi patron no me paga el salario' } });
+    app.bot.handle({ channel: 'whatsapp', user: '50937111111', event: { text: 'xyzzy plugh' } });
+    app.bot.close();
+    const log = chunks.join('');
+    expect(log).not.toContain('50937111111');
+    expect(log).not.toContain('patron');
+    expect(log).not.toContain('xyzzy');
+  });
+});

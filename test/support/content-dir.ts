@@ -1,0 +1,13 @@
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../../src/config/env.js';
+
+/** A private copy of the repo's content, for tests that break or edit it. */
+export function copyContent(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'puente-content-'));
+  for (const part of ['flows', 'locales', 'data/faq', 'data/contacts.yaml']) {
+    cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+  }
+  return dir;
+}
