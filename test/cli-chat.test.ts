@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
 
-type Line = { text: string; options: Array<{ id: string; label: string }>; lang: string; flow: string | null; step: string | null; faq?: string };
+type Line = {
+  text: string;
+  options: Array<{ id: string; label: string }>;
+  lang: string;
+  flow: string | null;
+  step: string | null;
+  faq?: string;
+};
 
 describe('cli chat --json (the console contract)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'puente-cli-'));
@@ -17,7 +24,13 @@ describe('cli chat --json (the console contract)', () => {
     const lines = r.lines as Line[];
     expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const line of lines) {
-      expect(Object.keys(line).filter((k) => k !== 'faq')).toEqual(['text', 'options', 'lang', 'flow', 'step']);
+      expect(Object.keys(line).filter((k) => k !== 'faq')).toEqual([
+        'text',
+        'options',
+        'lang',
+        'flow',
+        'step',
+      ]);
       expect(typeof line.text).toBe('string');
       for (const o of line.options) expect(Object.keys(o)).toEqual(['id', 'label']);
     }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { convertToPlain, convertToTelegramHtml, convertToWhatsApp, numberedMenu, splitText } from '../src/channels/render.js';
+import {
+  convertToPlain,
+  convertToTelegramHtml,
+  convertToWhatsApp,
+  numberedMenu,
+  splitText,
+} from '../src/channels/render.js';
 import { matchOption } from '../src/engine/match.js';
 import { formatPayload, parsePayload } from '../src/engine/payload.js';
 import { escapeMarkup } from '../src/engine/turn.js';
@@ -73,7 +79,12 @@ describe('rendering for channels', () => {
   });
 
   it('numbers options for channels without buttons', () => {
-    expect(numberedMenu('Pick', [{ id: 'a', label: 'One' }, { id: 'b', label: 'Two' }])).toBe('Pick\n\n1. One\n2. Two');
+    expect(
+      numberedMenu('Pick', [
+        { id: 'a', label: 'One' },
+        { id: 'b', label: 'Two' },
+      ]),
+    ).toBe('Pick\n\n1. One\n2. Two');
   });
 
   it('splits long text at paragraph breaks, within the limit', () => {

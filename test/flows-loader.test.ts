@@ -37,11 +37,15 @@ describe('flow loader', () => {
   it('loads the repository flows with no problem at all', () => {
     const { problems, flows } = loadFlows(join(import.meta.dirname, '..', 'flows'));
     expect(problems.map(formatProblem)).toEqual([]);
-    expect([...flows.keys()]).toEqual(expect.arrayContaining(['main', 'labor', 'covid', 'trafficking', 'children', 'language']));
+    expect([...flows.keys()]).toEqual(
+      expect.arrayContaining(['main', 'labor', 'covid', 'trafficking', 'children', 'language']),
+    );
   });
 
   it('has an expectation for every broken fixture', () => {
-    const fixtures = readdirSync(BROKEN).filter((f) => f !== 'expect.yaml' && f !== 'loop.yaml' && f !== 'unreachable.yaml');
+    const fixtures = readdirSync(BROKEN).filter(
+      (f) => f !== 'expect.yaml' && f !== 'loop.yaml' && f !== 'unreachable.yaml',
+    );
     expect(Object.keys(expected).sort()).toEqual(fixtures.sort());
   });
 
@@ -87,7 +91,9 @@ describe('flow loader', () => {
     const data = JSON.parse(readFileSync(path, 'utf8'));
     delete data.faq.thanks;
     writeFileSync(path, JSON.stringify(data));
-    expect(() => new Harness({ CONTENT_DIR: dir }).close()).toThrow(/locales\/ht\/common.json.*"faq.thanks" is missing/s);
+    expect(() => new Harness({ CONTENT_DIR: dir }).close()).toThrow(
+      /locales\/ht\/common.json.*"faq.thanks" is missing/s,
+    );
   });
 
   it('stops a flow that advances by itself forever, tells the user and logs for staff', () => {

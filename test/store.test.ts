@@ -76,7 +76,11 @@ describe('sessions in SQLite', () => {
     });
     h = new Harness();
     const app = createApp(h.config(), createLogger('trace', sink));
-    app.bot.handle({ channel: 'whatsapp', user: '50937111111', event: { text: 'mi patron no me paga el salario' } });
+    app.bot.handle({
+      channel: 'whatsapp',
+      user: '50937111111',
+      event: { text: 'mi patron no me paga el salario' },
+    });
     app.bot.handle({ channel: 'whatsapp', user: '50937111111', event: { text: 'xyzzy plugh' } });
     app.bot.close();
     const log = chunks.join('');
