@@ -1,7 +1,11 @@
 import { Command } from 'commander';
 import { registerChat } from './chat.js';
+import { registerEval } from './eval.js';
+import { registerFaq } from './faq.js';
 
 const program = new Command('puente').description('Puente: tools for the chat bot and its content');
 registerChat(program);
+registerFaq(program);
+registerEval(program);
 
 await program.parseAsync(process.argv);

@@ -93,20 +93,129 @@ const VARIANTS: Record<Lang, Record<string, string>> = {
   },
 };
 
+/**
+ * Regional words for the same thing, mapped to one word, so that "pisto", "lana" and
+ * "plata" all find the entries that speak of money. Applied to queries and entries alike.
+ */
+const SYNONYMS: Record<Lang, Record<string, string[]>> = {
+  es: {
+    trabajo: ['chamba', 'chambita', 'jale', 'camello', 'laburo', 'chambear', 'trabajito', 'empleo', 'pega'],
+    patron: [
+      'jefe',
+      'jefa',
+      'patrona',
+      'boss',
+      'encargado',
+      'encargada',
+      'capataz',
+      'mayordomo',
+      'inge',
+      'ingeniero',
+      'contratista',
+      'empleador',
+      'empleadora',
+    ],
+    dinero: [
+      'lana',
+      'pisto',
+      'feria',
+      'plata',
+      'billete',
+      'cuartos',
+      'varo',
+      'varos',
+      'biyuyo',
+      'lucas',
+      'money',
+    ],
+    despido: [
+      'botaron',
+      'boto',
+      'botar',
+      'corrieron',
+      'corrio',
+      'echaron',
+      'hecharon',
+      'despidieron',
+      'despidio',
+      'despedido',
+      'despedida',
+      'layoff',
+    ],
+    nino: [
+      'nina',
+      'ninos',
+      'ninas',
+      'nene',
+      'nena',
+      'chamaco',
+      'chamaca',
+      'escuincle',
+      'cipote',
+      'cipota',
+      'patojo',
+      'patoja',
+      'morro',
+      'morra',
+      'chiquillo',
+      'chiquilla',
+      'criatura',
+    ],
+    documentos: ['documento', 'papeles', 'cedula', 'dpi', 'identificacion'],
+    escuela: ['colegio', 'cole', 'kinder', 'primaria', 'secundaria', 'prepa', 'liceo'],
+    doctor: ['medico', 'medica', 'doctora', 'clinica'],
+    mascarilla: ['mascarillas', 'cubrebocas', 'tapabocas', 'barbijo', 'mascara'],
+    reconocer: ['reconozco', 'identificar', 'detectar', 'distinguir', 'notar'],
+    estafa: ['fraude', 'estafador', 'timo', 'enganan', 'engano', 'trampa', 'falso', 'chanchullo'],
+  },
+  en: {
+    boss: ['employer', 'manager', 'foreman', 'contractor', 'bosses', 'supervisor'],
+    job: ['gig', 'jobs', 'employment'],
+    money: ['cash', 'bucks', 'dollars'],
+    fired: ['sacked', 'layoff', 'laid', 'dismissed', 'terminated', 'fire'],
+    child: ['kid', 'kids', 'children', 'son', 'daughter', 'baby', 'childs'],
+    documents: ['document', 'papers', 'id', 'paperwork'],
+    mask: ['masks', 'facemask', 'facemasks'],
+    doctor: ['clinic', 'doc'],
+    recognize: ['spot', 'recognise', 'identify', 'detect', 'notice', 'tell'],
+    scam: ['fraud', 'fake', 'ripoff', 'con', 'legit', 'scammer', 'scammed'],
+  },
+  ht: {
+    patwon: ['chef', 'bos', 'ingeniero', 'enjenye', 'anplwaye', 'kontremet', 'met', 'patron', 'patwonn'],
+    lajan: ['kob', 'kòb', 'cob', 'dola', 'peso', 'pesos'],
+    travay: ['djob', 'job', 'travay', 'chiripa'],
+    timoun: ['pitit', 'tipitit', 'titit', 'ti moun'],
+    papye: ['dokiman', 'cedula', 'sedil', 'papeles', 'documento'],
+    lekol: ['ekol', 'lekòl', 'escuela', 'kolej'],
+    revoke: ['voye', 'mete deyo', 'chase', 'kase'],
+  },
+};
+const CANONICAL: Record<Lang, Map<string, string>> = {
+  es: canonical(SYNONYMS.es),
+  en: canonical(SYNONYMS.en),
+  ht: canonical(SYNONYMS.ht),
+};
+
+function canonical(table: Record<string, string[]>): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [word, variants] of Object.entries(table)) for (const v of variants) map.set(fold(v), word);
+  return map;
+}
+
 /** Words too common to tell one topic from another. */
 const STOP: Record<Lang, Set<string>> = {
   es: new Set(
-    'a al algo ante como con cual cuando de del desde donde e el ella ellos en entre era es esa ese eso esta estan estar este esto estoy fue ha hay la las le les lo los me mi mis muy nos o para pero por porque pues que quien se si su sus te ti tu tus un una uno unos y ya yo hola buenas favor ayuda necesito quiero saber puedo puede hacer hago tengo tiene'.split(
+    'a ahi ahora al algo alguien alla ante aqui asi aun ayuda ayudame bien buenas como con cosa cosas cual cuando cuanta cuanto cuantos dan dar de debe deberia debo decir del desde dice dicen dieron dime dio donde e el ella ellos en entonces entre era eres es esa esas ese eso esta estan estar este esto estos estoy favor fue gracias ha hace hacen hacer hago hay hola ir k la las le les lo los mal mas me mi mis misma mismo mucha mucho muy nada nadie necesita necesito ni nomas nos nunca o oiga otra otro oye para pasa paso pero poco podria por porque pq puede pueden puedo pues q que quien quiere quieres quiero sabe saber se sea ser si sido siempre sola solo son soy su sus tambien tampoco te tener tengo ti tiene tienen tienes toda todas todavia todo todos tu tus un una uno unos va van ver vez voy xq y ya yo'.split(
       ' ',
     ),
   ),
   en: new Set(
-    'a about am an and any are as at be been but by can could do does for from get got have has how i if in is it its just me my of on or please should so that the their them there they this to was what when where which who why will with would you your hi hello help need want know'.split(
+    'a about actually aint all also am an and any anybody anything are arent as at back be been but by came can cant come could couldnt did didnt do does doesnt doing done dont down even for from gave get gets getting give gives go going gonna got gotta hadnt happen happened happens has hasnt have havent he hello help her here hers hi him his how hows i if ill im in is isnt it its ive just know knows let lets like lot lots made make many may me might much must my need needs no not now of ok okay on only or our out over own please pls r really said same say says shall she should shouldnt so some somebody someone something still take tell than that thats the their them then there they theyre thing things this to told too took u up ur us very vs wanna want wants was wasnt way we werent what whats when where wheres which who why will with wont would wouldnt yeah yes you your youre'.split(
       ' ',
     ),
   ),
   ht: new Set(
-    'a ak an bay e epi gen ka ke ki kijan kisa kote la lan li m men mwen nan ni nou o ou pa pou sa se si sou te ap pral yo w l n y bonjou alo mande vle konnen tanpri fe fè ede'.split(
+    'a ak al ale alo an anko ankò anpil ap bagay ban bay bon bonjou deja di e ede epi eske fe fè gen genyen gwo janm ka kapab ke ki kijan kile kilè kisa konbyen konn konnen kote kouman kounye l la lan li lot lòt m mande men menm moun mwen n nan ni nou o okenn oswa ou pa pat poko pou poukisa pral sa se selman si sou sèlman tanpri te ti tou toujou tout two twò vin vini vle vre w y ye yo yon youn èske'.split(
       ' ',
     ),
   ),
@@ -114,20 +223,29 @@ const STOP: Record<Lang, Set<string>> = {
 
 /** Tokens of a text, normalised for one language's index. */
 export function tokens(text: string, lang: Lang): string[] {
+  return split(text, lang).map((t) => stem(t, lang));
+}
+
+/** Tokens that carry meaning: stop words removed before stemming, so "hago" goes and "hag" never appears. */
+export function contentTokens(text: string, lang: Lang): string[] {
+  const stop = STOP[lang];
+  return split(text, lang)
+    .filter((t) => t.length > 1 && !stop.has(t))
+    .map((t) => stem(t, lang));
+}
+
+function split(text: string, lang: Lang): string[] {
   const variants = VARIANTS[lang];
+  const canonical = CANONICAL[lang];
   const out: string[] = [];
   for (const raw of fold(text).split(' ')) {
     if (!raw) continue;
-    const split = raw.replace(/^(covid)(\d+)$/, '$1 $2').split(' ');
-    for (const t of split) out.push(stem(variants[t] ?? t, lang));
+    for (const t of raw.replace(/^(covid)(\d+)$/, '$1 $2').split(' ')) {
+      const v = variants[t] ?? t;
+      out.push(canonical.get(v) ?? v);
+    }
   }
   return out;
-}
-
-/** Tokens that carry meaning: stop words removed. */
-export function contentTokens(text: string, lang: Lang): string[] {
-  const stop = STOP[lang];
-  return tokens(text, lang).filter((t) => t.length > 1 && !stop.has(t));
 }
 
 /** A light stemmer: plural and common verb endings, so "pagan", "pagaron" and "pago" meet. */

@@ -6,16 +6,33 @@ import { contentTokens } from './normalize.js';
 import type { FaqEntry } from './schema.js';
 
 /** How much a match in each field counts: keywords and titles are chosen words, phrasings are many. */
-const FIELD_WEIGHT = { title: 2, keywords: 2, question: 1, phrasings: 1 } as const;
+const FIELD_WEIGHT = { title: 2, keywords: 2, question: 1, phrasings: 1, foreign: 0.5 } as const;
 const MIN_SIMILARITY = 0.55;
 const RESCORE = 10;
+const TF_SATURATION = 1;
+/** How the score is made: the share of the query matched, how central the matched words are to the topic, and fuse.js. */
+export const MIX = { coverage: 0.4, weight: 0.4, fuse: 0.2 };
 const MAX_RESULTS = 5;
 const MAX_QUERY = 300;
 
 /** A hit is answered when its score clears this, and leads the next topic by MARGIN. */
-export const THRESHOLD = { answer: 0.5, sure: 0.7, margin: 0.04 };
+export const THRESHOLD = { coverage: 0.4, score: 0.38, sure: 0.6, margin: 0.02 };
 
-type Doc = { id: string; title: string; strings: string[]; tf: Map<number, number> };
+/** A ranked hit, with the share of the query's meaning it covers. */
+export type Hit = FaqHit & { coverage: number };
+
+type Doc = { id: string; title: string; strings: string[]; tf: Map<number, number>; fuse?: Fuse<string> };
+
+/** fuse.js rescoring: a bounded number of errors keeps Bitap fast; location does not matter in a chat message. */
+const FUSE_OPTIONS = {
+  includeScore: true,
+  ignoreLocation: true,
+  threshold: 0.45,
+  shouldSort: false,
+  minMatchCharLength: 3,
+};
+const FUSE_PATTERN = 32;
+const FUSE_CANDIDATES = 5;
 
 /**
  * Search over one language: an inverted index with typo-tolerant token matching picks the
@@ -46,6 +63,18 @@ export class LangIndex {
           tf.set(id, (tf.get(id) ?? 0) + w);
         }
       };
+      // People mix languages ("ingeniero a pa peye nou quincena a"): the other languages'
+      // keywords count too, at a lower weight.
+      for (const other of LANGS) {
+        const o = entry[other];
+        if (other === lang || !o) continue;
+        for (const k of o.keywords) {
+          for (const t of new Set(contentTokens(k, other))) {
+            const id = this.term(t);
+            tf.set(id, (tf.get(id) ?? 0) + FIELD_WEIGHT.foreign);
+          }
+        }
+      }
       add(text.title, FIELD_WEIGHT.title);
       add(text.question, FIELD_WEIGHT.question);
       for (const k of text.keywords) add(k, FIELD_WEIGHT.keywords);
@@ -106,42 +135,45 @@ export class LangIndex {
     return out.sort((a, b) => b[1] - a[1]).slice(0, 4);
   }
 
-  search(query: string): FaqHit[] {
-    const qTokens = [...new Set(contentTokens(query.slice(0, MAX_QUERY), this.lang))].slice(0, 20);
+  search(query: string): Hit[] {
+    // Digits carry no topic ("3 weeks", "300 dollars") and would count as unknown words.
+    const qTokens = [...new Set(contentTokens(query.slice(0, MAX_QUERY), this.lang))]
+      .filter((t) => !/^\d+$/.test(t))
+      .slice(0, 20);
     if (!qTokens.length || !this.docs.length) return [];
     const unknownIdf = this.idf(0);
     let total = 0;
-    const scores = new Map<number, number>();
+    const coverage = new Map<number, number>();
+    const weight = new Map<number, number>();
     for (const q of qTokens) {
       const expansions = this.expand(q);
-      const weight = expansions.length
-        ? Math.max(...expansions.map(([id]) => this.idf(this.df[id]!)))
-        : unknownIdf;
-      total += weight;
+      total += expansions.length ? Math.max(...expansions.map(([id]) => this.idf(this.df[id]!))) : unknownIdf;
       // Each document takes the best match it has for this query token.
-      const best = new Map<number, number>();
+      const bestCov = new Map<number, number>();
+      const bestWeight = new Map<number, number>();
       for (const [termId, sim] of expansions) {
         const idf = this.idf(this.df[termId]!);
         for (const doc of this.postings[termId]!) {
           const tf = this.docs[doc]!.tf.get(termId)!;
-          const v = idf * sim * (tf / (tf + 1));
-          if (v > (best.get(doc) ?? 0)) best.set(doc, v);
+          if (idf * sim > (bestCov.get(doc) ?? 0)) bestCov.set(doc, idf * sim);
+          const w = idf * sim * (tf / (tf + TF_SATURATION));
+          if (w > (bestWeight.get(doc) ?? 0)) bestWeight.set(doc, w);
         }
       }
-      for (const [doc, v] of best) scores.set(doc, (scores.get(doc) ?? 0) + v);
+      for (const [doc, v] of bestCov) coverage.set(doc, (coverage.get(doc) ?? 0) + v);
+      for (const [doc, v] of bestWeight) weight.set(doc, (weight.get(doc) ?? 0) + v);
     }
-    const ranked = [...scores].sort((a, b) => b[1] - a[1]).slice(0, RESCORE);
+    const blend = (doc: number) =>
+      MIX.coverage * ((coverage.get(doc) ?? 0) / total) + MIX.weight * ((weight.get(doc) ?? 0) / total);
+    const ranked = [...coverage.keys()].sort((a, b) => blend(b) - blend(a)).slice(0, RESCORE);
     if (!ranked.length) return [];
-    const fuzzy = this.fuseScores(
-      query,
-      ranked.map(([d]) => d),
-    );
+    const fuzzy = this.fuseScores(query, ranked);
     return ranked
-      .map(([doc, raw]) => {
-        const coverage = Math.min(1, raw / total);
-        const score = 0.8 * coverage + 0.2 * (fuzzy.get(doc) ?? 0);
+      .map((doc) => {
+        const score = Math.min(1, blend(doc) + MIX.fuse * (fuzzy.get(doc) ?? 0));
         const d = this.docs[doc]!;
-        return { id: d.id, title: d.title, score: Math.round(score * 1000) / 1000 };
+        const covered = (coverage.get(doc) ?? 0) / total;
+        return { id: d.id, title: d.title, score: round(score), coverage: round(covered) };
       })
       .sort((a, b) => b.score - a.score)
       .slice(0, MAX_RESULTS);
@@ -149,21 +181,27 @@ export class LangIndex {
 
   /** fuse.js similarity (1 is a perfect match) of the query to each candidate's own texts. */
   private fuseScores(query: string, docs: number[]): Map<number, number> {
-    const items = docs.flatMap((doc) => this.docs[doc]!.strings.map((text) => ({ doc, text })));
-    const fuse = new Fuse(items, {
-      keys: ['text'],
-      includeScore: true,
-      ignoreLocation: true,
-      threshold: 1,
-      shouldSort: false,
-    });
     const out = new Map<number, number>();
-    for (const r of fuse.search(fold(query).slice(0, 64))) {
-      const sim = 1 - (r.score ?? 1);
-      if (sim > (out.get(r.item.doc) ?? 0)) out.set(r.item.doc, sim);
+    const pattern = fold(query).slice(0, FUSE_PATTERN);
+    if (!pattern) return out;
+    for (const doc of docs.slice(0, FUSE_CANDIDATES)) {
+      let best = 0;
+      for (const r of this.fuseOf(doc).search(pattern)) best = Math.max(best, 1 - (r.score ?? 1));
+      out.set(doc, best);
     }
     return out;
   }
+
+  /** One small fuse.js index per entry, built on first use and kept. */
+  private fuseOf(doc: number): Fuse<string> {
+    const d = this.docs[doc]!;
+    d.fuse ??= new Fuse(d.strings, FUSE_OPTIONS);
+    return d.fuse;
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 function trigrams(token: string): string[] {
@@ -173,11 +211,14 @@ function trigrams(token: string): string[] {
   return out;
 }
 
-export function decide(results: FaqHit[]): boolean {
+/**
+ * Answer only when the best topic explains enough of what was asked: words the store has
+ * never seen ("rain", "football") leave the coverage low, and the bot says it does not know.
+ */
+export function decide(results: Hit[]): boolean {
   const [first, second] = results;
-  if (!first) return false;
-  if (first.score >= THRESHOLD.sure) return true;
-  return first.score >= THRESHOLD.answer && first.score - (second?.score ?? 0) >= THRESHOLD.margin;
+  if (!first || first.coverage < THRESHOLD.coverage || first.score < THRESHOLD.score) return false;
+  return first.coverage >= THRESHOLD.sure || first.score - (second?.score ?? 0) >= THRESHOLD.margin;
 }
 
 /** All three languages' indexes, with the cross-language fallback. */
@@ -196,8 +237,13 @@ export class FaqSearcher {
   }
 
   searchIn(query: string, lang: Lang): FaqSearch {
-    const results = hasWords(query) ? this.indexes[lang].search(query) : [];
-    return { query, lang, answered: decide(results), results };
+    const hits = hasWords(query) ? this.indexes[lang].search(query) : [];
+    return {
+      query,
+      lang,
+      answered: decide(hits),
+      results: hits.map(({ id, score, title }) => ({ id, score, title })),
+    };
   }
 
   /**

@@ -1,0 +1,68 @@
+import { type FSWatcher, watch } from 'node:fs';
+import type { Logger } from 'pino';
+import { ContentError, formatProblem } from '../content/problems.js';
+import type { Db } from '../store/db.js';
+import type { Lang } from '../text/lang.js';
+import type { Bot } from './bot.js';
+import { type ContentPaths, loadContent } from './content.js';
+
+/** Edits usually come as a burst of writes; wait for the burst to end. */
+const SETTLE_MS = 250;
+
+export type Reloader = { reload: () => boolean; close: () => void };
+
+/**
+ * Watches flows/, locales/ and data/ and swaps in each valid version of the content.
+ * An invalid edit is logged with its file and line, and the last good version keeps serving.
+ */
+export function watchContent(
+  bot: Bot,
+  db: Db,
+  paths: ContentPaths,
+  defaultLang: Lang,
+  log: Logger,
+): Reloader {
+  const reload = (): boolean => {
+    try {
+      bot.setContent(loadContent(paths, db, defaultLang));
+      log.info({ flows: bot.current.flows.size, faq: bot.current.faq.size }, 'content reloaded');
+      return true;
+    } catch (e) {
+      if (e instanceof ContentError) {
+        const errors = e.problems.filter((p) => p.severity === 'error');
+        log.error(
+          { errors: errors.map(formatProblem) },
+          'content change rejected; the last good version keeps serving',
+        );
+      } else {
+        log.error({ err: e }, 'content reload failed; the last good version keeps serving');
+      }
+      return false;
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(reload, SETTLE_MS);
+  };
+  const watchers: FSWatcher[] = [];
+  for (const dir of [paths.flows, paths.locales, paths.faq]) {
+    try {
+      watchers.push(watch(dir, { recursive: true }, schedule));
+    } catch (e) {
+      log.warn({ dir, err: e }, 'cannot watch this folder; edits there need a restart');
+    }
+  }
+  try {
+    watchers.push(watch(paths.contacts, schedule));
+  } catch {
+    // No contacts file yet: nothing to watch.
+  }
+  return {
+    reload,
+    close: () => {
+      clearTimeout(timer);
+      for (const w of watchers) w.close();
+    },
+  };
+}
