@@ -1,14 +1,43 @@
+import type { RunningChannel } from './channels/channel.js';
 import { runInteractiveChat } from './channels/console.js';
 import { fail } from './cli/shared.js';
 import { loadConfig } from './config/env.js';
 import { createApp } from './runtime/app.js';
+import { watchContent } from './runtime/reload.js';
 
 /** `npm start`: the configured channels, or the console chat when none is configured. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = createApp(config);
-  await runInteractiveChat(app.bot, { user: 'console' }, process.stdin, process.stdout);
-  app.bot.close();
+  const watcher = config.HOT_RELOAD
+    ? watchContent(app.bot, app.db, config.paths, config.DEFAULT_LANG, app.log)
+    : undefined;
+  const channels: RunningChannel[] = [];
+  if (config.TELEGRAM_BOT_TOKEN) {
+    const { startTelegram } = await import('./channels/telegram/run.js');
+    channels.push(await startTelegram(app));
+  }
+  if (config.WHATSAPP_ENABLED) {
+    const { startWhatsApp } = await import('./channels/whatsapp/run.js');
+    channels.push(await startWhatsApp(app));
+  }
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    await Promise.allSettled(channels.map((c) => c.stop()));
+    watcher?.close();
+    app.bot.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (!channels.length) {
+    app.log.info('no channel configured: console chat');
+    await runInteractiveChat(app.bot, { user: 'console' }, process.stdin, process.stdout);
+    await shutdown('end of input');
+  }
 }
 
 main().catch(fail);

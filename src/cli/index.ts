@@ -3,6 +3,12 @@ import { registerChat } from './chat.js';
 import { registerEval } from './eval.js';
 import { registerFaq } from './faq.js';
 
+// A reader that stops early (`| head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const program = new Command('puente').description('Puente: tools for the chat bot and its content');
 registerChat(program);
 registerFaq(program);

@@ -37,7 +37,9 @@ export function runTurn(
   const turn = new Turn(ctx, session);
   if (!prior) turn.emit({ type: 'metric', name: 'conversation_started' });
   if ('start' in event) {
-    start(turn, event.start, !prior);
+    start(turn, event.start, !prior, hint);
+  } else if ('media' in event) {
+    media(turn);
   } else if ('choice' in event) {
     choose(turn, event.choice, event.at, !prior, hint);
   } else {
@@ -47,9 +49,11 @@ export function runTurn(
   return { session: forgotten ? null : turn.session, messages: turn.messages, effects: turn.effects };
 }
 
-function start(turn: Turn, payloadText: string, isNew: boolean): void {
+function start(turn: Turn, payloadText: string, isNew: boolean, hint?: LangHint): void {
   const payload = parsePayload(payloadText);
   if (!payload) {
+    // A bare /start has no words to read the language from: the app's language is the best guess.
+    turn.session.lang ??= hint?.lang ?? null;
     if (!turn.session.lang) return askLanguage(turn);
     if (isNew) turn.say(turn.common('welcome'));
     return home(turn);
@@ -62,6 +66,13 @@ function start(turn: Turn, payloadText: string, isNew: boolean): void {
   const main = turn.flow('main');
   if (main) turn.session.history = [{ flow: 'main', step: main.start }];
   startFlow(turn, payload.flow);
+}
+
+function media(turn: Turn): void {
+  if (!turn.session.lang) return askLanguage(turn);
+  turn.say(turn.common('media.textOnly'));
+  if (turn.session.at || turn.session.pending) return redisplay(turn);
+  home(turn);
 }
 
 function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boolean, hint?: LangHint): void {
@@ -82,7 +93,7 @@ function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boo
 
 function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const input = clean(raw).slice(0, MAX_INPUT);
-  if (parsePayload(input)) return start(turn, input, isNew);
+  if (parsePayload(input)) return start(turn, input, isNew, hint);
   const command = turn.ctx.command(input);
   if (!turn.session.lang) {
     turn.session.lang = turn.ctx.detectLang(input) ?? hint?.lang ?? null;

@@ -35,6 +35,8 @@ export const EventSchema = z.union([
   z.strictObject({ text: z.string() }),
   z.strictObject({ choice: z.string().min(1).max(64), at: PositionSchema.optional() }),
   z.strictObject({ start: z.string().max(64) }),
+  /** A photo, voice note, sticker, location or file: the bot reads text only. */
+  z.strictObject({ media: z.string().max(32) }),
 ]);
 export type Event = z.infer<typeof EventSchema>;
 

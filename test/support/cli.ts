@@ -14,7 +14,7 @@ export function cli(args: string[], input = '', env: Record<string, string> = {}
   });
   const lines = r.stdout
     .split('\n')
-    .filter((l) => l.trim())
+    .filter((l) => l.startsWith('{') || l.startsWith('['))
     .map((l) => JSON.parse(l) as unknown);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines };
 }

@@ -1,0 +1,87 @@
+import { autoRetry } from '@grammyjs/auto-retry';
+import { sequentialize } from '@grammyjs/runner';
+import { Bot as Grammy } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { App } from '../../runtime/app.js';
+import { LANGS } from '../../text/lang.js';
+import { convertMessageToTelegram, convertUpdateToIncoming } from './convert.js';
+
+export const TELEGRAM_CHANNEL = 'telegram';
+const COMMANDS = ['start', 'menu', 'language', 'help', 'stop'] as const;
+
+export type TelegramOptions = { token: string; apiRoot?: string; botInfo?: UserFromGetMe };
+
+/**
+ * A thin grammY bot: each update becomes one engine turn, and the turn's messages become
+ * sendMessage calls. Updates of one chat run one after another; a 429 waits as Telegram asks.
+ */
+export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
+  const bot = new Grammy(options.token, {
+    client: options.apiRoot ? { apiRoot: options.apiRoot } : {},
+    botInfo: options.botInfo,
+  });
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
+  bot.use(async (ctx) => {
+    const incoming = convertUpdateToIncoming(ctx.update);
+    if ('ignore' in incoming) {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+      app.log.debug({ reason: incoming.ignore }, 'telegram update ignored');
+      return;
+    }
+    if (incoming.pressed) {
+      // Answer at once so the button stops spinning; the keyboard goes, so an old menu is not pressed twice.
+      await ctx.api
+        .answerCallbackQuery(incoming.pressed.callbackId)
+        .catch((e) => app.log.warn({ err: String(e) }, 'answerCallbackQuery failed'));
+      await ctx.api
+        .editMessageReplyMarkup(incoming.chatId, incoming.pressed.messageId, {
+          reply_markup: { inline_keyboard: [] },
+        })
+        .catch(() => undefined);
+    }
+    const reply = app.bot.handle({
+      channel: TELEGRAM_CHANNEL,
+      user: incoming.user,
+      event: incoming.event,
+      updateId: incoming.updateId,
+      hint: incoming.hint,
+    });
+    if (reply.duplicate) return;
+    for (const message of reply.messages) {
+      for (const send of convertMessageToTelegram(message)) {
+        await ctx.api.sendMessage(incoming.chatId, send.text, {
+          parse_mode: send.parse_mode,
+          reply_markup: send.reply_markup,
+          link_preview_options: { is_disabled: true },
+        });
+      }
+    }
+  });
+  bot.catch((err) => {
+    app.log.error(
+      { code: 'telegram.update', error: err.error instanceof Error ? err.error.message : String(err.error) },
+      'update failed',
+    );
+  });
+  return bot;
+}
+
+/** The command menu in each language; a failure is logged and the bot goes on. */
+export async function registerCommands(bot: Grammy, app: App): Promise<void> {
+  const t = app.bot.current.ctx.t;
+  const list = (lang: (typeof LANGS)[number]) =>
+    COMMANDS.map((command) => ({
+      command,
+      description: t(lang, 'common', `commandDescriptions.${command}`),
+    }));
+  try {
+    await bot.api.setMyCommands(list(app.config.DEFAULT_LANG));
+    for (const lang of LANGS) await bot.api.setMyCommands(list(lang), { language_code: lang });
+  } catch (e) {
+    app.log.warn(
+      { err: e instanceof Error ? e.message : String(e) },
+      'setMyCommands failed; the bot works without the command menu',
+    );
+  }
+}

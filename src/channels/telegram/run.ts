@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { type RunnerHandle, run } from '@grammyjs/runner';
+import { webhookCallback } from 'grammy';
+import type { App } from '../../runtime/app.js';
+import type { RunningChannel } from '../channel.js';
+import { createTelegramBot, registerCommands } from './bot.js';
+
+const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'] as const;
+
+/** Starts Telegram: long polling by default, a webhook server when TELEGRAM_WEBHOOK_URL is set. */
+export async function startTelegram(app: App): Promise<RunningChannel> {
+  const { config, log } = app;
+  const token = config.TELEGRAM_BOT_TOKEN!;
+  const bot = createTelegramBot(app, { token, apiRoot: config.TELEGRAM_API_ROOT });
+  try {
+    await bot.init();
+  } catch (e) {
+    throw new Error(
+      `Telegram did not accept the bot token (getMe failed: ${e instanceof Error ? e.message : String(e)}). Check TELEGRAM_BOT_TOKEN.`,
+    );
+  }
+  log.info({ username: bot.botInfo.username }, 'telegram bot ready');
+  void registerCommands(bot, app);
+
+  if (config.TELEGRAM_WEBHOOK_URL) {
+    const url = new URL(config.TELEGRAM_WEBHOOK_URL);
+    // Telegram sends this secret with every call; without it, anyone could post fake updates.
+    const secret =
+      config.TELEGRAM_WEBHOOK_SECRET ??
+      createHash('sha256').update(`webhook:${token}`).digest('hex').slice(0, 64);
+    const handle = webhookCallback(bot, 'http', { secretToken: secret });
+    const server: Server = createServer((req, res) => {
+      if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== url.pathname) {
+        res.writeHead(404).end();
+        return;
+      }
+      void handle(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(config.TELEGRAM_WEBHOOK_PORT, resolve));
+    await bot.api.setWebhook(url.href, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
+    log.info({ port: config.TELEGRAM_WEBHOOK_PORT, path: url.pathname }, 'telegram webhook listening');
+    return {
+      name: 'telegram',
+      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  await bot.api.deleteWebhook().catch((e) => log.warn({ err: String(e) }, 'deleteWebhook failed'));
+  const runner: RunnerHandle = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+  log.info('telegram long polling');
+  return {
+    name: 'telegram',
+    stop: async () => {
+      if (runner.isRunning()) await runner.stop();
+    },
+  };
+}

@@ -1,0 +1,197 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type Call = { method: string; params: Record<string, unknown>; at: number };
+type Failure = { error_code: number; description: string; parameters?: Record<string, unknown> };
+
+/**
+ * A local stand-in for the Telegram Bot API, speaking the methods the bot uses over real HTTP.
+ * Updates are queued by the test and handed out by getUpdates, like Telegram's long polling.
+ */
+export class BotApiStandIn {
+  readonly calls: Call[] = [];
+  private readonly queue: unknown[] = [];
+  private readonly failures = new Map<string, Failure[]>();
+  private server?: Server;
+  private nextMessageId = 1000;
+  private waiters: Array<() => void> = [];
+  readonly token = '123456:TEST-token_standin';
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.route(req, res));
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const w of this.waiters.splice(0)) w();
+    this.server?.closeAllConnections();
+    await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
+  }
+
+  push(...updates: unknown[]): void {
+    this.queue.push(...updates);
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  failNext(method: string, failure: Failure): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), failure]);
+  }
+
+  sent(chatId?: number): Call[] {
+    return this.calls.filter(
+      (c) => c.method === 'sendMessage' && (chatId === undefined || c.params.chat_id === chatId),
+    );
+  }
+
+  /** Waits until `check` holds, polling the recorded calls. */
+  async until(check: () => boolean, ms = 10_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > end)
+        throw new Error(`timed out; calls: ${this.calls.map((c) => c.method).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private async route(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+    const m = /^\/bot([^/]+)\/(\w+)/.exec(req.url ?? '');
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (!m || m[1] !== this.token)
+      return reply(401, { ok: false, error_code: 401, description: 'Unauthorized' });
+    const method = m[2]!;
+    const params = await readParams(req);
+    this.calls.push({ method, params, at: Date.now() });
+    const failure = this.failures.get(method)?.shift();
+    if (failure) return reply(failure.error_code, { ok: false, ...failure });
+    switch (method) {
+      case 'getMe':
+        return reply(200, {
+          ok: true,
+          result: {
+            id: 42,
+            is_bot: true,
+            first_name: 'Puente',
+            username: 'PuenteTestBot',
+            can_join_groups: false,
+            can_read_all_group_messages: false,
+            supports_inline_queries: false,
+          },
+        });
+      case 'getUpdates': {
+        if (!this.queue.length) {
+          const wait = Math.min(Number(params.timeout ?? 0), 0.3) * 1000;
+          await new Promise<void>((r) => {
+            const timer = setTimeout(r, wait);
+            this.waiters.push(() => {
+              clearTimeout(timer);
+              r();
+            });
+          });
+        }
+        return reply(200, { ok: true, result: this.queue.splice(0) });
+      }
+      case 'sendMessage':
+        return reply(200, {
+          ok: true,
+          result: {
+            message_id: this.nextMessageId++,
+            date: 0,
+            chat: { id: params.chat_id, type: 'private' },
+            text: params.text,
+          },
+        });
+      case 'setMyCommands':
+      case 'deleteWebhook':
+      case 'setWebhook':
+      case 'answerCallbackQuery':
+      case 'editMessageReplyMarkup':
+        return reply(200, { ok: true, result: true });
+      default:
+        return reply(404, { ok: false, error_code: 404, description: `Not Found: method ${method}` });
+    }
+  }
+}
+
+async function readParams(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const body = Buffer.concat(chunks).toString('utf8');
+  if (!body) return {};
+  if ((req.headers['content-type'] ?? '').includes('json'))
+    return JSON.parse(body) as Record<string, unknown>;
+  return Object.fromEntries(new URLSearchParams(body));
+}
+
+let nextUpdate = 1;
+const baseUser = (id: number, lang = 'es') => ({
+  id,
+  is_bot: false,
+  first_name: 'Test',
+  language_code: lang,
+});
+
+export function textUpdate(userId: number, text: string, lang = 'es', updateId = nextUpdate++) {
+  return {
+    update_id: updateId,
+    message: {
+      message_id: updateId,
+      date: 0,
+      chat: { id: userId, type: 'private' },
+      from: baseUser(userId, lang),
+      text,
+    },
+  };
+}
+
+export function stickerUpdate(userId: number) {
+  const id = nextUpdate++;
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: 0,
+      chat: { id: userId, type: 'private' },
+      from: baseUser(userId),
+      sticker: {
+        file_id: 'x',
+        file_unique_id: 'y',
+        type: 'regular',
+        width: 1,
+        height: 1,
+        is_animated: false,
+        is_video: false,
+      },
+    },
+  };
+}
+
+export function groupUpdate(userId: number, text: string) {
+  const id = nextUpdate++;
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: 0,
+      chat: { id: -100, type: 'group', title: 'g' },
+      from: baseUser(userId),
+      text,
+    },
+  };
+}
+
+export function callbackUpdate(userId: number, data: string, messageId: number) {
+  const id = nextUpdate++;
+  return {
+    update_id: id,
+    callback_query: {
+      id: `cb${id}`,
+      from: baseUser(userId),
+      chat_instance: 'ci',
+      data,
+      message: { message_id: messageId, date: 0, chat: { id: userId, type: 'private' }, text: 'menu' },
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../src/config/env.js';
+import { BotApiStandIn, textUpdate } from './support/bot-api-standin.js';
+
+describe('TELEGRAM_BOT_TOKEN=... npm start', () => {
+  const api = new BotApiStandIn();
+  const dir = mkdtempSync(join(tmpdir(), 'puente-tgstart-'));
+  let root = '';
+  beforeAll(async () => {
+    root = await api.start();
+  });
+  afterAll(async () => {
+    await api.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs the bot with long polling and stops cleanly on SIGTERM', async () => {
+    const child = spawn('npm', ['start'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        TELEGRAM_BOT_TOKEN: api.token,
+        TELEGRAM_API_ROOT: root,
+        DB_PATH: join(dir, 'bot.db'),
+        HOT_RELOAD: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let log = '';
+    child.stdout.on('data', (d) => {
+      log += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      log += String(d);
+    });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    try {
+      await api.until(() => api.calls.some((c) => c.method === 'getUpdates'), 20_000);
+      api.push(textUpdate(701, 'bonjou', 'ht'));
+      await api.until(() => api.sent(701).length >= 2, 10_000);
+      expect(api.sent(701).at(-1)!.params.text).toContain('Sou ki sijè');
+      expect(log).not.toContain('bonjou');
+      expect(log).not.toContain('701');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    await exited;
+    // npm re-raises the signal it forwarded; the bot itself shut down cleanly and closed the database.
+    expect(log, log).toContain('shutting down');
+    expect(existsSync(join(dir, 'bot.db-wal'))).toBe(false);
+  });
+});
