@@ -9,6 +9,13 @@ import { watchContent } from './runtime/reload.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = createApp(config);
+  // A page script of WhatsApp Web can reject without a handler; log it and keep serving.
+  process.on('unhandledRejection', (reason) => {
+    app.log.error(
+      { code: 'unhandled_rejection', reason: reason instanceof Error ? reason.message : String(reason) },
+      'unhandled rejection',
+    );
+  });
   const watcher = config.HOT_RELOAD
     ? watchContent(app.bot, app.db, config.paths, config.DEFAULT_LANG, app.log)
     : undefined;
@@ -19,7 +26,12 @@ async function main(): Promise<void> {
   }
   if (config.WHATSAPP_ENABLED) {
     const { startWhatsApp } = await import('./channels/whatsapp/run.js');
-    channels.push(await startWhatsApp(app));
+    const whatsapp = await startWhatsApp(app);
+    if (whatsapp) channels.push(whatsapp);
+    else if (!channels.length) {
+      app.bot.close();
+      process.exit(1);
+    }
   }
   let stopping = false;
   const shutdown = async (signal: string) => {

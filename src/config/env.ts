@@ -44,6 +44,12 @@ export const EnvSchema = z.object({
   ),
   WHATSAPP_SESSION_DIR: z.string().default('data/runtime/whatsapp'),
   WHATSAPP_WEB_VERSION: optional,
+  WHATSAPP_WEB_VERSION_URL: optional.pipe(
+    z
+      .string()
+      .includes('{version}', { message: 'WHATSAPP_WEB_VERSION_URL must contain {version}' })
+      .optional(),
+  ),
   CHROME_PATH: optional,
   HOT_RELOAD: flag.default(true),
   STUDIO_PORT: z.coerce.number().int().min(1).max(65535).default(8080),

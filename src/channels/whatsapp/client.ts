@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/**
+ * The few things the adapter needs from WhatsApp. The real whatsapp-web.js client is wrapped
+ * to this shape, and tests drive the adapter with a fake that emits the same events.
+ */
+export interface WaClient {
+  on(event: 'qr', listener: (qr: string) => void): void;
+  on(event: 'authenticated' | 'ready', listener: () => void): void;
+  on(event: 'auth_failure' | 'disconnected', listener: (reason: string) => void): void;
+  on(event: 'message', listener: (message: WaMessage) => void): void;
+  initialize(): Promise<void>;
+  sendMessage(chatId: string, text: string): Promise<void>;
+  getState(): Promise<string | null>;
+  destroy(): Promise<void>;
+}
+
+/** An incoming message, reduced to plain data and checked at the boundary. */
+export const WaMessageSchema = z.object({
+  id: z.string().min(1),
+  /** The chat: "<number>@c.us" for a person, "...@g.us" for a group, "status@broadcast" for statuses. */
+  from: z.string().min(1),
+  fromMe: z.boolean(),
+  body: z.string(),
+  /** "chat" for text; "image", "ptt", "sticker", "location", "document" and others for media. */
+  type: z.string(),
+  /** Seconds since the epoch, as WhatsApp gives it. */
+  timestamp: z.number(),
+  isStatus: z.boolean().default(false),
+});
+export type WaMessage = z.infer<typeof WaMessageSchema>;
+
+export type WaClientFactory = () => WaClient;

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ChannelDriver,
+  consoleDriver,
+  type Seen,
+  telegramDriver,
+  whatsappDriver,
+} from './support/channel-drivers.js';
+
+/** One contract every channel adapter must pass: the same conversation, whatever the app. */
+const drivers: Array<[string, () => Promise<ChannelDriver>]> = [
+  ['console', consoleDriver],
+  ['telegram', telegramDriver],
+  ['whatsapp', whatsappDriver],
+];
+
+const last = (seen: Seen[]) => seen.at(-1) ?? { text: '', choices: [] };
+
+for (const [name, make] of drivers) {
+  describe(`channel contract: ${name}`, () => {
+    let d: ChannelDriver;
+    beforeAll(async () => {
+      d = await make();
+    });
+    afterAll(async () => {
+      await d.close();
+    });
+
+    it("greets in the user's language with the main menu as choices", async () => {
+      const seen = await d.say(9101, 'hola');
+      expect(seen[0]!.text).toContain('Hola, soy Puente');
+      expect(last(seen).choices.slice(0, 2)).toEqual(['Trabajo y justicia laboral', 'COVID-19: prevención']);
+    });
+
+    it('selects by number and by label, and goes back', async () => {
+      expect(last(await d.say(9101, '1')).text).toContain('Tus derechos en el trabajo');
+      expect(last(await d.say(9101, 'atrás')).choices).toContain('Trata de personas');
+      expect(last(await d.say(9101, 'niñez y familia')).text).toContain('Niñez y familia');
+    });
+
+    it('answers free text from the FAQ, with the follow-up choices', async () => {
+      const seen = last(await d.say(9101, 'mi patron no me quiere pagar el sueldo'));
+      expect(seen.text).toContain('Salario no pagado');
+      expect(seen.choices[0]).toContain('Sí, me sirvió');
+    });
+
+    it('switches language at any time', async () => {
+      await d.say(9101, 'idioma');
+      const seen = last(await d.say(9101, '3'));
+      expect(seen.choices[0]).toBe('Dwa travay ak jistis');
+    });
+
+    it('replies to media that it reads text only', async () => {
+      const seen = await d.media(9101);
+      expect(seen[0]!.text).toContain('tèks sèlman');
+      expect(last(seen).choices[0]).toBe('Dwa travay ak jistis');
+    });
+
+    it('opens a deep link in its language and flow', async () => {
+      const seen = last(await d.deepLink(9102, 'en_covid_poster1'));
+      expect(seen.text).toContain('COVID-19: what do you want to know?');
+    });
+
+    it("deletes the user's data on stop", async () => {
+      expect(last(await d.say(9102, 'stop')).text).toContain('We deleted all your data');
+      expect(last(await d.say(9102, 'bonjou')).choices[0]).toBe('Dwa travay ak jistis');
+    });
+  });
+}

@@ -1,0 +1,117 @@
+import type { RunningChannel } from '../../src/channels/channel.js';
+import { convertToPlain } from '../../src/channels/render.js';
+import { startTelegram } from '../../src/channels/telegram/run.js';
+import { WhatsAppAdapter } from '../../src/channels/whatsapp/adapter.js';
+import { createLogger } from '../../src/runtime/log.js';
+import { BotApiStandIn, stickerUpdate, textUpdate } from './bot-api-standin.js';
+import { FakeClock, FakeWaClient, waText } from './fake-whatsapp.js';
+import { Harness } from './harness.js';
+
+/** What a user sees of one bot message: its text and the choices offered. */
+export type Seen = { text: string; choices: string[] };
+
+/** One way of talking to the bot; the channel contract suite runs against every one. */
+export interface ChannelDriver {
+  say(user: number, text: string): Promise<Seen[]>;
+  media(user: number): Promise<Seen[]>;
+  deepLink(user: number, payload: string): Promise<Seen[]>;
+  close(): Promise<void>;
+}
+
+export async function consoleDriver(): Promise<ChannelDriver> {
+  const h = new Harness();
+  const seen = (lines: ReturnType<Harness['say']>) =>
+    lines.map((l) => ({ text: l.text, choices: l.options.map((o) => o.label) }));
+  return {
+    say: async (user, text) => seen(h.send(String(user), { text })),
+    media: async (user) => seen(h.send(String(user), { media: 'photo' })),
+    deepLink: async (user, payload) => seen(h.send(String(user), { start: payload })),
+    close: async () => h.close(),
+  };
+}
+
+export async function telegramDriver(): Promise<ChannelDriver> {
+  const api = new BotApiStandIn();
+  const root = await api.start();
+  const h = new Harness({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: root });
+  const channel: RunningChannel = await startTelegram(h.app);
+  const exchange = async (user: number, update: unknown): Promise<Seen[]> => {
+    const before = api.calls.length;
+    api.push(update);
+    // The turn is done once getUpdates is called again after the replies.
+    await api.until(() =>
+      api.calls
+        .slice(before)
+        .some(
+          (c, i, all) => c.method === 'getUpdates' && all.slice(0, i).some((x) => x.method === 'sendMessage'),
+        ),
+    );
+    return api.calls
+      .slice(before)
+      .filter((c) => c.method === 'sendMessage' && c.params.chat_id === user)
+      .map((c) => ({
+        text: String(c.params.text)
+          .replace(/<\/?[bi]>/g, '')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&amp;/g, '&'),
+        choices: (
+          (c.params.reply_markup as { inline_keyboard?: Array<Array<{ text: string }>> } | undefined)
+            ?.inline_keyboard ?? []
+        )
+          .flat()
+          .map((b) => b.text),
+      }));
+  };
+  return {
+    say: (user, text) => exchange(user, textUpdate(user, text, 'es')),
+    media: (user) => exchange(user, stickerUpdate(user)),
+    deepLink: (user, payload) => exchange(user, textUpdate(user, `/start ${payload}`, 'es')),
+    close: async () => {
+      await channel.stop();
+      await api.stop();
+      h.close();
+    },
+  };
+}
+
+export async function whatsappDriver(): Promise<ChannelDriver> {
+  const h = new Harness();
+  const clock = new FakeClock();
+  const shared = { sent: [] as Array<{ chatId: string; text: string }> };
+  const adapter = new WhatsAppAdapter(h.app.bot, createLogger('silent'), {
+    factory: () => new FakeWaClient(shared),
+    clock,
+  });
+  adapter.start();
+  await clock.advance(10);
+  const client = () => FakeWaClient.all.at(-1)!;
+  const exchange = async (user: number, message: object): Promise<Seen[]> => {
+    const before = shared.sent.length;
+    client().emit('message', message);
+    await clock.advance(60_000);
+    return shared.sent
+      .slice(before)
+      .filter((s) => s.chatId === `${user}@c.us`)
+      .map((s) => {
+        const lines = convertToPlain(s.text.replace(/\u2060/g, '')).split('\n');
+        const choices = lines.flatMap((l) => /^\d+\. (.*)$/.exec(l)?.slice(1) ?? []);
+        return {
+          text: lines
+            .filter((l) => !/^\d+\. /.test(l))
+            .join('\n')
+            .trim(),
+          choices,
+        };
+      });
+  };
+  return {
+    say: (user, text) => exchange(user, waText(`${user}@c.us`, text, clock.now())),
+    media: (user) => exchange(user, { ...waText(`${user}@c.us`, '', clock.now()), type: 'image' }),
+    deepLink: (user, payload) => exchange(user, waText(`${user}@c.us`, payload, clock.now())),
+    close: async () => {
+      await adapter.stop();
+      h.close();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import type { WaClient, WaMessage } from '../../src/channels/whatsapp/client.js';
+import type { Clock } from '../../src/channels/whatsapp/pacer.js';
+
+type Listener = (...args: never[]) => void;
+
+/** A stand-in for whatsapp-web.js: emits the same events and records what is sent. */
+export class FakeWaClient implements WaClient {
+  static all: FakeWaClient[] = [];
+  readonly listeners = new Map<string, Listener[]>();
+  readonly sent: Array<{ chatId: string; text: string }> = [];
+  destroyed = false;
+  state: string | null = 'CONNECTED';
+  /** When set, initialize() never settles, like a WhatsApp Web update breaking injection. */
+  hang = false;
+
+  constructor(private readonly shared: { sent: Array<{ chatId: string; text: string }> }) {
+    FakeWaClient.all.push(this);
+  }
+
+  on(event: string, listener: Listener): void {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+  }
+
+  emit(event: string, ...args: unknown[]): void {
+    for (const l of this.listeners.get(event) ?? []) (l as (...a: unknown[]) => void)(...args);
+  }
+
+  async initialize(): Promise<void> {
+    if (this.destroyed) throw new Error('a destroyed client was reused');
+    if (this.hang) return new Promise<void>(() => undefined);
+    this.emit('qr', 'fake-qr-code');
+    this.emit('authenticated');
+    this.emit('ready');
+  }
+
+  async sendMessage(chatId: string, text: string): Promise<void> {
+    if (this.destroyed) throw new Error('sent through a destroyed client');
+    this.sent.push({ chatId, text });
+    this.shared.sent.push({ chatId, text });
+  }
+
+  async getState(): Promise<string | null> {
+    return this.state;
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+  }
+}
+
+let seq = 0;
+export function waText(from: string, body: string, at = Date.now()): WaMessage {
+  return {
+    id: `false_${from}_${++seq}`,
+    from,
+    fromMe: false,
+    body,
+    type: 'chat',
+    timestamp: Math.floor(at / 1000),
+    isStatus: false,
+  };
+}
+
+/** A clock that moves only when the test says so. */
+export class FakeClock implements Clock {
+  private t = 1_800_000_000_000;
+  private timers: Array<{ at: number; resolve: () => void }> = [];
+  readonly sleeps: number[] = [];
+
+  now(): number {
+    return this.t;
+  }
+
+  sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    return new Promise((resolve) => this.timers.push({ at: this.t + ms, resolve }));
+  }
+
+  /** Moves time forward, waking sleepers in order, and lets their work run. */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await flush();
+      this.timers.sort((a, b) => a.at - b.at);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.t = next.at;
+      next.resolve();
+    }
+    this.t = end;
+    await flush();
+  }
+}
+
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}

@@ -1,0 +1,208 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WhatsAppAdapter } from '../src/channels/whatsapp/adapter.js';
+import { convertMessageToWhatsApp, convertWaMessageToIncoming } from '../src/channels/whatsapp/convert.js';
+import { Pacer } from '../src/channels/whatsapp/pacer.js';
+import { escapeMarkup } from '../src/engine/turn.js';
+import { createLogger } from '../src/runtime/log.js';
+import { FakeClock, FakeWaClient, flush, waText } from './support/fake-whatsapp.js';
+import { Harness } from './support/harness.js';
+
+const NO_PACING = { perChatGapMs: 0, perMinute: 1_000_000, jitterMs: 0 };
+
+describe('WhatsApp adapter with a fake client', () => {
+  let h: Harness;
+  let clock: FakeClock;
+  let adapter: WhatsAppAdapter;
+  let shared: { sent: Array<{ chatId: string; text: string }> };
+  let qrs: string[];
+
+  beforeEach(async () => {
+    FakeWaClient.all = [];
+    h = new Harness();
+    clock = new FakeClock();
+    shared = { sent: [] };
+    qrs = [];
+    adapter = new WhatsAppAdapter(h.app.bot, createLogger(process.env.DEBUG_WA ? 'debug' : 'silent'), {
+      factory: () => new FakeWaClient(shared),
+      clock,
+      pacing: NO_PACING,
+      initTimeoutMs: 30_000,
+      backoff: { firstMs: 1_000, maxMs: 8_000 },
+      onQr: (qr) => qrs.push(qr),
+    });
+    adapter.start();
+    await flush();
+  });
+
+  afterEach(async () => {
+    await adapter.stop();
+    h.close();
+  });
+
+  const client = () => FakeWaClient.all.at(-1)!;
+  const say = async (from: string, body: string) => {
+    client().emit('message', waText(from, body, clock.now()));
+    await clock.advance(10);
+    return shared.sent.filter((s) => s.chatId === from).at(-1)?.text ?? '';
+  };
+
+  it('logs in with the QR code and answers in three languages with numbered menus', async () => {
+    expect(qrs).toEqual(['fake-qr-code']);
+    expect(adapter.isReady()).toBe(true);
+    expect(await say('5215500000001@c.us', 'hola')).toContain('1. Trabajo y justicia laboral');
+    expect(await say('5215500000002@c.us', 'hello')).toContain('2. COVID-19 prevention');
+    expect(await say('50937000003@c.us', 'bonjou')).toContain('3. Trafik moun');
+  });
+
+  it('selects by number, by word and by label', async () => {
+    await say('50937000004@c.us', 'bonjou');
+    expect(await say('50937000004@c.us', '1')).toContain('Dwa ou nan travay');
+    expect(await say('50937000004@c.us', 'tounen')).toContain('Sou ki sijè');
+    expect(await say('50937000004@c.us', 'timoun ak fanmi')).toContain(
+      'Timoun ak fanmi: kisa ou vle konnen?',
+    );
+    const answer = await say('50937000004@c.us', '1');
+    expect(answer).toMatch(/^\*Lekòl/);
+    expect(answer).toMatch(/\n1\. 👍/);
+  });
+
+  it('ignores groups, status broadcasts and its own messages; answers media with the text-only note', async () => {
+    client().emit('message', waText('120363000000@g.us', 'hola', clock.now()));
+    client().emit('message', { ...waText('status@broadcast', 'hola', clock.now()), isStatus: true });
+    client().emit('message', { ...waText('5215500000005@c.us', 'hola', clock.now()), fromMe: true });
+    await clock.advance(10);
+    expect(shared.sent).toEqual([]);
+    await say('5215500000006@c.us', 'hola');
+    client().emit('message', { ...waText('5215500000006@c.us', '', clock.now()), type: 'ptt' });
+    await clock.advance(10);
+    const texts = shared.sent.map((s) => s.text);
+    expect(texts.at(-2)).toContain('solo puedo leer texto');
+    expect(texts.at(-1)).toContain('1. Trabajo y justicia laboral');
+  });
+
+  it('starts the flow and language a wa.me link names from the first message', async () => {
+    const reply = await say('5215500000007@c.us', 'ht_trafficking_leader-3');
+    expect(reply).toContain('Trafik moun: kisa ou vle konnen?');
+  });
+
+  it('reconnects with a fresh client after a disconnect, without duplicate replies', async () => {
+    const first = client();
+    const msg = waText('5215500000008@c.us', 'hola', clock.now());
+    first.emit('message', msg);
+    await clock.advance(10);
+    const before = shared.sent.length;
+    first.emit('disconnected', 'NAVIGATION');
+    await clock.advance(1_000);
+    const second = client();
+    expect(second).not.toBe(first);
+    expect(first.destroyed).toBe(true);
+    expect(adapter.isReady()).toBe(true);
+    // WhatsApp replays recent history after a reconnect: the same message again, and an old one.
+    second.emit('message', msg);
+    second.emit('message', waText('5215500000009@c.us', 'hola', clock.now() - 3_600_000));
+    await clock.advance(10);
+    expect(shared.sent.length).toBe(before);
+    expect(await say('5215500000008@c.us', '2')).toContain('COVID-19');
+    expect(second.sent.length, String(FakeWaClient.all.length)).toBeGreaterThan(0);
+  });
+
+  it('gives up on a hung initialize() and retries with a new client, with growing pauses', async () => {
+    await adapter.stop();
+    FakeWaClient.all = [];
+    let n = 0;
+    adapter = new WhatsAppAdapter(h.app.bot, createLogger('silent'), {
+      factory: () => {
+        const c = new FakeWaClient(shared);
+        c.hang = n++ < 2;
+        return c;
+      },
+      clock,
+      pacing: NO_PACING,
+      initTimeoutMs: 30_000,
+      backoff: { firstMs: 1_000, maxMs: 8_000 },
+    });
+    adapter.start();
+    await clock.advance(30_000 + 1_000 + 30_000 + 2_000 + 10);
+    expect(FakeWaClient.all).toHaveLength(3);
+    expect(FakeWaClient.all.slice(0, 2).every((c) => c.destroyed)).toBe(true);
+    expect(adapter.isReady()).toBe(true);
+    expect(clock.sleeps).toEqual(expect.arrayContaining([1_000, 2_000]));
+  });
+
+  it('restarts after repeated failed health checks', async () => {
+    const first = client();
+    first.state = 'CONFLICT';
+    expect(await adapter.checkHealth()).toBe(false);
+    expect(await adapter.checkHealth()).toBe(false);
+    const third = adapter.checkHealth();
+    await clock.advance(1_000);
+    await third;
+    expect(first.destroyed).toBe(true);
+    expect(client()).not.toBe(first);
+    expect(await adapter.checkHealth()).toBe(true);
+  });
+});
+
+describe('WhatsApp pacing (fake clock)', () => {
+  it('keeps a gap per chat, a global rate and jitter, in order', async () => {
+    const clock = new FakeClock();
+    const sent: Array<{ chat: string; text: string; at: number }> = [];
+    const pacer = new Pacer(
+      async (chat, text) => {
+        sent.push({ chat, text, at: clock.now() });
+      },
+      clock,
+      { perChatGapMs: 1_000, perMinute: 120, jitterMs: 100, random: () => 0.5 },
+    );
+    const t0 = clock.now();
+    for (const [chat, text] of [
+      ['a', 'a1'],
+      ['a', 'a2'],
+      ['b', 'b1'],
+      ['a', 'a3'],
+    ] as const)
+      void pacer.enqueue(chat, text);
+    await clock.advance(10_000);
+    expect(sent.map((s) => s.text)).toEqual(['a1', 'a2', 'b1', 'a3']);
+    const at = sent.map((s) => s.at - t0);
+    // Each send waits for the later of its chat gap (1000 ms) and the global gap (500 ms), plus 50 ms jitter.
+    expect(at).toEqual([50, 1100, 1650, 2200]);
+  });
+});
+
+describe('WhatsApp conversion', () => {
+  it('numbers the options inside the message and keeps user text from formatting', () => {
+    const [text] = convertMessageToWhatsApp({
+      text: `*País*: ${escapeMarkup('_yo_ *x*')}`,
+      options: [
+        { id: 'a', label: 'Uno' },
+        { id: 'b', label: 'Dos' },
+      ],
+      flow: null,
+      step: null,
+    });
+    expect(text).toBe('*País*: _\u2060yo_\u2060 *\u2060x*\u2060\n\n1. Uno\n2. Dos');
+  });
+
+  it('splits long answers', () => {
+    const parts = convertMessageToWhatsApp({
+      text: 'palabra '.repeat(1000),
+      options: [],
+      flow: null,
+      step: null,
+    });
+    expect(parts.length).toBeGreaterThan(1);
+  });
+
+  it('takes only direct chats', () => {
+    const now = Date.now();
+    expect(convertWaMessageToIncoming(waText('1@c.us', 'hi', now), now - 1000)).toMatchObject({
+      user: '1',
+      event: { text: 'hi' },
+    });
+    expect(convertWaMessageToIncoming(waText('1@g.us', 'hi', now), 0)).toEqual({
+      ignore: 'not a direct chat',
+    });
+    expect(convertWaMessageToIncoming({ nonsense: true }, 0)).toEqual({ ignore: 'malformed message' });
+  });
+});
