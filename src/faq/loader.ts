@@ -75,7 +75,7 @@ export function loadFaqDir(dir: string, root = process.cwd()): LoadedFaq {
         problems.push(
           source.problem(
             [],
-            'faq.lang',
+            `string.missing.${lang}`,
             `the ${LANG_NAMES[lang]} (${lang}) version is missing; users get the Spanish one with a note`,
             `add a "${lang}:" block with title, question, phrasings, keywords and answer`,
             'warning',

@@ -70,8 +70,26 @@ export function parseFlow(
   const { source, problems } = YamlSource.parse(file, text);
   if (problems.length) return { problems };
   const parsed = FlowSchema.safeParse(source.data());
-  if (!parsed.success) return { problems: zodProblems(source, parsed.error, flowHint) };
+  if (!parsed.success) {
+    const problems = zodProblems(source, parsed.error, flowHint).map((p, i) =>
+      missingString(p, parsed.error.issues[i]!, file),
+    );
+    return { problems };
+  }
   return { flow: parsed.data, source, problems: [] };
+}
+
+/** A missing translation is its own kind of problem, named by its i18next key, so staff can count them per language. */
+function missingString(p: Problem, issue: z.core.$ZodIssue, file: string): Problem {
+  const lang = issue.path.at(-1);
+  if (!isLang(lang) || issue.code !== 'invalid_type' || issue.path[0] !== 'steps') return p;
+  const flow = basename(file).replace(/\.ya?ml$/, '');
+  const key = `flow.${flow}:${issue.path.slice(1, -1).join('.')}`;
+  return {
+    ...p,
+    code: `string.missing.${lang}`,
+    message: `the ${LANG_NAMES[lang]} (${lang}) text "${key}" is missing (${issue.path.join('.')})`,
+  };
 }
 
 function flowHint(issue: z.core.$ZodIssue): string {

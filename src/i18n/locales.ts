@@ -101,7 +101,7 @@ function compareKeys(locales: Locales, dir: string, root: string): Problem[] {
           problems.push(
             problem(
               relative(root, join(dir, lang, `${ns}.json`)),
-              'locale.key',
+              `string.missing.${lang}`,
               `the ${LANG_NAMES[lang]} text "${key}" is missing`,
               `add "${key}" to ${lang}/${ns}.json, translated from es/${ns}.json`,
             ),

@@ -1,5 +1,6 @@
 import type { Config } from '../config/env.js';
 import { ContentError, hasErrors, type Problem } from '../content/problems.js';
+import type { YamlSource } from '../content/yaml.js';
 import type { EngineContext, FaqSource, FaqView, Translate } from '../engine/context.js';
 import { loadContacts, loadFaqDir } from '../faq/loader.js';
 import type { ContactsFile, FaqEntry } from '../faq/schema.js';
@@ -20,6 +21,8 @@ export type ContentPaths = Config['paths'];
 /** Everything staff edit, read and checked together. */
 export type ContentFiles = {
   flows: Map<string, Flow>;
+  /** Where each flow's values are in its file, for problems found after loading. */
+  flowSources: Map<string, YamlSource>;
   faq: Map<string, FaqEntry>;
   contacts: ContactsFile;
   locales: Locales;
@@ -41,6 +44,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
   const flows = loadFlows(paths.flows, { faqIds: new Set(faq.entries.keys()), root: paths.root });
   return {
     flows: flows.flows,
+    flowSources: flows.sources,
     faq: faq.entries,
     contacts: contacts.contacts,
     locales: locales.locales,

@@ -1,0 +1,33 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/env.js';
+import { buildReport, parseSince, reportToCsv, reportToText } from '../report/report.js';
+import { openDb } from '../store/db.js';
+import { fail, writeJson } from './shared.js';
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description(
+      'counts for staff: conversations, flows, FAQ feedback and unanswered questions; no user identifiers',
+    )
+    .option('--since <period>', 'a period like 30d, 12h, 2w, or a date', '30d')
+    .option('--json', 'print JSON')
+    .option('--csv', 'print CSV')
+    .action((opts: { since: string; json?: boolean; csv?: boolean }) => {
+      try {
+        const since = parseSince(opts.since);
+        const db = openDb(loadConfig().paths.db);
+        const report = buildReport(db, since);
+        db.close();
+        if (opts.json) writeJson(report);
+        else if (opts.csv) process.stdout.write(`${reportToCsv(report)}\n`);
+        else process.stdout.write(reportToText(report));
+      } catch (e) {
+        if (e instanceof Error && e.message.startsWith('--since')) {
+          process.stderr.write(`${e.message}\n`);
+          process.exit(1);
+        }
+        fail(e);
+      }
+    });
+}

@@ -1,0 +1,115 @@
+import { MAX_CALLBACK_BYTES } from '../channels/telegram/convert.js';
+import { ROOT } from '../config/env.js';
+import { PAYLOAD_MAX } from '../engine/payload.js';
+import { type ContentFiles, type ContentPaths, readContentFiles } from '../runtime/content.js';
+import { LANGS, type Lang } from '../text/lang.js';
+import type { Problem } from './problems.js';
+import type { PathKey } from './yaml.js';
+
+/** Telegram shows about this much of a button on a small phone; longer labels are cut. */
+export const MAX_BUTTON_LABEL = 40;
+/** Room kept in a deep-link payload for a campaign tag. */
+const CAMPAIGN_ROOM = 13;
+
+export type CheckReport = {
+  ok: boolean;
+  errors: number;
+  warnings: number;
+  missingStrings: Record<Lang, number>;
+  problems: Problem[];
+};
+
+/** Everything staff can get wrong in flows/, locales/ and data/, in one report. */
+export function checkContent(paths: ContentPaths): CheckReport {
+  const files = readContentFiles(paths);
+  const problems = [...files.problems, ...limitProblems(files)].sort(
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
+  );
+  const missingStrings = Object.fromEntries(
+    LANGS.map((l) => [l, problems.filter((p) => p.code === `string.missing.${l}`).length]),
+  ) as Record<Lang, number>;
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  return { ok: errors === 0, errors, warnings: problems.length - errors, missingStrings, problems };
+}
+
+export function checkRepo(): CheckReport {
+  return checkContent({
+    root: ROOT,
+    db: ':memory:',
+    flows: `${ROOT}/flows`,
+    locales: `${ROOT}/locales`,
+    faq: `${ROOT}/data/faq`,
+    contacts: `${ROOT}/data/contacts.yaml`,
+  });
+}
+
+/** Sizes that only fail on a phone: button labels, callback data and deep-link payloads. */
+function limitProblems(files: ContentFiles): Problem[] {
+  const problems: Problem[] = [];
+  for (const [id, flow] of files.flows) {
+    const source = files.flowSources.get(id);
+    if (!source) continue;
+    const at = (...path: PathKey[]) => source.locate(path, true);
+    const push = (
+      path: PathKey[],
+      severity: Problem['severity'],
+      code: string,
+      message: string,
+      hint: string,
+    ) => problems.push({ severity, file: source.file, ...at(...path), code, message, hint });
+    const payload = `ht_${id}`;
+    if (payload.length > PAYLOAD_MAX) {
+      push(
+        ['id'],
+        'error',
+        'limit.payload',
+        `a deep link to "${id}" is ${payload.length} characters; Telegram allows ${PAYLOAD_MAX}`,
+        'use a shorter flow id',
+      );
+    } else if (payload.length + CAMPAIGN_ROOM > PAYLOAD_MAX) {
+      push(
+        ['id'],
+        'warning',
+        'limit.payload',
+        `a deep link to "${id}" leaves little room for a campaign tag`,
+        'use a shorter flow id',
+      );
+    }
+    for (const [stepId, step] of Object.entries(flow.steps)) {
+      if (step.type !== 'menu') continue;
+      step.options.forEach((o, i) => {
+        for (const lang of LANGS) {
+          const label = o.label[lang];
+          if ([...label].length > MAX_BUTTON_LABEL) {
+            push(
+              ['steps', stepId, 'options', i, 'label', lang],
+              'error',
+              'limit.label',
+              `the ${lang} label "${label}" is ${[...label].length} characters; a Telegram button shows about ${MAX_BUTTON_LABEL}`,
+              'shorten the label',
+            );
+          }
+        }
+        const full = Buffer.byteLength(`o|${o.id}|${id}|${stepId}`);
+        if (Buffer.byteLength(`o|${o.id}`) > MAX_CALLBACK_BYTES) {
+          push(
+            ['steps', stepId, 'options', i, 'id'],
+            'error',
+            'limit.callback',
+            `the option id "${o.id}" does not fit in Telegram's 64-byte callback data`,
+            'use a shorter option id',
+          );
+        } else if (full > MAX_CALLBACK_BYTES) {
+          push(
+            ['steps', stepId, 'options', i, 'id'],
+            'warning',
+            'limit.callback',
+            `the button data for "${o.id}" is ${full} bytes; over 64, an old button loses its menu`,
+            'use shorter flow, step or option ids',
+          );
+        }
+      });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,92 @@
+import type { Db } from '../store/db.js';
+
+export type Report = {
+  since: string;
+  conversations: Array<{ channel: string; lang: string | null; campaign: string | null; count: number }>;
+  flows: Array<{ flow: string; started: number; completed: number }>;
+  faq: Array<{ id: string; shown: number; helpful: number; notHelpful: number }>;
+  unanswered: Array<{ query: string; lang: string; count: number }>;
+};
+
+const TOP = 20;
+
+/** Counts only: none of the tables it reads holds a user key. */
+export function buildReport(db: Db, sinceMs: number): Report {
+  const conversations = db
+    .prepare(
+      `SELECT channel, lang, campaign, count(*) AS count FROM events
+       WHERE name = 'conversation_started' AND at >= @since GROUP BY channel, lang, campaign ORDER BY count DESC, channel, lang`,
+    )
+    .all({ since: sinceMs }) as Report['conversations'];
+  const flows = db
+    .prepare(
+      `SELECT flow, sum(name = 'flow_started') AS started, sum(name = 'flow_completed') AS completed FROM events
+       WHERE name IN ('flow_started', 'flow_completed') AND flow IS NOT NULL AND at >= @since GROUP BY flow ORDER BY started DESC, flow`,
+    )
+    .all({ since: sinceMs }) as Report['flows'];
+  const faq = db
+    .prepare(
+      `WITH shown AS (SELECT faq AS id, count(*) AS n FROM events WHERE name = 'faq_shown' AND at >= @since GROUP BY faq),
+            fb AS (SELECT faq AS id, sum(helpful) AS yes, sum(1 - helpful) AS no FROM feedback WHERE at >= @since GROUP BY faq)
+       SELECT shown.id AS id, shown.n AS shown, coalesce(fb.yes, 0) AS helpful, coalesce(fb.no, 0) AS notHelpful
+       FROM shown LEFT JOIN fb ON fb.id = shown.id ORDER BY shown.n DESC, shown.id LIMIT ${TOP}`,
+    )
+    .all({ since: sinceMs }) as Report['faq'];
+  const unanswered = db
+    .prepare(
+      `SELECT query, lang, count(*) AS count FROM unanswered WHERE at >= @since GROUP BY query, lang ORDER BY count DESC, query LIMIT ${TOP}`,
+    )
+    .all({ since: sinceMs }) as Report['unanswered'];
+  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered };
+}
+
+/** "30d", "12h", "2w", or a date such as 2026-01-31. */
+export function parseSince(text: string, now = Date.now()): number {
+  const m = /^(\d+)\s*([hdw])$/.exec(text.trim());
+  if (m) return now - Number(m[1]) * { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 'h' | 'd' | 'w'];
+  const date = Date.parse(text);
+  if (Number.isNaN(date))
+    throw new Error(`--since takes a period like 30d, 12h or 2w, or a date like 2026-01-31; not "${text}"`);
+  return date;
+}
+
+export function reportToCsv(r: Report): string {
+  const head = 'section,channel,lang,campaign,flow,faq,query,count,started,completed,helpful,not_helpful';
+  const cell = (v: unknown) => {
+    const s = v === null || v === undefined ? '' : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const row = (...v: unknown[]) => v.map(cell).join(',');
+  return [
+    head,
+    ...r.conversations.map((c) =>
+      row('conversations', c.channel, c.lang, c.campaign, '', '', '', c.count, '', '', '', ''),
+    ),
+    ...r.flows.map((f) => row('flows', '', '', '', f.flow, '', '', '', f.started, f.completed, '', '')),
+    ...r.faq.map((f) => row('faq', '', '', '', '', f.id, '', f.shown, '', '', f.helpful, f.notHelpful)),
+    ...r.unanswered.map((u) => row('unanswered', '', u.lang, '', '', '', u.query, u.count, '', '', '', '')),
+  ].join('\n');
+}
+
+export function reportToText(r: Report): string {
+  const out: string[] = [
+    `Since ${r.since.slice(0, 10)}`,
+    '',
+    'Conversations started (channel, language, campaign):',
+  ];
+  for (const c of r.conversations)
+    out.push(
+      `  ${String(c.count).padStart(6)}  ${c.channel} ${c.lang ?? '-'} ${c.campaign ?? '(no campaign)'}`,
+    );
+  out.push('', 'Flows (started / completed):');
+  for (const f of r.flows)
+    out.push(`  ${String(f.started).padStart(6)} / ${String(f.completed).padEnd(6)} ${f.flow}`);
+  out.push('', 'Top FAQ answers (shown, 👍, 👎):');
+  for (const f of r.faq)
+    out.push(
+      `  ${String(f.shown).padStart(6)}  ${String(f.helpful).padStart(4)}  ${String(f.notHelpful).padStart(4)}  ${f.id}`,
+    );
+  out.push('', 'Top unanswered questions (material for new FAQ entries):');
+  for (const u of r.unanswered) out.push(`  ${String(u.count).padStart(6)}  [${u.lang}] ${u.query}`);
+  return `${out.join('\n')}\n`;
+}
