@@ -177,7 +177,7 @@ const SYNONYMS: Record<Lang, Record<string, string[]>> = {
     documents: ['document', 'papers', 'id', 'paperwork'],
     mask: ['masks', 'facemask', 'facemasks'],
     doctor: ['clinic', 'doc'],
-    recognize: ['spot', 'recognise', 'identify', 'detect', 'notice', 'tell'],
+    recognize: ['spot', 'recognise', 'identify', 'detect', 'notice'],
     scam: ['fraud', 'fake', 'ripoff', 'con', 'legit', 'scammer', 'scammed'],
   },
   ht: {

@@ -1,38 +1,33 @@
 import Fuse from 'fuse.js';
 import type { FaqHit, FaqSearch } from '../engine/context.js';
 import { LANGS, type Lang } from '../text/lang.js';
-import { fold, hasWords } from '../text/normalize.js';
+import { hasWords } from '../text/normalize.js';
 import { contentTokens } from './normalize.js';
 import type { FaqEntry } from './schema.js';
 
 /** How much a match in each field counts: keywords and titles are chosen words, phrasings are many. */
 const FIELD_WEIGHT = { title: 2, keywords: 2, question: 1, phrasings: 1, foreign: 0.5 } as const;
-const MIN_SIMILARITY = 0.55;
-const RESCORE = 10;
+export const FUZZY = { minSimilarity: 0.6, minShort: 0.8 };
 const TF_SATURATION = 1;
 /** How the score is made: the share of the query matched, how central the matched words are to the topic, and fuse.js. */
-export const MIX = { coverage: 0.4, weight: 0.4, fuse: 0.2 };
+export const MIX = { coverage: 0.5, weight: 0.5 };
 const MAX_RESULTS = 5;
 const MAX_QUERY = 300;
 
 /** A hit is answered when its score clears this, and leads the next topic by MARGIN. */
-export const THRESHOLD = { coverage: 0.4, score: 0.38, sure: 0.6, margin: 0.02 };
+export const THRESHOLD = { coverage: 0.4, shortCoverage: 0.55, score: 0.38, sure: 0.75, margin: 0.02 };
 
 /** A ranked hit, with the share of the query's meaning it covers. */
-export type Hit = FaqHit & { coverage: number };
+export type Hit = FaqHit & { coverage: number; terms: number };
 
-type Doc = { id: string; title: string; strings: string[]; tf: Map<number, number>; fuse?: Fuse<string> };
+type Doc = { id: string; title: string; tf: Map<number, number> };
 
-/** fuse.js rescoring: a bounded number of errors keeps Bitap fast; location does not matter in a chat message. */
-const FUSE_OPTIONS = {
-  includeScore: true,
-  ignoreLocation: true,
-  threshold: 0.45,
-  shouldSort: false,
-  minMatchCharLength: 3,
-};
-const FUSE_PATTERN = 32;
-const FUSE_CANDIDATES = 5;
+/** fuse.js scores a query word against the few known words that share its trigrams. */
+const FUSE_WORD_OPTIONS = { includeScore: true, ignoreLocation: true, threshold: 0.5, shouldSort: false };
+const FUZZY_CANDIDATES = 24;
+const MAX_LENGTH_GAP = 3;
+const PREFIX_SIMILARITY = 0.8;
+const MAX_CACHED = 50_000;
 
 /**
  * Search over one language: an inverted index with typo-tolerant token matching picks the
@@ -46,6 +41,7 @@ export class LangIndex {
   private readonly postings: number[][] = [];
   private readonly grams = new Map<string, number[]>();
   private readonly termText: string[] = [];
+  private readonly expansions = new Map<string, Array<[number, number]>>();
   readonly docs: Doc[] = [];
   readonly titles = new Map<string, string>();
 
@@ -84,7 +80,6 @@ export class LangIndex {
       this.docs.push({
         id: entry.id,
         title: text.title,
-        strings: [text.title, text.question, ...text.phrasings, text.keywords.join(' ')].map(fold),
         tf,
       });
       for (const termId of tf.keys()) {
@@ -116,23 +111,50 @@ export class LangIndex {
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   }
 
-  /** Known terms close to a query token: itself, or spellings within a typo or two. */
+  /**
+   * Known terms close to a query token: itself, or spellings a typo or two away. Trigrams
+   * pick a few candidate words; fuse.js scores how close each one is. Results are cached:
+   * chat messages reuse the same words all day.
+   */
   private expand(token: string): Array<[number, number]> {
     const exact = this.terms.get(token);
     if (exact !== undefined) return [[exact, 1]];
     if (token.length < 4) return [];
+    const cached = this.expansions.get(token);
+    if (cached) return cached;
     const qg = trigrams(token);
     const shared = new Map<number, number>();
-    for (const g of qg) for (const id of this.grams.get(g) ?? []) shared.set(id, (shared.get(id) ?? 0) + 1);
-    const out: Array<[number, number]> = [];
-    for (const [id, n] of shared) {
-      const other = this.termText[id]!;
-      const dice = (2 * n) / (qg.length + trigrams(other).length);
-      const prefix = other.length >= 4 && (token.startsWith(other) || other.startsWith(token)) ? 0.8 : 0;
-      const sim = Math.max(dice, prefix);
-      if (sim >= MIN_SIMILARITY) out.push([id, sim]);
+    for (const g of qg) {
+      for (const id of this.grams.get(g) ?? []) {
+        const len = this.termText[id]!.length;
+        if (Math.abs(len - token.length) <= MAX_LENGTH_GAP) shared.set(id, (shared.get(id) ?? 0) + 1);
+      }
     }
-    return out.sort((a, b) => b[1] - a[1]).slice(0, 4);
+    const candidates = [...shared]
+      .filter(([, n]) => n >= 2)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, FUZZY_CANDIDATES)
+      .map(([id]) => id);
+    const out: Array<[number, number]> = [];
+    if (candidates.length) {
+      const fuse = new Fuse(
+        candidates.map((id) => this.termText[id]!),
+        FUSE_WORD_OPTIONS,
+      );
+      for (const r of fuse.search(token)) {
+        const other = r.item;
+        const prefix =
+          other.length >= 4 && (token.startsWith(other) || other.startsWith(token)) ? PREFIX_SIMILARITY : 0;
+        const sim = Math.max(1 - (r.score ?? 1), prefix);
+        // Short words need a closer match: one letter off in four is another word.
+        if (sim >= (token.length <= 5 ? FUZZY.minShort : FUZZY.minSimilarity))
+          out.push([candidates[r.refIndex]!, sim]);
+      }
+    }
+    const best = out.sort((a, b) => b[1] - a[1]).slice(0, 4);
+    if (this.expansions.size > MAX_CACHED) this.expansions.clear();
+    this.expansions.set(token, best);
+    return best;
   }
 
   search(query: string): Hit[] {
@@ -165,39 +187,29 @@ export class LangIndex {
     }
     const blend = (doc: number) =>
       MIX.coverage * ((coverage.get(doc) ?? 0) / total) + MIX.weight * ((weight.get(doc) ?? 0) / total);
-    const ranked = [...coverage.keys()].sort((a, b) => blend(b) - blend(a)).slice(0, RESCORE);
-    if (!ranked.length) return [];
-    const fuzzy = this.fuseScores(query, ranked);
-    return ranked
+    return topK([...coverage.keys()], MAX_RESULTS, blend)
       .map((doc) => {
-        const score = Math.min(1, blend(doc) + MIX.fuse * (fuzzy.get(doc) ?? 0));
+        const score = Math.min(1, blend(doc));
         const d = this.docs[doc]!;
         const covered = (coverage.get(doc) ?? 0) / total;
-        return { id: d.id, title: d.title, score: round(score), coverage: round(covered) };
+        return { id: d.id, title: d.title, score: round(score), coverage: round(covered), terms: qTokens.length };
       })
-      .sort((a, b) => b.score - a.score)
-      .slice(0, MAX_RESULTS);
+      .sort((a, b) => b.score - a.score);
   }
+}
 
-  /** fuse.js similarity (1 is a perfect match) of the query to each candidate's own texts. */
-  private fuseScores(query: string, docs: number[]): Map<number, number> {
-    const out = new Map<number, number>();
-    const pattern = fold(query).slice(0, FUSE_PATTERN);
-    if (!pattern) return out;
-    for (const doc of docs.slice(0, FUSE_CANDIDATES)) {
-      let best = 0;
-      for (const r of this.fuseOf(doc).search(pattern)) best = Math.max(best, 1 - (r.score ?? 1));
-      out.set(doc, best);
-    }
-    return out;
+/** The k best items by score, without sorting them all: a store can hold 50,000 entries. */
+function topK(items: number[], k: number, score: (i: number) => number): number[] {
+  const best: Array<[number, number]> = [];
+  for (const item of items) {
+    const v = score(item);
+    if (best.length === k && v <= best[k - 1]![1]) continue;
+    let i = best.length;
+    while (i > 0 && best[i - 1]![1] < v) i--;
+    best.splice(i, 0, [item, v]);
+    if (best.length > k) best.pop();
   }
-
-  /** One small fuse.js index per entry, built on first use and kept. */
-  private fuseOf(doc: number): Fuse<string> {
-    const d = this.docs[doc]!;
-    d.fuse ??= new Fuse(d.strings, FUSE_OPTIONS);
-    return d.fuse;
-  }
+  return best.map(([item]) => item);
 }
 
 function round(x: number): number {
@@ -217,7 +229,9 @@ function trigrams(token: string): string[] {
  */
 export function decide(results: Hit[]): boolean {
   const [first, second] = results;
-  if (!first || first.coverage < THRESHOLD.coverage || first.score < THRESHOLD.score) return false;
+  if (!first || first.score < THRESHOLD.score) return false;
+  // With one or two words, half a match is one word: too little to be sure.
+  if (first.coverage < (first.terms <= 2 ? THRESHOLD.shortCoverage : THRESHOLD.coverage)) return false;
   return first.coverage >= THRESHOLD.sure || first.score - (second?.score ?? 0) >= THRESHOLD.margin;
 }
 
