@@ -192,7 +192,13 @@ export class LangIndex {
         const score = Math.min(1, blend(doc));
         const d = this.docs[doc]!;
         const covered = (coverage.get(doc) ?? 0) / total;
-        return { id: d.id, title: d.title, score: round(score), coverage: round(covered), terms: qTokens.length };
+        return {
+          id: d.id,
+          title: d.title,
+          score: round(score),
+          coverage: round(covered),
+          terms: qTokens.length,
+        };
       })
       .sort((a, b) => b.score - a.score);
   }
