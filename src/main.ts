@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'shutting down');
+    if (channels.length) app.log.info({ signal }, 'shutting down');
     await Promise.allSettled(channels.map((c) => c.stop()));
     watcher?.close();
     app.bot.close();
@@ -46,7 +46,6 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   if (!channels.length) {
-    app.log.info('no channel configured: console chat');
     await runInteractiveChat(app.bot, { user: 'console' }, process.stdin, process.stdout);
     await shutdown('end of input');
   }

@@ -33,7 +33,7 @@ describe('sessions in SQLite', () => {
     expect(() => h!.send('u', { text: '1' }, undefined, 'console', 'upd-9')).toThrow();
     h.app.db.exec('ALTER TABLE events_away RENAME TO events');
     const key = h.app.bot.userKeyOf('console', 'u');
-    expect(h.app.bot.sessions.read(key)?.at).toEqual({ flow: 'main', step: 'home' });
+    expect(h.app.bot.sessions.read(key)?.session.at).toEqual({ flow: 'main', step: 'home' });
     const retried = h.send('u', { text: '1' }, undefined, 'console', 'upd-9');
     expect(retried.at(-1)).toMatchObject({ flow: 'labor' });
   });

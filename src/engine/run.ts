@@ -33,7 +33,7 @@ export function runTurn(
   event: Event,
   hint?: LangHint,
 ): TurnResult {
-  const session = prior ? structuredClone(prior) : newSession(hint?.sure ? hint.lang : null);
+  const session = prior ? copySession(prior) : newSession(hint?.sure ? hint.lang : null);
   const turn = new Turn(ctx, session);
   if (!prior) turn.emit({ type: 'metric', name: 'conversation_started' });
   if ('start' in event) {
@@ -47,6 +47,19 @@ export function runTurn(
   }
   const forgotten = turn.effects.some((e) => e.type === 'forget');
   return { session: forgotten ? null : turn.session, messages: turn.messages, effects: turn.effects };
+}
+
+/** The engine never changes the caller's session: it works on a copy. */
+function copySession(s: Session): Session {
+  return {
+    ...s,
+    at: s.at && { ...s.at },
+    pending:
+      s.pending &&
+      (s.pending.kind === 'suggest' ? { ...s.pending, ids: [...s.pending.ids] } : { ...s.pending }),
+    history: s.history.map((p) => ({ ...p })),
+    vars: { ...s.vars },
+  };
 }
 
 function start(turn: Turn, payloadText: string, isNew: boolean, hint?: LangHint): void {

@@ -20,14 +20,17 @@ export const THRESHOLD = { coverage: 0.4, shortCoverage: 0.55, score: 0.38, sure
 /** A ranked hit, with the share of the query's meaning it covers. */
 export type Hit = FaqHit & { coverage: number; terms: number };
 
-type Doc = { id: string; title: string; tf: Map<number, number> };
+type Doc = { id: string; title: string };
 
 /** fuse.js scores a query word against the few known words that share its trigrams. */
 const FUSE_WORD_OPTIONS = { includeScore: true, ignoreLocation: true, threshold: 0.5, shouldSort: false };
-const FUZZY_CANDIDATES = 24;
+const FUZZY_CANDIDATES = 16;
 const MAX_LENGTH_GAP = 3;
 const PREFIX_SIMILARITY = 0.8;
 const MAX_CACHED = 50_000;
+const MAX_GRAM_TERMS = 400;
+/** A word in more than this share of the entries only scores candidates that rarer words found. */
+const COMMON_SHARE = 0.05;
 
 /**
  * Search over one language: an inverted index with typo-tolerant token matching picks the
@@ -39,6 +42,7 @@ export class LangIndex {
   private readonly terms = new Map<string, number>();
   private readonly df: number[] = [];
   private readonly postings: number[][] = [];
+  private readonly postingTf: number[][] = [];
   private readonly grams = new Map<string, number[]>();
   private readonly termText: string[] = [];
   private readonly expansions = new Map<string, Array<[number, number]>>();
@@ -77,13 +81,10 @@ export class LangIndex {
       for (const p of text.phrasings) add(p, FIELD_WEIGHT.phrasings);
       const doc = this.docs.length;
       this.titles.set(entry.id, text.title);
-      this.docs.push({
-        id: entry.id,
-        title: text.title,
-        tf,
-      });
-      for (const termId of tf.keys()) {
+      this.docs.push({ id: entry.id, title: text.title });
+      for (const [termId, f] of tf) {
         this.postings[termId]!.push(doc);
+        this.postingTf[termId]!.push(f);
         this.df[termId]! += 1;
       }
     }
@@ -97,6 +98,7 @@ export class LangIndex {
       this.termText.push(t);
       this.df.push(0);
       this.postings.push([]);
+      this.postingTf.push([]);
       for (const g of trigrams(t)) {
         const list = this.grams.get(g);
         if (list) list.push(id);
@@ -125,7 +127,10 @@ export class LangIndex {
     const qg = trigrams(token);
     const shared = new Map<number, number>();
     for (const g of qg) {
-      for (const id of this.grams.get(g) ?? []) {
+      const list = this.grams.get(g) ?? [];
+      // A trigram shared by thousands of words tells little and costs much: skip it.
+      if (list.length > MAX_GRAM_TERMS) continue;
+      for (const id of list) {
         const len = this.termText[id]!.length;
         if (Math.abs(len - token.length) <= MAX_LENGTH_GAP) shared.set(id, (shared.get(id) ?? 0) + 1);
       }
@@ -162,46 +167,96 @@ export class LangIndex {
     const qTokens = [...new Set(contentTokens(query.slice(0, MAX_QUERY), this.lang))]
       .filter((t) => !/^\d+$/.test(t))
       .slice(0, 20);
-    if (!qTokens.length || !this.docs.length) return [];
+    const n = this.docs.length;
+    if (!qTokens.length || !n) return [];
+    if (this.cov.length !== n) this.allocate(n);
+    const { cov, wgt, tokCov, tokWgt } = this;
+    const touched: number[] = [];
     const unknownIdf = this.idf(0);
     let total = 0;
-    const coverage = new Map<number, number>();
-    const weight = new Map<number, number>();
-    for (const q of qTokens) {
-      const expansions = this.expand(q);
+    // Rare words first: they pick the candidates. A word in a large share of the entries then
+    // only adds to candidates already found, looked up by binary search instead of a full walk.
+    const tokens = qTokens
+      .map((q) => {
+        const expansions = this.expand(q);
+        return { expansions, df: Math.max(0, ...expansions.map(([id]) => this.df[id]!)) };
+      })
+      .sort((a, b) => a.df - b.df);
+    for (const { expansions } of tokens) {
       total += expansions.length ? Math.max(...expansions.map(([id]) => this.idf(this.df[id]!))) : unknownIdf;
       // Each document takes the best match it has for this query token.
-      const bestCov = new Map<number, number>();
-      const bestWeight = new Map<number, number>();
+      const tokTouched: number[] = [];
+      const mark = (doc: number, tf: number, idf: number) => {
+        if (tokCov[doc] === 0) tokTouched.push(doc);
+        if (idf > tokCov[doc]!) tokCov[doc] = idf;
+        const w = idf * (tf / (tf + TF_SATURATION));
+        if (w > tokWgt[doc]!) tokWgt[doc] = w;
+      };
       for (const [termId, sim] of expansions) {
-        const idf = this.idf(this.df[termId]!);
-        for (const doc of this.postings[termId]!) {
-          const tf = this.docs[doc]!.tf.get(termId)!;
-          if (idf * sim > (bestCov.get(doc) ?? 0)) bestCov.set(doc, idf * sim);
-          const w = idf * sim * (tf / (tf + TF_SATURATION));
-          if (w > (bestWeight.get(doc) ?? 0)) bestWeight.set(doc, w);
+        const idf = this.idf(this.df[termId]!) * sim;
+        const docs = this.postings[termId]!;
+        const tfs = this.postingTf[termId]!;
+        if (touched.length && docs.length > n * COMMON_SHARE && touched.length < docs.length / 4) {
+          for (const doc of touched) {
+            const i = findSorted(docs, doc);
+            if (i >= 0) mark(doc, tfs[i]!, idf);
+          }
+          continue;
         }
+        for (let i = 0; i < docs.length; i++) mark(docs[i]!, tfs[i]!, idf);
       }
-      for (const [doc, v] of bestCov) coverage.set(doc, (coverage.get(doc) ?? 0) + v);
-      for (const [doc, v] of bestWeight) weight.set(doc, (weight.get(doc) ?? 0) + v);
+      for (const doc of tokTouched) {
+        if (cov[doc] === 0) touched.push(doc);
+        cov[doc]! += tokCov[doc]!;
+        wgt[doc]! += tokWgt[doc]!;
+        tokCov[doc] = 0;
+        tokWgt[doc] = 0;
+      }
     }
-    const blend = (doc: number) =>
-      MIX.coverage * ((coverage.get(doc) ?? 0) / total) + MIX.weight * ((weight.get(doc) ?? 0) / total);
-    return topK([...coverage.keys()], MAX_RESULTS, blend)
-      .map((doc) => {
-        const score = Math.min(1, blend(doc));
-        const d = this.docs[doc]!;
-        const covered = (coverage.get(doc) ?? 0) / total;
-        return {
-          id: d.id,
-          title: d.title,
-          score: round(score),
-          coverage: round(covered),
-          terms: qTokens.length,
-        };
-      })
-      .sort((a, b) => b.score - a.score);
+    const blend = (doc: number) => (MIX.coverage * cov[doc]! + MIX.weight * wgt[doc]!) / total;
+    const hits = topK(touched, MAX_RESULTS, blend).map((doc) => {
+      const d = this.docs[doc]!;
+      return {
+        id: d.id,
+        title: d.title,
+        score: round(Math.min(1, blend(doc))),
+        coverage: round(cov[doc]! / total),
+        terms: qTokens.length,
+      };
+    });
+    for (const doc of touched) {
+      cov[doc] = 0;
+      wgt[doc] = 0;
+    }
+    return hits.sort((a, b) => b.score - a.score);
   }
+
+  /** Scratch space for scoring, one slot per entry, reused by every search. */
+  private cov = new Float64Array(0);
+  private wgt = new Float64Array(0);
+  private tokCov = new Float64Array(0);
+  private tokWgt = new Float64Array(0);
+
+  private allocate(n: number): void {
+    this.cov = new Float64Array(n);
+    this.wgt = new Float64Array(n);
+    this.tokCov = new Float64Array(n);
+    this.tokWgt = new Float64Array(n);
+  }
+}
+
+/** The index of `value` in an ascending list, or -1. */
+function findSorted(list: number[], value: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = list[mid]!;
+    if (v === value) return mid;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 /** The k best items by score, without sorting them all: a store can hold 50,000 entries. */

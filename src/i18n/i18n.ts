@@ -26,8 +26,18 @@ export function createI18n(locales: Locales, flows: Iterable<Flow>): { i18n: i18
     interpolation: { escapeValue: true, escape: escapeMarkup },
     showSupportNotice: false,
   } as Parameters<typeof instance.init>[0]);
-  const t: Translate = (lng, ns, key, vars) =>
-    instance.t(key, { lng, ns, ...vars, keySeparator: ns.startsWith('flow.') ? false : '.' });
+  // Most strings have no variables: look them up once per language and keep them.
+  const fixed = new Map<string, string>();
+  const t: Translate = (lng, ns, key, vars) => {
+    const id = `${lng}\u0000${ns}\u0000${key}`;
+    const known = fixed.get(id);
+    if (known !== undefined) return known;
+    const keySeparator = ns.startsWith('flow.') ? false : '.';
+    const out = instance.t(key, { lng, ns, ...vars, keySeparator });
+    const raw: unknown = instance.getResource(lng, ns, key, { keySeparator });
+    if (typeof raw === 'string' && !raw.includes('{{') && !raw.includes('$t(')) fixed.set(id, out);
+    return out;
+  };
   return { i18n: instance, t };
 }
 

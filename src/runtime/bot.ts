@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LangHint } from '../engine/context.js';
 import { runTurn } from '../engine/run.js';
@@ -71,20 +72,31 @@ export class Bot {
 
   private turnInTx(input: Incoming) {
     const key = this.userKey(input.channel, input.user);
-    if (
-      input.updateId &&
-      !this.records.firstDelivery(this.userKey(input.channel, `update:${input.updateId}`))
-    ) {
+    const stored = this.sessions.read(key);
+    // Update ids are hashed too: a WhatsApp message id contains the phone number.
+    const delivery = input.updateId
+      ? createHash('sha256').update(`${key}\u0000${input.updateId}`).digest('base64url').slice(0, 16)
+      : null;
+    if (delivery && stored?.seen.includes(delivery)) {
       return {
-        reply: { messages: [], lang: this.content.ctx.defaultLang, session: null, duplicate: true },
+        reply: {
+          messages: [],
+          lang: stored.session.lang ?? this.content.ctx.defaultLang,
+          session: stored.session,
+          duplicate: true,
+        },
         logs: [],
       };
     }
-    const prior = this.sessions.read(key);
+    const prior = stored?.session ?? null;
     const result = runTurn(this.content.ctx, prior, input.event, input.hint);
     const session = result.session;
-    if (session) this.sessions.write(key, input.channel, session);
-    else this.sessions.delete(key);
+    if (session) {
+      const seen = delivery ? [...(stored?.seen ?? []), delivery] : (stored?.seen ?? []);
+      this.sessions.write(key, input.channel, { session, seen });
+    } else if (stored) {
+      this.sessions.delete(key);
+    }
     const lang = session?.lang ?? prior?.lang ?? input.hint?.lang ?? this.content.ctx.defaultLang;
     this.records.apply(result.effects, {
       channel: input.channel,

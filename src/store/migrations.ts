@@ -30,4 +30,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE unanswered (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, lang TEXT NOT NULL, query TEXT NOT NULL);
   CREATE TABLE faq_entries (id TEXT PRIMARY KEY, data TEXT NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID;
   `,
+  // Fewer pages written per turn: delivery marks live in the session row, and idle sessions
+  // are found by a scan at start rather than an index every turn must update.
+  `
+  ALTER TABLE sessions ADD COLUMN seen TEXT NOT NULL DEFAULT '';
+  DROP INDEX sessions_updated_at;
+  DROP TABLE processed_updates;
+  `,
+  // Events are appended in time order; the report scans them, so no index needs updating per turn.
+  `
+  DROP INDEX events_at;
+  `,
 ];

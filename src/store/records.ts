@@ -12,8 +12,6 @@ export class Records {
   private readonly event;
   private readonly feedback;
   private readonly unanswered;
-  private readonly seenCheck;
-  private readonly seenMark;
 
   constructor(
     db: Db,
@@ -24,8 +22,6 @@ export class Records {
     );
     this.feedback = db.prepare('INSERT INTO feedback (at, faq, lang, helpful) VALUES (?, ?, ?, ?)');
     this.unanswered = db.prepare('INSERT INTO unanswered (at, lang, query) VALUES (?, ?, ?)');
-    this.seenCheck = db.prepare<[string], { key: string }>('SELECT key FROM processed_updates WHERE key = ?');
-    this.seenMark = db.prepare('INSERT INTO processed_updates (key, at) VALUES (?, ?)');
   }
 
   apply(effects: readonly Effect[], ctx: RecordContext): void {
@@ -36,12 +32,5 @@ export class Records {
       else if (e.type === 'feedback') this.feedback.run(at, e.faq, ctx.lang, e.helpful ? 1 : 0);
       else if (e.type === 'unanswered' && e.query) this.unanswered.run(at, e.lang, e.query);
     }
-  }
-
-  /** Marks an update as handled; false when it was handled before. */
-  firstDelivery(key: string): boolean {
-    if (this.seenCheck.get(key)) return false;
-    this.seenMark.run(key, this.now());
-    return true;
   }
 }

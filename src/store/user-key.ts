@@ -15,5 +15,16 @@ export function userKeyer(db: Db, configured?: string): (channel: string, id: st
     }
   }
   const secret = salt;
-  return (channel, id) => createHmac('sha256', secret).update(`${channel}\u0000${id}`).digest('base64url');
+  // The same users write again and again; remembering their keys saves an HMAC per turn.
+  const cache = new Map<string, string>();
+  return (channel, id) => {
+    const name = `${channel}\u0000${id}`;
+    let key = cache.get(name);
+    if (key === undefined) {
+      key = createHmac('sha256', secret).update(name).digest('base64url');
+      if (cache.size >= 100_000) cache.clear();
+      cache.set(name, key);
+    }
+    return key;
+  };
 }

@@ -1,0 +1,336 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import Fuse from 'fuse.js';
+import { loadConfig, ROOT } from '../src/config/env.js';
+import { newSession } from '../src/engine/types.js';
+import { evaluate, readEvalSet } from '../src/faq/eval.js';
+import type { FaqEntry } from '../src/faq/schema.js';
+import { LangIndex } from '../src/faq/search.js';
+import { type App, createApp } from '../src/runtime/app.js';
+import { createLogger } from '../src/runtime/log.js';
+import { LANGS, type Lang } from '../src/text/lang.js';
+import { grammyMemory, grammySqlite, sqliteCommits, updates } from './baselines.js';
+import { mixedScript, navScript } from './scripts.js';
+import { syntheticEntries } from './synthetic.js';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const json = args.has('--json');
+const SIZES = quick ? [100, 1_000, 10_000] : [100, 1_000, 10_000, 50_000];
+const USERS = quick ? 2_000 : 10_000;
+const LARGE = quick ? 100_000 : 1_000_000;
+/** A fuse.js full scan is linear and slow: few queries at the large sizes, and in --quick none past 1,000 entries. */
+const fullScanQueries = (size: number) =>
+  size <= 1_000 ? (quick ? 3 : 10) : quick ? 0 : size <= 10_000 ? 3 : 1;
+
+const say = (line: string) => {
+  if (!json) process.stderr.write(`${line}\n`);
+};
+const dir = mkdtempSync(join(tmpdir(), 'puente-bench-'));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+function openApp(name: string): App {
+  return createApp(
+    loadConfig({ DB_PATH: join(dir, `${name}.db`), LOG_LEVEL: 'silent' }, false),
+    createLogger('silent'),
+  );
+}
+
+/** Users take turns one message at a time, as many chats would; every turn is one committed transaction. */
+function runUsers(app: App, users: number, script: (lang: Lang, i: number) => string[], prefix: string) {
+  const scripts = Array.from({ length: users }, (_, i) => script(LANGS[i % 3]!, i));
+  const steps = Math.max(...scripts.map((s) => s.length));
+  const times: number[] = [];
+  let update = 0;
+  const t0 = performance.now();
+  for (let step = 0; step < steps; step++) {
+    for (let u = 0; u < users; u++) {
+      const text = scripts[u]![step];
+      if (text === undefined) continue;
+      const t = performance.now();
+      app.bot.handle({
+        channel: 'telegram',
+        user: `${prefix}${u}`,
+        event: { text },
+        updateId: `${prefix}-${++update}`,
+      });
+      times.push(performance.now() - t);
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  times.sort((a, b) => a - b);
+  return {
+    perSec: times.length / seconds,
+    p50: percentile(times, 0.5),
+    p99: percentile(times, 0.99),
+    turns: times.length,
+  };
+}
+
+async function engine() {
+  say(`engine: ${USERS} users, mixed and navigation scripts in es, en, ht`);
+  const app = openApp('engine');
+  runUsers(app, 300, mixedScript, 'warm');
+  const mixed = runUsers(app, USERS, mixedScript, 'm');
+  const nav = runUsers(app, USERS, (l) => navScript(l), 'n');
+  app.bot.close();
+  const count = mixed.turns;
+  const list = updates(count, USERS);
+  const mem = await grammyMemory(list);
+  const sql = await grammySqlite(join(dir, 'grammy.db'), list);
+  const commits = sqliteCommits(join(dir, 'raw.db'), count, 1_000);
+  return {
+    turnsPerSec: round(mixed.perSec, 0),
+    navTurnsPerSec: round(nav.perSec, 0),
+    p50Ms: round(mixed.p50, 3),
+    p99Ms: round(mixed.p99, 3),
+    grammyMemPerSec: round(mem, 0),
+    grammySqlitePerSec: round(sql, 0),
+    sqliteCommitsPerSec: round(commits, 0),
+    ratioToGrammySqlite: round(mixed.perSec / sql, 3),
+    navRatioToGrammySqlite: round(nav.perSec / sql, 3),
+    rssMB: round(process.resourceUsage().maxRSS / 1024, 1),
+  };
+}
+
+function search(real: FaqEntry[]) {
+  const queries = readEvalSet(join(ROOT, 'test', 'eval', 'queries.yaml'));
+  const rows: Array<{
+    entries: number;
+    p50Ms: number;
+    p99Ms: number;
+    fullScanP50Ms: number;
+    fullScanP99Ms: number;
+    fullScanMeasured: boolean;
+  }> = [];
+  for (const size of SIZES) {
+    say(`search: ${size} entries`);
+    const entries = [...real, ...syntheticEntries(real, size - real.length)];
+    const indexes = Object.fromEntries(LANGS.map((l) => [l, new LangIndex(l, entries)])) as Record<
+      Lang,
+      LangIndex
+    >;
+    for (const q of queries) indexes[q.lang].search(q.q);
+    const times: number[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      for (const q of queries) {
+        const t = performance.now();
+        indexes[q.lang].search(q.q);
+        times.push(performance.now() - t);
+      }
+    }
+    times.sort((a, b) => a - b);
+    const scans: number[] = [];
+    const fuses =
+      fullScanQueries(size) === 0
+        ? ({} as never)
+        : (Object.fromEntries(
+            LANGS.map((l) => [
+              l,
+              new Fuse(
+                entries.flatMap((e) => (e[l] ? [e[l]] : [])),
+                { keys: ['title', 'question', 'phrasings', 'keywords'], includeScore: true },
+              ),
+            ]),
+          ) as Record<Lang, Fuse<NonNullable<FaqEntry['es']>>>);
+    for (const q of queries.slice(0, fullScanQueries(size))) {
+      const t = performance.now();
+      fuses[q.lang].search(q.q);
+      scans.push(performance.now() - t);
+    }
+    scans.sort((a, b) => a - b);
+    // --quick: the scan grows linearly with the entries, so it is scaled from the last size measured.
+    const measured = [...rows].reverse().find((r) => r.fullScanMeasured);
+    const scale = measured ? size / measured.entries : 1;
+    rows.push({
+      entries: size,
+      p50Ms: round(percentile(times, 0.5), 3),
+      p99Ms: round(percentile(times, 0.99), 3),
+      fullScanP50Ms: round(scans.length ? percentile(scans, 0.5) : measured!.fullScanP50Ms * scale, 1),
+      fullScanP99Ms: round(scans.length ? percentile(scans, 0.99) : measured!.fullScanP99Ms * scale, 1),
+      fullScanMeasured: scans.length > 0,
+    });
+  }
+  return rows.map(({ fullScanMeasured: _, ...row }) => row);
+}
+
+function growth() {
+  const measure = (sessions: number) => {
+    say(`growth: ${sessions} stored sessions`);
+    const app = openApp(`growth-${sessions}`);
+    const key = app.bot.userKeyOf.bind(app.bot);
+    const state = JSON.stringify({
+      ...newSession('es'),
+      at: { flow: 'labor', step: 'topics' },
+      history: [{ flow: 'main', step: 'home' }],
+    });
+    const insert = app.db.prepare(
+      'INSERT INTO sessions (user_key, channel, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    const now = Date.now();
+    for (let start = 0; start < sessions; start += 50_000) {
+      app.db.transaction(() => {
+        for (let i = start; i < Math.min(sessions, start + 50_000); i++)
+          insert.run(key('telegram', `g${i}`), 'telegram', state, now, now);
+      })();
+    }
+    app.db.pragma('wal_checkpoint(TRUNCATE)');
+    const size = statSync(join(dir, `growth-${sessions}.db`)).size;
+    // Existing users, spread over the whole table, continue their conversations.
+    const users = 2_000;
+    const stride = Math.floor(sessions / users);
+    const times: number[] = [];
+    for (const text of ['1', 'atrás', '2', 'menú']) {
+      for (let u = 0; u < users; u++) {
+        const t = performance.now();
+        app.bot.handle({ channel: 'telegram', user: `g${u * stride}`, event: { text } });
+        times.push(performance.now() - t);
+      }
+    }
+    app.bot.close();
+    times.sort((a, b) => a - b);
+    return { sessions, p50Ms: round(percentile(times, 0.5), 3), bytes: size };
+  };
+  const small = measure(1_000);
+  const large = measure(LARGE);
+  return {
+    small: { sessions: small.sessions, p50Ms: small.p50Ms },
+    large: { sessions: large.sessions, p50Ms: large.p50Ms },
+    ratio: round(large.p50Ms / small.p50Ms, 2),
+    bytesPerSession: Math.round(large.bytes / large.sessions),
+  };
+}
+
+async function startup() {
+  say('startup: time to the first console reply (the compiled bot, as npm start runs it)');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  const once = () =>
+    new Promise<number>((resolve, reject) => {
+      const t = performance.now();
+      const child = spawn(
+        process.execPath,
+        [join(ROOT, 'dist', 'cli', 'index.js'), 'chat', '--json', '--lang', 'es'],
+        {
+          cwd: ROOT,
+          env: { ...process.env, DB_PATH: join(dir, 'startup.db'), LOG_LEVEL: 'silent' },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        },
+      );
+      child.stdout.once('data', () => {
+        resolve(performance.now() - t);
+        child.stdin.end();
+      });
+      child.on('error', reject);
+      child.stdin.write('hola\n');
+    });
+  await once();
+  const runs = [await once(), await once(), await once()].sort((a, b) => a - b);
+  return { firstReplyMs: round(runs[1]!, 0) };
+}
+
+function memory() {
+  say('memory: idle, and after 10,000 active users');
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', 'memory.ts'), '10000'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
+  const m = JSON.parse(out) as { idleMB: number; active10kMB: number };
+  return { idleMB: round(m.idleMB, 1), active10kMB: round(m.active10kMB, 1) };
+}
+
+function accuracy(app: App) {
+  const r = evaluate(app.bot.current.searcher, readEvalSet(join(ROOT, 'test', 'eval', 'queries.yaml')));
+  return { top1: round(LANGS.reduce((s, l) => s + r.byLang[l].top1, 0) / 3, 3) };
+}
+
+const TARGETS: Array<[string, (r: Result) => boolean]> = [
+  [
+    'mixed turns ≥ 5,000/s and ≥ 0.3× grammY+SQLite',
+    (r) => r.engine.turnsPerSec >= 5_000 && r.engine.ratioToGrammySqlite >= 0.3,
+  ],
+  ['navigation ≥ 0.6× grammY+SQLite', (r) => r.engine.navRatioToGrammySqlite >= 0.6],
+  ['turn p99 < 5 ms', (r) => r.engine.p99Ms < 5],
+  [
+    'search p99 < 2 ms at 10,000 entries, ≥ 20× faster than a full scan',
+    (r) => {
+      const s = r.search.find((x) => x.entries === 10_000)!;
+      return s.p99Ms < 2 && s.fullScanP50Ms / s.p50Ms >= 20;
+    },
+  ],
+  [
+    'search grows sublinearly from 1,000 entries',
+    (r) => {
+      const a = r.search.find((x) => x.entries === 1_000)!;
+      const b = r.search.at(-1)!;
+      return b.p50Ms / a.p50Ms < b.entries / a.entries;
+    },
+  ],
+  ['turn p50 within 1.5× from 1,000 to many sessions', (r) => r.growth.ratio <= 1.5],
+  ['first console reply < 1.5 s', (r) => r.startup.firstReplyMs < 1_500],
+  [
+    'memory < 150 MB idle, < 250 MB with 10,000 active',
+    (r) => r.memory.idleMB < 150 && r.memory.active10kMB < 250,
+  ],
+];
+
+type Result = Awaited<ReturnType<typeof main>>;
+
+async function main() {
+  const app = openApp('content');
+  const real = [...app.bot.current.faq.values()];
+  const acc = accuracy(app);
+  app.bot.close();
+  const engineResult = await engine();
+  return {
+    engine: engineResult,
+    search: search(real),
+    accuracy: acc,
+    growth: growth(),
+    startup: await startup(),
+    memory: memory(),
+  };
+}
+
+const result = await main();
+rmSync(dir, { recursive: true, force: true });
+const checks = TARGETS.map(([name, ok]) => ({ name, ok: ok(result) }));
+if (json) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  const e = result.engine;
+  const lines = [
+    `engine   mixed ${e.turnsPerSec}/s, navigation ${e.navTurnsPerSec}/s, p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms, peak RSS ${e.rssMB} MB`,
+    `         grammY echo: memory ${e.grammyMemPerSec}/s, SQLite ${e.grammySqlitePerSec}/s; raw commits ${e.sqliteCommitsPerSec}/s`,
+    `         ratio to grammY+SQLite: mixed ${e.ratioToGrammySqlite}, navigation ${e.navRatioToGrammySqlite}`,
+    ...result.search.map(
+      (s) =>
+        `search   ${String(s.entries).padStart(6)} entries: p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms; fuse.js full scan p50 ${s.fullScanP50Ms} ms, p99 ${s.fullScanP99Ms} ms`,
+    ),
+    `accuracy top-1 ${result.accuracy.top1}`,
+    `growth   p50 ${result.growth.small.p50Ms} ms at ${result.growth.small.sessions} sessions, ${result.growth.large.p50Ms} ms at ${result.growth.large.sessions} (×${result.growth.ratio}); ${result.growth.bytesPerSession} bytes per session`,
+    `startup  first reply ${result.startup.firstReplyMs} ms; memory idle ${result.memory.idleMB} MB, 10,000 active ${result.memory.active10kMB} MB`,
+    '',
+    ...checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.name}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+if (!quick) {
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  const file = join(ROOT, 'bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, ...result, targets: checks }, null, 2)}\n`,
+  );
+  say(`results written to ${file}`);
+}
