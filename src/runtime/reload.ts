@@ -21,11 +21,13 @@ export function watchContent(
   paths: ContentPaths,
   defaultLang: Lang,
   log: Logger,
+  onReload?: (ok: boolean) => void,
 ): Reloader {
   const reload = (): boolean => {
     try {
       bot.setContent(loadContent(paths, db, defaultLang));
       log.info({ flows: bot.current.flows.size, faq: bot.current.faq.size }, 'content reloaded');
+      onReload?.(true);
       return true;
     } catch (e) {
       if (e instanceof ContentError) {
@@ -37,6 +39,7 @@ export function watchContent(
       } else {
         log.error({ err: e }, 'content reload failed; the last good version keeps serving');
       }
+      onReload?.(false);
       return false;
     }
   };

@@ -1,0 +1,193 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { convertMessageToTelegram } from '../channels/telegram/convert.js';
+import { convertMessageToWhatsApp } from '../channels/whatsapp/convert.js';
+import { type Config, ROOT } from '../config/env.js';
+import { checkContent } from '../content/check.js';
+import { EventSchema, PositionSchema } from '../engine/types.js';
+import { flowToMermaid } from '../flows/graph.js';
+import { type App, createApp } from '../runtime/app.js';
+import { readContentFiles } from '../runtime/content.js';
+import { createLogger } from '../runtime/log.js';
+import { type Reloader, watchContent } from '../runtime/reload.js';
+import { LANGS, LangSchema } from '../text/lang.js';
+import { stepColumns } from './columns.js';
+
+export const STUDIO_CHANNEL = 'studio';
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const PUBLIC = join(ROOT, 'src', 'studio', 'public');
+const FILES: Record<string, [string, string]> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+  '/style.css': ['style.css', 'text/css; charset=utf-8'],
+};
+
+const ChatSchema = z.object({
+  user: z.string().min(1).max(64),
+  lang: LangSchema.optional(),
+  text: z.string().max(10_000).optional(),
+  choice: z.string().max(64).optional(),
+  at: PositionSchema.optional(),
+  start: z.string().max(64).optional(),
+});
+
+export type Studio = { app: Hono; close: () => void; bot: App };
+
+/**
+ * The staff studio: the real engine on a scratch database, the content with its problems,
+ * each step in three languages, and the flow diagrams. Binding beyond this machine needs a token.
+ */
+export function createStudio(config: Config): Studio {
+  if (!LOOPBACK.has(config.STUDIO_HOST) && !config.STUDIO_TOKEN) {
+    throw new Error(
+      `The studio binds to ${config.STUDIO_HOST}, which others can reach: set STUDIO_TOKEN, or use STUDIO_HOST=127.0.0.1.`,
+    );
+  }
+  const scratch = mkdtempSync(join(tmpdir(), 'puente-studio-'));
+  const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  // A scratch database: previews never touch real users' sessions or the staff report.
+  const bot = createApp({ ...config, paths: { ...config.paths, db: join(scratch, 'studio.db') } }, log);
+  const listeners = new Set<(ok: boolean) => void>();
+  const reloader: Reloader = watchContent(bot.bot, bot.db, config.paths, config.DEFAULT_LANG, log, (ok) => {
+    for (const l of listeners) l(ok);
+  });
+
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    if (!config.STUDIO_TOKEN) return next();
+    const given =
+      c.req.header('x-studio-token') ??
+      c.req.header('authorization')?.replace(/^Bearer /, '') ??
+      c.req.query('token');
+    if (given !== config.STUDIO_TOKEN) return c.text('A valid studio token is needed.', 401);
+    return next();
+  });
+
+  for (const [path, [file, type]] of Object.entries(FILES)) {
+    app.get(path, (c) =>
+      c.body(readFileSync(join(PUBLIC, file), 'utf8'), 200, {
+        'content-type': type,
+        'cache-control': 'no-store',
+      }),
+    );
+  }
+  app.get('/vendor/mermaid.min.js', (c) =>
+    c.body(readFileSync(join(ROOT, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js'), 'utf8'), 200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'max-age=3600',
+    }),
+  );
+
+  app.get('/api/content', (c) => {
+    const files = readContentFiles(config.paths);
+    const report = checkContent(config.paths);
+    return c.json({
+      flows: [...files.flows.values()].map((f) => ({
+        id: f.id,
+        description: f.description ?? '',
+        start: f.start,
+        steps: Object.keys(f.steps),
+      })),
+      faq: [...files.faq.values()].map((e) => ({
+        id: e.id,
+        titles: Object.fromEntries(LANGS.map((l) => [l, e[l]?.title ?? null])),
+      })),
+      report,
+    });
+  });
+
+  app.get('/api/graph/:flow', (c) => {
+    const flow = readContentFiles(config.paths).flows.get(c.req.param('flow'));
+    if (!flow) return c.json({ error: 'no such flow' }, 404);
+    return c.text(flowToMermaid(flow, LangSchema.catch('es').parse(c.req.query('lang'))));
+  });
+
+  app.get('/api/step/:flow/:step', (c) => {
+    const flow = bot.bot.current.flows.get(c.req.param('flow'));
+    const columns = flow ? stepColumns(flow, c.req.param('step')) : null;
+    return columns ? c.json(columns) : c.json({ error: 'no such step' }, 404);
+  });
+
+  app.get('/api/faq/:id', (c) => {
+    const entry = bot.bot.current.faq.get(c.req.param('id'));
+    if (!entry) return c.json({ error: 'no such entry' }, 404);
+    return c.json(
+      Object.fromEntries(
+        LANGS.map((l) => [
+          l,
+          entry[l]
+            ? {
+                title: entry[l].title,
+                answer: entry[l].answer,
+                suspicious: l !== 'es' && entry[l].answer === entry.es?.answer,
+              }
+            : null,
+        ]),
+      ),
+    );
+  });
+
+  app.post('/api/chat', async (c) => {
+    const body = ChatSchema.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: body.error.issues.map((i) => i.message).join('; ') }, 400);
+    const b = body.data;
+    const event = EventSchema.parse(
+      b.start !== undefined
+        ? { start: b.start }
+        : b.choice !== undefined
+          ? { choice: b.choice, ...(b.at ? { at: b.at } : {}) }
+          : { text: b.text ?? '' },
+    );
+    const reply = bot.bot.handle({
+      channel: STUDIO_CHANNEL,
+      user: b.user,
+      event,
+      hint: b.lang ? { lang: b.lang, sure: true } : undefined,
+    });
+    return c.json({
+      lang: reply.lang,
+      messages: reply.messages.map((m) => ({
+        ...m,
+        telegram: convertMessageToTelegram(m),
+        whatsapp: convertMessageToWhatsApp(m),
+      })),
+    });
+  });
+
+  app.post('/api/reset', async (c) => {
+    const body = z
+      .object({ user: z.string().min(1).max(64) })
+      .safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: 'user is needed' }, 400);
+    bot.bot.sessions.delete(bot.bot.userKeyOf(STUDIO_CHANNEL, body.data.user));
+    return c.json({ ok: true });
+  });
+
+  app.get('/api/events', (c) =>
+    streamSSE(c, async (stream) => {
+      const send = (ok: boolean) => void stream.writeSSE({ event: 'content', data: JSON.stringify({ ok }) });
+      listeners.add(send);
+      stream.onAbort(() => {
+        listeners.delete(send);
+      });
+      while (!stream.aborted) {
+        await stream.writeSSE({ event: 'ping', data: '' });
+        await stream.sleep(15_000);
+      }
+    }),
+  );
+
+  return {
+    app,
+    bot,
+    close: () => {
+      reloader.close();
+      bot.bot.close();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
