@@ -31,6 +31,8 @@ const MAX_CACHED = 50_000;
 const MAX_GRAM_TERMS = 400;
 /** A word in more than this share of the entries only scores candidates that rarer words found. */
 const COMMON_SHARE = 0.05;
+/** The most postings one search walks for a word; past that it takes the entries where the word weighs most. */
+const MAX_WALK = 1_500;
 
 /**
  * Search over one language: an inverted index with typo-tolerant token matching picks the
@@ -203,7 +205,12 @@ export class LangIndex {
           }
           continue;
         }
-        for (let i = 0; i < docs.length; i++) mark(docs[i]!, tfs[i]!, idf);
+        if (docs.length <= MAX_WALK) {
+          for (let i = 0; i < docs.length; i++) mark(docs[i]!, tfs[i]!, idf);
+          continue;
+        }
+        // Only common words in the question: the entries where the word weighs most are the candidates.
+        for (const i of this.heaviest(termId)) mark(docs[i]!, tfs[i]!, idf);
       }
       for (const doc of tokTouched) {
         if (cov[doc] === 0) touched.push(doc);
@@ -230,6 +237,22 @@ export class LangIndex {
     }
     return hits.sort((a, b) => b.score - a.score);
   }
+
+  /** Positions in a term's postings, heaviest first, cut to MAX_WALK; built on first use. */
+  private heaviest(termId: number): number[] {
+    let list = this.heavy.get(termId);
+    if (!list) {
+      const tfs = this.postingTf[termId]!;
+      list = tfs
+        .map((_, i) => i)
+        .sort((a, b) => tfs[b]! - tfs[a]! || a - b)
+        .slice(0, MAX_WALK);
+      this.heavy.set(termId, list);
+    }
+    return list;
+  }
+
+  private readonly heavy = new Map<number, number[]>();
 
   /** Scratch space for scoring, one slot per entry, reused by every search. */
   private cov = new Float64Array(0);
