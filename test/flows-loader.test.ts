@@ -2,6 +2,7 @@ import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { contentPaths } from '../src/config/env.js';
 import { ContentError, formatProblem } from '../src/content/problems.js';
 import { loadFlows } from '../src/flows/loader.js';
 import { readContentFiles } from '../src/runtime/content.js';
@@ -17,14 +18,7 @@ const expected = parse(readFileSync(join(BROKEN, 'expect.yaml'), 'utf8')) as Rec
 function withFlow(file: string): { dir: string; problems: ReturnType<typeof readContentFiles>['problems'] } {
   const dir = copyContent();
   copyFileSync(join(BROKEN, file), join(dir, 'flows', file));
-  const files = readContentFiles({
-    root: dir,
-    db: ':memory:',
-    flows: join(dir, 'flows'),
-    locales: join(dir, 'locales'),
-    faq: join(dir, 'data', 'faq'),
-    contacts: join(dir, 'data', 'contacts.yaml'),
-  });
+  const files = readContentFiles(contentPaths(dir));
   return { dir, problems: files.problems };
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { contentPaths } from '../src/config/env.js';
 import { checkContent, checkRepo } from '../src/content/check.js';
 import { formatProblem } from '../src/content/problems.js';
 import { parsePayload } from '../src/engine/payload.js';
@@ -24,14 +25,7 @@ const jsQR = ((jsQRModule as unknown as { default?: typeof jsQRModule }).default
 ) => { data: string } | null;
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
-const pathsOf = (dir: string) => ({
-  root: dir,
-  db: ':memory:',
-  flows: join(dir, 'flows'),
-  locales: join(dir, 'locales'),
-  faq: join(dir, 'data', 'faq'),
-  contacts: join(dir, 'data', 'contacts.yaml'),
-});
+const pathsOf = (dir: string) => contentPaths(dir);
 
 describe('cli check', () => {
   const dirs: string[] = [];

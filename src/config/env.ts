@@ -75,17 +75,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readDotEnv = tr
   }
   const e = parsed.data;
   const abs = (p: string) => (isAbsolute(p) ? p : join(ROOT, p));
-  const content = abs(e.CONTENT_DIR);
   return {
     ...e,
-    paths: {
-      db: e.DB_PATH === ':memory:' ? e.DB_PATH : abs(e.DB_PATH),
-      root: content,
-      flows: join(content, 'flows'),
-      locales: join(content, 'locales'),
-      faq: join(content, 'data', 'faq'),
-      contacts: join(content, 'data', 'contacts.yaml'),
-    },
+    paths: contentPaths(abs(e.CONTENT_DIR), e.DB_PATH === ':memory:' ? e.DB_PATH : abs(e.DB_PATH)),
+  };
+}
+
+/** Where the content lives under a content folder: flows/, locales/, data/faq/ and data/contacts.yaml. */
+export function contentPaths(root: string, db = ':memory:'): Config['paths'] {
+  return {
+    db,
+    root,
+    flows: join(root, 'flows'),
+    locales: join(root, 'locales'),
+    faq: join(root, 'data', 'faq'),
+    contacts: join(root, 'data', 'contacts.yaml'),
   };
 }
 

@@ -1,5 +1,5 @@
 import { MAX_CALLBACK_BYTES } from '../channels/telegram/convert.js';
-import { ROOT } from '../config/env.js';
+import { contentPaths, ROOT } from '../config/env.js';
 import { PAYLOAD_MAX } from '../engine/payload.js';
 import { type ContentFiles, type ContentPaths, readContentFiles } from '../runtime/content.js';
 import { LANGS, type Lang } from '../text/lang.js';
@@ -33,14 +33,7 @@ export function checkContent(paths: ContentPaths): CheckReport {
 }
 
 export function checkRepo(): CheckReport {
-  return checkContent({
-    root: ROOT,
-    db: ':memory:',
-    flows: `${ROOT}/flows`,
-    locales: `${ROOT}/locales`,
-    faq: `${ROOT}/data/faq`,
-    contacts: `${ROOT}/data/contacts.yaml`,
-  });
+  return checkContent(contentPaths(ROOT));
 }
 
 /** Sizes that only fail on a phone: button labels, callback data and deep-link payloads. */

@@ -6,7 +6,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { convertMessageToTelegram } from '../channels/telegram/convert.js';
 import { convertMessageToWhatsApp } from '../channels/whatsapp/convert.js';
-import { type Config, ROOT } from '../config/env.js';
+import { type Config, ConfigError, ROOT } from '../config/env.js';
 import { checkContent } from '../content/check.js';
 import { EventSchema, PositionSchema } from '../engine/types.js';
 import { flowToMermaid } from '../flows/graph.js';
@@ -43,7 +43,7 @@ export type Studio = { app: Hono; close: () => void; bot: App };
  */
 export function createStudio(config: Config): Studio {
   if (!LOOPBACK.has(config.STUDIO_HOST) && !config.STUDIO_TOKEN) {
-    throw new Error(
+    throw new ConfigError(
       `The studio binds to ${config.STUDIO_HOST}, which others can reach: set STUDIO_TOKEN, or use STUDIO_HOST=127.0.0.1.`,
     );
   }
