@@ -21,7 +21,11 @@ export type CheckReport = {
 
 /** Everything staff can get wrong in flows/, locales/ and data/, in one report. */
 export function checkContent(paths: ContentPaths): CheckReport {
-  const files = readContentFiles(paths);
+  return checkFiles(readContentFiles(paths));
+}
+
+/** The same report for content already read. */
+export function checkFiles(files: ContentFiles): CheckReport {
   const problems = [...files.problems, ...limitProblems(files)].sort(
     (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
   );

@@ -113,12 +113,9 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
     // Still unknown: ask, unless the user is answering that very question.
     if (!turn.session.lang && turn.session.at?.flow !== 'language') return askLanguage(turn);
   }
-  if (command) {
-    if (isNew && command !== 'stop') turn.say(turn.common('welcome'));
-    return runCommand(turn, command);
-  }
+  if (isNew && command !== 'stop') turn.say(turn.common('welcome'));
+  if (command) return runCommand(turn, command);
   if (isNew || (!turn.session.at && !turn.session.pending)) {
-    if (isNew) turn.say(turn.common('welcome'));
     if (hasWords(input) && answerFreeText(turn, input, false)) return;
     return home(turn);
   }

@@ -7,15 +7,15 @@ import type { FaqEntry } from './schema.js';
 
 /** How much a match in each field counts: keywords and titles are chosen words, phrasings are many. */
 const FIELD_WEIGHT = { title: 2, keywords: 2, question: 1, phrasings: 1, foreign: 0.5 } as const;
-export const FUZZY = { minSimilarity: 0.6, minShort: 0.8 };
+const FUZZY = { minSimilarity: 0.6, minShort: 0.8 } as const;
 const TF_SATURATION = 1;
 /** How the score is made: the share of the query matched, how central the matched words are to the topic, and fuse.js. */
-export const MIX = { coverage: 0.5, weight: 0.5 };
+const MIX = { coverage: 0.5, weight: 0.5 } as const;
 const MAX_RESULTS = 5;
 const MAX_QUERY = 300;
 
 /** A hit is answered when its score clears this, and leads the next topic by MARGIN. */
-export const THRESHOLD = { coverage: 0.4, shortCoverage: 0.55, score: 0.38, sure: 0.75, margin: 0.02 };
+const THRESHOLD = { coverage: 0.4, shortCoverage: 0.55, score: 0.38, sure: 0.75, margin: 0.02 } as const;
 
 /** A ranked hit, with the share of the query's meaning it covers. */
 export type Hit = FaqHit & { coverage: number; terms: number };

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { convertMessageToTelegram } from '../channels/telegram/convert.js';
 import { convertMessageToWhatsApp } from '../channels/whatsapp/convert.js';
 import { type Config, ConfigError, ROOT } from '../config/env.js';
-import { checkContent } from '../content/check.js';
+import { checkFiles } from '../content/check.js';
 import { EventSchema, PositionSchema } from '../engine/types.js';
 import { flowToMermaid } from '../flows/graph.js';
 import { type App, createApp } from '../runtime/app.js';
@@ -84,7 +84,7 @@ export function createStudio(config: Config): Studio {
 
   app.get('/api/content', (c) => {
     const files = readContentFiles(config.paths);
-    const report = checkContent(config.paths);
+    const report = checkFiles(files);
     return c.json({
       flows: [...files.flows.values()].map((f) => ({
         id: f.id,
