@@ -1,7 +1,12 @@
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { newSession } from '../src/engine/types.js';
 import { createApp } from '../src/runtime/app.js';
 import { createLogger } from '../src/runtime/log.js';
+import { openDb } from '../src/store/db.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
 import { SqliteSessions } from '../src/store/sessions.js';
 import { Harness } from './support/harness.js';
 
@@ -53,6 +58,43 @@ describe('sessions in SQLite', () => {
     expect(sessions.read(oldKey)).toBeNull();
     expect(sessions.read(newKey)).not.toBeNull();
     expect(sessions.purgeIdle(0)).toBe(0);
+  });
+
+  it('sees what another process changed: a session deleted elsewhere starts over', () => {
+    h = new Harness();
+    h.say('u', 'hola', 'es');
+    expect(h.say('u', '1').at(-1)).toMatchObject({ flow: 'labor' });
+    const other = openDb(join(h.dir, 'puente.db'));
+    other.exec('DELETE FROM sessions');
+    other.close();
+    const key = h.app.bot.userKeyOf('console', 'u');
+    expect(h.app.bot.sessions.read(key)).toBeNull();
+    // A new user whose language is unknown is asked for it, not taken back into the labor flow.
+    expect(h.say('u', '1').at(-1)).not.toMatchObject({ flow: 'labor' });
+  });
+
+  it('moves sessions from an older file into the rowid table, keys and state intact', () => {
+    h = new Harness();
+    const path = join(h.dir, 'old.db');
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    for (const [v, sql] of MIGRATIONS.slice(0, 3).entries()) {
+      db.exec(sql);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+    const state = JSON.stringify({ ...newSession('ht'), at: { flow: 'labor', step: 'topics' } });
+    db.prepare(
+      'INSERT INTO sessions (user_key, channel, state, seen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run('k1', 'telegram', state, 'abc', 1, 2);
+    db.close();
+    const migrated = openDb(path);
+    const stored = new SqliteSessions(migrated).read('k1');
+    expect(migrated.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    migrated.close();
+    expect(stored).toEqual({
+      session: { ...newSession('ht'), at: { flow: 'labor', step: 'topics' } },
+      seen: ['abc'],
+    });
   });
 
   it('keys users by a salted hash: another salt gives another key', () => {

@@ -36,7 +36,8 @@ export class Turn {
 
   /** A string written inline in a flow file. */
   flowText(flowId: string, key: string): string {
-    return this.ctx.t(this.lang, `flow.${flowId}`, key, this.vars());
+    // Variables are interpolated by i18next, which escapes them for the markup.
+    return this.ctx.t(this.lang, `flow.${flowId}`, key, this.session.vars);
   }
 
   optionLabel(flowId: string, stepId: string, option: Option): string {
@@ -69,10 +70,5 @@ export class Turn {
   /** The way out of an engine-made menu: "back" only when there is a menu to go back to. */
   exits(): OptionOut[] {
     return this.session.history.length ? this.nav('back', 'menu') : this.nav('menu');
-  }
-
-  /** Variables for interpolation; i18next escapes them for the markup. */
-  private vars(): Record<string, string> {
-    return { ...this.session.vars };
   }
 }

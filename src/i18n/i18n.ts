@@ -26,16 +26,20 @@ export function createI18n(locales: Locales, flows: Iterable<Flow>): { i18n: i18
     interpolation: { escapeValue: true, escape: escapeMarkup },
     showSupportNotice: false,
   } as Parameters<typeof instance.init>[0]);
-  // Most strings have no variables: look them up once per language and keep them.
-  const fixed = new Map<string, string>();
+  // Most strings have no variables: look them up once and keep them, by language, namespace
+  // and key, so that a lookup never builds a new string.
+  const fixed = new Map<string, Map<string, Map<string, string>>>();
   const t: Translate = (lng, ns, key, vars) => {
-    const id = `${lng}\u0000${ns}\u0000${key}`;
-    const known = fixed.get(id);
+    const known = fixed.get(lng)?.get(ns)?.get(key);
     if (known !== undefined) return known;
     const keySeparator = ns.startsWith('flow.') ? false : '.';
     const out = instance.t(key, { lng, ns, ...vars, keySeparator });
     const raw: unknown = instance.getResource(lng, ns, key, { keySeparator });
-    if (typeof raw === 'string' && !raw.includes('{{') && !raw.includes('$t(')) fixed.set(id, out);
+    if (typeof raw === 'string' && !raw.includes('{{') && !raw.includes('$t(')) {
+      const byNs = fixed.get(lng) ?? fixed.set(lng, new Map()).get(lng)!;
+      const byKey = byNs.get(ns) ?? byNs.set(ns, new Map()).get(ns)!;
+      byKey.set(key, out);
+    }
     return out;
   };
   return { i18n: instance, t };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LangHint } from '../engine/context.js';
 import { runTurn } from '../engine/run.js';
@@ -64,7 +64,13 @@ export class Bot {
 
   handle(input: Incoming): Reply {
     const event = EventSchema.parse(input.event);
-    const reply = this.turnTx.immediate({ ...input, event });
+    let reply: ReturnType<typeof this.turnInTx>;
+    try {
+      reply = this.turnTx.immediate({ ...input, event });
+    } catch (e) {
+      this.sessions.forgetCached();
+      throw e;
+    }
     for (const m of reply.logs)
       this.log[m.level]({ code: m.code, flow: m.flow, step: m.step, channel: input.channel }, 'engine');
     return reply.reply;
@@ -75,7 +81,7 @@ export class Bot {
     const stored = this.sessions.read(key);
     // Update ids are hashed too: a WhatsApp message id contains the phone number.
     const delivery = input.updateId
-      ? createHash('sha256').update(`${key}\u0000${input.updateId}`).digest('base64url').slice(0, 16)
+      ? hash('sha256', `${key}\u0000${input.updateId}`, 'base64url').slice(0, 16)
       : null;
     if (delivery && stored?.seen.includes(delivery)) {
       return {

@@ -41,4 +41,23 @@ export const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX events_at;
   `,
+  // Sessions become a rowid table: SQLite advises WITHOUT ROWID only for rows under about a
+  // twentieth of a page, and ours are larger. Its interior pages carry whole rows, which made
+  // the tree deep; a rowid table's carry integers, and a known row is rewritten by its id.
+  `
+  CREATE TABLE sessions_by_id (
+    id INTEGER PRIMARY KEY,
+    user_key TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    state TEXT NOT NULL,
+    seen TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  INSERT INTO sessions_by_id (user_key, channel, state, seen, created_at, updated_at)
+    SELECT user_key, channel, state, seen, created_at, updated_at FROM sessions;
+  DROP TABLE sessions;
+  ALTER TABLE sessions_by_id RENAME TO sessions;
+  CREATE UNIQUE INDEX sessions_user_key ON sessions (user_key);
+  `,
 ];

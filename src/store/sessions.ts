@@ -1,71 +1,119 @@
 import { type Session, SessionSchema } from '../engine/types.js';
 import type { Db } from './db.js';
 
-/** Session storage as three calls, the shape grammY uses for its storage adapters. */
 /** A stored session, with the last deliveries handled for this user (hashed update ids). */
 export type Stored = { session: Session; seen: string[] };
 
 /** How many recent deliveries per user are remembered: redeliveries come soon after. */
 export const SEEN_KEPT = 20;
 
+/** How many recently used sessions stay parsed in memory: about one campaign's active users. */
+export const SESSIONS_CACHED = 10_000;
+
+/** Session storage as three calls, the shape grammY uses for its storage adapters. */
 export interface SessionStorage {
   read(key: string): Stored | null;
   write(key: string, channel: string, stored: Stored): void;
   delete(key: string): void;
 }
 
+/** A row as this connection knows it; `stored` is null for a row that no longer parses. */
+type Known = { id: number; stored: Stored | null };
+
 export class SqliteSessions implements SessionStorage {
   private readonly readStmt;
-  private readonly writeStmt;
+  private readonly insertStmt;
+  private readonly updateStmt;
   private readonly deleteStmt;
+  private readonly versionStmt;
+  /**
+   * Rows as this connection last read or wrote them, least recently used first. They stay
+   * valid until another connection commits to the file, which PRAGMA data_version reveals.
+   * Stored values are never changed in place: the engine works on copies.
+   */
+  private readonly known = new Map<string, Known>();
+  private version = -1;
 
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {
-    this.readStmt = db.prepare<[string], { state: string; seen: string }>(
-      'SELECT state, seen FROM sessions WHERE user_key = ?',
+    this.readStmt = db.prepare<[string], { id: number; state: string; seen: string }>(
+      'SELECT id, state, seen FROM sessions WHERE user_key = ?',
     );
-    this.writeStmt = db.prepare(
+    this.insertStmt = db.prepare<[string, string, string, string, number, number], { id: number }>(
       `INSERT INTO sessions (user_key, channel, state, seen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (user_key) DO UPDATE SET state = excluded.state, seen = excluded.seen, updated_at = excluded.updated_at`,
+       ON CONFLICT (user_key) DO UPDATE SET state = excluded.state, seen = excluded.seen, updated_at = excluded.updated_at
+       RETURNING id`,
     );
+    // A known row is rewritten by its rowid: one seek, and the key's index is left alone.
+    this.updateStmt = db.prepare('UPDATE sessions SET state = ?, seen = ?, updated_at = ? WHERE id = ?');
     this.deleteStmt = db.prepare('DELETE FROM sessions WHERE user_key = ?');
+    this.versionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
   }
 
   read(key: string): Stored | null {
-    const row = this.readStmt.get(key);
-    if (!row) return null;
-    // A row from an older version that no longer parses starts over rather than failing the turn.
-    const parsed = SessionSchema.safeParse(JSON.parse(row.state));
-    if (!parsed.success) return null;
-    return { session: parsed.data, seen: row.seen ? row.seen.split(',') : [] };
+    const version = this.versionStmt.get()!;
+    if (version !== this.version) {
+      this.known.clear();
+      this.version = version;
+    }
+    const known = this.known.get(key) ?? this.load(key);
+    if (known) this.remember(key, known);
+    return known?.stored ?? null;
   }
 
   write(key: string, channel: string, stored: Stored): void {
     const now = this.now();
-    this.writeStmt.run(
-      key,
-      channel,
-      JSON.stringify(stored.session),
-      stored.seen.slice(-SEEN_KEPT).join(','),
-      now,
-      now,
-    );
+    const seen = stored.seen.slice(-SEEN_KEPT);
+    const state = JSON.stringify(stored.session);
+    const known = this.known.get(key);
+    let id: number;
+    if (known) {
+      id = known.id;
+      this.updateStmt.run(state, seen.join(','), now, id);
+    } else {
+      id = this.insertStmt.get(key, channel, state, seen.join(','), now, now)!.id;
+    }
+    this.remember(key, { id, stored: { session: stored.session, seen } });
   }
 
   delete(key: string): void {
     this.deleteStmt.run(key);
+    this.known.delete(key);
+  }
+
+  /** Forgets what is cached: after a turn that rolled back, its writes never happened. */
+  forgetCached(): void {
+    this.known.clear();
   }
 
   /** Deletes sessions idle for more than `days`; returns how many. */
   purgeIdle(days: number): number {
     if (days <= 0) return 0;
     const cutoff = this.now() - days * 86_400_000;
+    this.known.clear();
     return this.db.prepare('DELETE FROM sessions WHERE updated_at < ?').run(cutoff).changes;
   }
 
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+  }
+
+  private load(key: string): Known | undefined {
+    const row = this.readStmt.get(key);
+    if (!row) return undefined;
+    // A row from an older version that no longer parses starts over rather than failing the turn.
+    const parsed = SessionSchema.safeParse(JSON.parse(row.state));
+    const stored = parsed.success
+      ? { session: parsed.data, seen: row.seen ? row.seen.split(',') : [] }
+      : null;
+    return { id: row.id, stored };
+  }
+
+  private remember(key: string, known: Known): void {
+    this.known.delete(key);
+    this.known.set(key, known);
+    if (this.known.size > SESSIONS_CACHED) this.known.delete(this.known.keys().next().value!);
   }
 }

@@ -1,14 +1,17 @@
+// The bot as `npm start` runs it, compiled, in its own process. This probe is plain
+// JavaScript because a TypeScript loader runs in a worker thread whose memory would be
+// counted as the bot's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config/env.js';
-import { createApp } from '../src/runtime/app.js';
-import { createLogger } from '../src/runtime/log.js';
-import { LANGS } from '../src/text/lang.js';
-import { mixedScript } from './scripts.js';
+import { loadConfig } from '../dist/config/env.js';
+import { createApp } from '../dist/runtime/app.js';
+import { createLogger } from '../dist/runtime/log.js';
+import { LANGS } from '../dist/text/lang.js';
 
-/** Run in its own process: the resident memory of the bot idle, and after 10,000 users were active. */
-const users = Number(process.argv[2] ?? 10_000);
+const users = Number(process.argv[2]);
+/** Per language, a few scripted conversations (bench/scripts.ts); users take them in turn. */
+const scripts = JSON.parse(process.argv[3]);
 const dir = mkdtempSync(join(tmpdir(), 'puente-mem-'));
 const app = createApp(
   loadConfig({ DB_PATH: join(dir, 'mem.db'), LOG_LEVEL: 'silent' }, false),
@@ -19,8 +22,8 @@ global.gc?.();
 const idleMB = process.memoryUsage().rss / 1_048_576;
 for (let step = 0; step < 4; step++) {
   for (let u = 0; u < users; u++) {
-    const lang = LANGS[u % 3]!;
-    app.bot.handle({ channel: 'whatsapp', user: `m${u}`, event: { text: mixedScript(lang, u)[step]! } });
+    const own = scripts[LANGS[u % 3]];
+    app.bot.handle({ channel: 'whatsapp', user: `m${u}`, event: { text: own[u % own.length][step] } });
   }
 }
 global.gc?.();
