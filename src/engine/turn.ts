@@ -6,6 +6,23 @@ import type { Effect, OptionOut, OutMessage, Position, Session } from './types.j
 /** How a step hands control back to the runner. */
 export type Advance = { next: Position } | { wait: true };
 
+/**
+ * The i18n keys of flow strings, made once per flow, step and option: menus are rendered on
+ * nearly every turn, and a lookup by a string that already exists hashes nothing new.
+ */
+const flowNamespaces = new Map<string, string>();
+const stepTextKeys = new Map<string, string>();
+const optionKeys = new WeakMap<Option, string>();
+
+function memo(map: Map<string, string>, id: string, make: (id: string) => string): string {
+  let key = map.get(id);
+  if (key === undefined) {
+    key = make(id);
+    map.set(id, key);
+  }
+  return key;
+}
+
 /** Escapes markup characters in a value that came from a user. */
 export function escapeMarkup(value: string): string {
   return value.replace(/([\\*_~`])/g, '\\$1');
@@ -37,11 +54,25 @@ export class Turn {
   /** A string written inline in a flow file. */
   flowText(flowId: string, key: string): string {
     // Variables are interpolated by i18next, which escapes them for the markup.
-    return this.ctx.t(this.lang, `flow.${flowId}`, key, this.session.vars);
+    const ns = memo(flowNamespaces, flowId, (id) => `flow.${id}`);
+    return this.ctx.t(this.lang, ns, key, this.session.vars);
+  }
+
+  /** The text of a step. */
+  stepText(at: Position): string {
+    return this.flowText(
+      at.flow,
+      memo(stepTextKeys, at.step, (id) => `${id}.text`),
+    );
   }
 
   optionLabel(flowId: string, stepId: string, option: Option): string {
-    return this.flowText(flowId, `${stepId}.options.${option.id}`);
+    let key = optionKeys.get(option);
+    if (key === undefined) {
+      key = `${stepId}.options.${option.id}`;
+      optionKeys.set(option, key);
+    }
+    return this.flowText(flowId, key);
   }
 
   say(text: string, options: OptionOut[] = [], faq?: string): void {

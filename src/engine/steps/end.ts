@@ -5,7 +5,7 @@ import type { Position } from '../types.js';
 /** A flow ends on a way forward, never a dead end: the menu is one tap away. */
 export function enterEnd(turn: Turn, at: Position, step: EndStep): Advance {
   turn.emit({ type: 'metric', name: 'flow_completed', flow: at.flow });
-  const text = step.text ? turn.flowText(at.flow, `${at.step}.text`) : turn.common('end.default');
+  const text = step.text ? turn.stepText(at) : turn.common('end.default');
   turn.say(text, turn.nav('menu'));
   turn.session.pending = { kind: 'end' };
   return { wait: true };

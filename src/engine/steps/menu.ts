@@ -4,6 +4,6 @@ import type { Advance, Turn } from '../turn.js';
 import type { Position } from '../types.js';
 
 export function enterMenu(turn: Turn, at: Position, step: MenuStep): Advance {
-  turn.say(turn.flowText(at.flow, `${at.step}.text`), menuOptions(turn, at, step));
+  turn.say(turn.stepText(at), menuOptions(turn, at, step));
   return { wait: true };
 }

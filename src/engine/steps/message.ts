@@ -3,6 +3,6 @@ import type { Advance, Turn } from '../turn.js';
 import type { Position } from '../types.js';
 
 export function enterMessage(turn: Turn, at: Position, step: MessageStep): Advance {
-  turn.say(turn.flowText(at.flow, `${at.step}.text`));
+  turn.say(turn.stepText(at));
   return { next: { flow: at.flow, step: step.next } };
 }

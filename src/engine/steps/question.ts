@@ -3,6 +3,6 @@ import type { Advance, Turn } from '../turn.js';
 import type { Position } from '../types.js';
 
 export function enterQuestion(turn: Turn, at: Position, _step: QuestionStep): Advance {
-  turn.say(turn.flowText(at.flow, `${at.step}.text`), turn.nav('back', 'menu'));
+  turn.say(turn.stepText(at), turn.nav('back', 'menu'));
   return { wait: true };
 }
