@@ -19,7 +19,7 @@ const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const json = args.has('--json');
 const SIZES = quick ? [100, 1_000, 10_000] : [100, 1_000, 10_000, 50_000];
-const USERS = quick ? 2_000 : 10_000;
+const USERS = quick ? 4_000 : 10_000;
 const LARGE = quick ? 100_000 : 1_000_000;
 /** A fuse.js full scan is linear and slow: few queries at the large sizes, and in --quick none past 1,000 entries. */
 const fullScanQueries = (size: number) =>
