@@ -73,6 +73,18 @@ describe('sessions in SQLite', () => {
     expect(h.say('u', '1').at(-1)).not.toMatchObject({ flow: 'labor' });
   });
 
+  it('writes a session again that another process deleted after it was read', () => {
+    h = new Harness();
+    h.say('u', 'hola', 'es');
+    const key = h.app.bot.userKeyOf('console', 'u');
+    const stored = h.app.bot.sessions.read(key)!;
+    const other = openDb(join(h.dir, 'puente.db'));
+    other.exec('DELETE FROM sessions');
+    other.close();
+    h.app.bot.sessions.write(key, 'console', stored);
+    expect(h.app.db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 1 });
+  });
+
   it('moves sessions from an older file into the rowid table, keys and state intact', () => {
     h = new Harness();
     const path = join(h.dir, 'old.db');

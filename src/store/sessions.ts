@@ -68,13 +68,9 @@ export class SqliteSessions implements SessionStorage {
     const seen = stored.seen.slice(-SEEN_KEPT);
     const state = JSON.stringify(stored.session);
     const known = this.known.get(key);
-    let id: number;
-    if (known) {
-      id = known.id;
-      this.updateStmt.run(state, seen.join(','), now, id);
-    } else {
-      id = this.insertStmt.get(key, channel, state, seen.join(','), now, now)!.id;
-    }
+    // A row known only from before another process wrote to the file may be gone: insert it again.
+    const updated = known && this.updateStmt.run(state, seen.join(','), now, known.id).changes > 0;
+    const id = updated ? known.id : this.insertStmt.get(key, channel, state, seen.join(','), now, now)!.id;
     this.remember(key, { id, stored: { session: stored.session, seen } });
   }
 
