@@ -39,55 +39,19 @@ describe('cli check', () => {
     expect(report.missingStrings).toEqual({ es: 0, en: 0, ht: 0 });
   });
 
+  /** Adds one of the broken flow fixtures to a copy of the content. */
+  const brokenFlow = (name: string) => (d: string) =>
+    copyFileSync(join(FIXTURES, 'broken-flows', name), join(d, 'flows', name));
+
   /** Each kind of error, from a deliberately broken copy of the content. */
   const cases: Array<[string, (dir: string) => void, string, RegExp]> = [
-    [
-      'schema',
-      (d) =>
-        copyFileSync(
-          join(FIXTURES, 'broken-flows', 'unknown-kind.yaml'),
-          join(d, 'flows', 'unknown-kind.yaml'),
-        ),
-      'schema.invalid_union',
-      /flows\/unknown-kind.yaml:5:\d+/,
-    ],
-    [
-      'missing target',
-      (d) =>
-        copyFileSync(
-          join(FIXTURES, 'broken-flows', 'missing-step.yaml'),
-          join(d, 'flows', 'missing-step.yaml'),
-        ),
-      'ref.step',
-      /no step "nowhere"/,
-    ],
-    [
-      'unreachable step',
-      (d) =>
-        copyFileSync(
-          join(FIXTURES, 'broken-flows', 'unreachable.yaml'),
-          join(d, 'flows', 'unreachable.yaml'),
-        ),
-      'step.unreachable',
-      /"lonely" cannot be reached/,
-    ],
-    [
-      'missing FAQ id',
-      (d) =>
-        copyFileSync(
-          join(FIXTURES, 'broken-flows', 'missing-faq.yaml'),
-          join(d, 'flows', 'missing-faq.yaml'),
-        ),
-      'ref.faq',
-      /labor.no-such-topic/,
-    ],
+    ['schema', brokenFlow('unknown-kind.yaml'), 'schema.invalid_union', /flows\/unknown-kind.yaml:5:\d+/],
+    ['missing target', brokenFlow('missing-step.yaml'), 'ref.step', /no step "nowhere"/],
+    ['unreachable step', brokenFlow('unreachable.yaml'), 'step.unreachable', /"lonely" cannot be reached/],
+    ['missing FAQ id', brokenFlow('missing-faq.yaml'), 'ref.faq', /labor.no-such-topic/],
     [
       'missing flow string',
-      (d) =>
-        copyFileSync(
-          join(FIXTURES, 'broken-flows', 'missing-translation.yaml'),
-          join(d, 'flows', 'missing-translation.yaml'),
-        ),
+      brokenFlow('missing-translation.yaml'),
       'string.missing.ht',
       /"flow.missing-translation:hello.text"/,
     ],

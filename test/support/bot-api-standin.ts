@@ -133,53 +133,38 @@ const baseUser = (id: number, lang = 'es') => ({
   language_code: lang,
 });
 
-export function textUpdate(userId: number, text: string, lang = 'es', updateId = nextUpdate++) {
+/** A message update in a private chat, or in `chat` when given. */
+function messageUpdate(
+  userId: number,
+  content: Record<string, unknown>,
+  { lang = 'es', updateId = nextUpdate++, chat = { id: userId, type: 'private' } as object } = {},
+) {
   return {
     update_id: updateId,
-    message: {
-      message_id: updateId,
-      date: 0,
-      chat: { id: userId, type: 'private' },
-      from: baseUser(userId, lang),
-      text,
-    },
+    message: { message_id: updateId, date: 0, chat, from: baseUser(userId, lang), ...content },
   };
+}
+
+export function textUpdate(userId: number, text: string, lang = 'es', updateId = nextUpdate++) {
+  return messageUpdate(userId, { text }, { lang, updateId });
 }
 
 export function stickerUpdate(userId: number) {
-  const id = nextUpdate++;
-  return {
-    update_id: id,
-    message: {
-      message_id: id,
-      date: 0,
-      chat: { id: userId, type: 'private' },
-      from: baseUser(userId),
-      sticker: {
-        file_id: 'x',
-        file_unique_id: 'y',
-        type: 'regular',
-        width: 1,
-        height: 1,
-        is_animated: false,
-        is_video: false,
-      },
+  return messageUpdate(userId, {
+    sticker: {
+      file_id: 'x',
+      file_unique_id: 'y',
+      type: 'regular',
+      width: 1,
+      height: 1,
+      is_animated: false,
+      is_video: false,
     },
-  };
+  });
 }
 
 export function groupUpdate(userId: number, text: string) {
-  const id = nextUpdate++;
-  return {
-    update_id: id,
-    message: {
-      message_id: id,
-      date: 0,
-      chat: { id: -100, type: 'group', title: 'g' },
-      from: baseUser(userId),
-      text,
-    },
-  };
+  return messageUpdate(userId, { text }, { chat: { id: -100, type: 'group', title: 'g' } });
 }
 
 export function callbackUpdate(userId: number, data: string, messageId: number) {
