@@ -1,6 +1,7 @@
 import type { Flow } from '../flows/schema.js';
+import { foldScrubbed, scrub } from '../privacy/scrub.js';
 import { LANGS } from '../text/lang.js';
-import { clean, fold, hasWords } from '../text/normalize.js';
+import { clean, hasWords } from '../text/normalize.js';
 import type { Command, EngineContext, LangHint } from './context.js';
 import { faqOptions, showFaq, suggestOptions } from './faq-present.js';
 import { type Match, matchOption } from './match.js';
@@ -178,7 +179,8 @@ function answerQuestion(turn: Turn, at: Position, name: string, next: string, in
     turn.say(turn.common('hint.question'));
     return go(turn, at);
   }
-  turn.session.vars[name] = input.slice(0, MAX_VAR);
+  // Kept in the session, so names, numbers and addresses are taken out first.
+  turn.session.vars[name] = scrub(input).slice(0, MAX_VAR);
   go(turn, { flow: at.flow, step: next });
 }
 
@@ -208,7 +210,7 @@ function answerFreeText(turn: Turn, input: string, suggest: boolean): boolean {
     showFaq(turn, best.id);
     return true;
   }
-  turn.emit({ type: 'unanswered', lang: turn.lang, query: fold(input).slice(0, 200) });
+  turn.emit({ type: 'unanswered', lang: turn.lang, query: foldScrubbed(scrub(input)) });
   if (!suggest || found.results.length === 0) {
     if (suggest) turn.say(turn.common('faq.unknown'));
     return false;
