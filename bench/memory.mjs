@@ -14,7 +14,10 @@ const users = Number(process.argv[2]);
 const scripts = JSON.parse(process.argv[3]);
 const dir = mkdtempSync(join(tmpdir(), 'puente-mem-'));
 const app = createApp(
-  loadConfig({ DB_PATH: join(dir, 'mem.db'), LOG_LEVEL: 'silent' }, false),
+  loadConfig(
+    { DB_PATH: join(dir, 'mem.db'), SECRET_KEY_FILE: join(dir, 'secret.key'), LOG_LEVEL: 'silent' },
+    false,
+  ),
   createLogger('silent'),
 );
 app.bot.handle({ channel: 'console', user: 'warm', event: { text: 'hola' } });
@@ -28,6 +31,6 @@ for (let step = 0; step < 4; step++) {
 }
 global.gc?.();
 const active10kMB = process.memoryUsage().rss / 1_048_576;
-app.bot.close();
+app.close();
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(`${JSON.stringify({ idleMB, active10kMB })}\n`);

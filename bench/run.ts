@@ -37,7 +37,10 @@ const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 function openApp(name: string): App {
   return createApp(
-    loadConfig({ DB_PATH: join(dir, `${name}.db`), LOG_LEVEL: 'silent' }, false),
+    loadConfig(
+      { DB_PATH: join(dir, `${name}.db`), SECRET_KEY_FILE: join(dir, 'secret.key'), LOG_LEVEL: 'silent' },
+      false,
+    ),
     createLogger('silent'),
   );
 }
@@ -99,7 +102,7 @@ async function engine() {
     times.push(...m.times);
     count += m.times.length;
   }
-  app.bot.close();
+  app.close();
   times.sort((a, b) => a - b);
   const mem = await grammyMemory(updates(count, USERS));
   const commits = sqliteCommits(join(dir, 'raw.db'), count, 1_000);
@@ -189,13 +192,13 @@ function growth() {
       history: [{ flow: 'main', step: 'home' }],
     });
     const insert = app.db.prepare(
-      'INSERT INTO sessions (user_key, channel, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO sessions (user_key, channel, state, updated_at) VALUES (?, ?, ?, ?)',
     );
     const now = Date.now();
     for (let start = 0; start < sessions; start += 50_000) {
       app.db.transaction(() => {
         for (let i = start; i < Math.min(sessions, start + 50_000); i++)
-          insert.run(key('telegram', `g${i}`), 'telegram', state, now, now);
+          insert.run(key('telegram', `g${i}`), 'telegram', state, now);
       })();
     }
     app.db.pragma('wal_checkpoint(TRUNCATE)');
@@ -212,7 +215,7 @@ function growth() {
         times.push(performance.now() - t);
       }
     }
-    app.bot.close();
+    app.close();
     times.sort((a, b) => a - b);
     return { sessions, p50Ms: round(percentile(times, 0.5), 3), bytes: size };
   };
@@ -237,7 +240,12 @@ async function startup() {
         [join(ROOT, 'dist', 'cli', 'index.js'), 'chat', '--json', '--lang', 'es'],
         {
           cwd: ROOT,
-          env: { ...process.env, DB_PATH: join(dir, 'startup.db'), LOG_LEVEL: 'silent' },
+          env: {
+            ...process.env,
+            DB_PATH: join(dir, 'startup.db'),
+            SECRET_KEY_FILE: join(dir, 'secret.key'),
+            LOG_LEVEL: 'silent',
+          },
           stdio: ['pipe', 'pipe', 'inherit'],
         },
       );
@@ -307,7 +315,7 @@ async function main() {
   const app = openApp('content');
   const real = [...app.bot.current.faq.values()];
   const acc = accuracy(app);
-  app.bot.close();
+  app.close();
   const engineResult = await engine();
   return {
     engine: engineResult,

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     const whatsapp = await startWhatsApp(app);
     if (whatsapp) channels.push(whatsapp);
     else if (!channels.length) {
-      app.bot.close();
+      app.close();
       process.exit(1);
     }
   }
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     if (channels.length) app.log.info({ signal }, 'shutting down');
     await Promise.allSettled(channels.map((c) => c.stop()));
     watcher?.close();
-    app.bot.close();
+    app.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -15,7 +15,7 @@ type Line = {
 
 describe('cli chat --json (the console contract)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'puente-cli-'));
-  const env = { DB_PATH: join(dir, 'chat.db') };
+  const env = { DB_PATH: join(dir, 'chat.db'), SECRET_KEY_FILE: join(dir, 'secret.key') };
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints one JSON object per bot message with exactly the contract keys', () => {

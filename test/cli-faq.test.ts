@@ -13,7 +13,7 @@ type Search = {
 
 describe('cli faq (held-out checks use this contract)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'puente-faqcli-'));
-  const env = { DB_PATH: join(dir, 'faq.db') };
+  const env = { DB_PATH: join(dir, 'faq.db'), SECRET_KEY_FILE: join(dir, 'secret.key') };
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('faq search --json prints one line with exactly query, lang, answered and results', () => {

@@ -166,6 +166,7 @@ describe('cli links', () => {
     TELEGRAM_BOT_USERNAME: 'PuenteBot',
     WHATSAPP_NUMBER: '50937000000',
     DB_PATH: join(dir, 'l.db'),
+    SECRET_KEY_FILE: join(dir, 'secret.key'),
   };
 
   it('builds both links, tagged with the campaign, and a QR code that decodes to the link', () => {
@@ -269,7 +270,7 @@ describe('cli report', () => {
   it('runs from the command line as a table, JSON or CSV', () => {
     const dir = mkdtempSync(join(tmpdir(), 'puente-report-'));
     try {
-      const env = { DB_PATH: join(dir, 'r.db') };
+      const env = { DB_PATH: join(dir, 'r.db'), SECRET_KEY_FILE: join(dir, 'secret.key') };
       cli(['chat', '--json', '--lang', 'es'], 'hola\n1\n', env);
       const json = cli(['report', '--since', '7d', '--json'], '', env);
       expect(json.status, json.stderr).toBe(0);

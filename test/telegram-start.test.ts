@@ -26,6 +26,7 @@ describe('TELEGRAM_BOT_TOKEN=... npm start', () => {
         TELEGRAM_BOT_TOKEN: api.token,
         TELEGRAM_API_ROOT: root,
         DB_PATH: join(dir, 'bot.db'),
+        SECRET_KEY_FILE: join(dir, 'secret.key'),
         HOT_RELOAD: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

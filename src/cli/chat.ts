@@ -18,7 +18,7 @@ export function registerChat(program: Command): void {
         const options = { user: opts.user, lang, start: opts.start };
         if (opts.json) await runJsonChat(app.bot, options, process.stdin, process.stdout);
         else await runInteractiveChat(app.bot, options, process.stdin, process.stdout);
-        app.bot.close();
+        app.close();
       } catch (e) {
         fail(e);
       }

@@ -20,7 +20,7 @@ export function registerEval(program: Command): void {
       try {
         const app = openApp();
         const report = evaluate(app.bot.current.searcher, readEvalSet(opts.set));
-        app.bot.close();
+        app.close();
         if (opts.json) return writeJson(report);
         const pct = (x: number) => `${(x * 100).toFixed(1)}%`.padStart(7);
         const rows = [['mode', 'lang', 'queries', 'top-1', 'top-3', 'out-of-scope', 'rejected'].join('\t')];

@@ -46,7 +46,7 @@ export function registerFaq(program: Command): void {
             crlfDelay: Number.POSITIVE_INFINITY,
           }))
             answer(line);
-        app.bot.close();
+        app.close();
       } catch (e) {
         fail(e);
       }

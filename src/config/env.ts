@@ -21,7 +21,12 @@ export const EnvSchema = z.object({
   DB_PATH: z.string().default('data/runtime/puente.db'),
   CONTENT_DIR: z.string().default('.'),
   DEFAULT_LANG: LangSchema.default('es'),
+  USER_KEY_SECRET: optional.pipe(
+    z.string().min(16, 'USER_KEY_SECRET must be at least 16 characters').optional(),
+  ),
+  /** The old name of USER_KEY_SECRET, still accepted. */
   USER_KEY_SALT: optional.pipe(z.string().min(16, 'USER_KEY_SALT must be at least 16 characters').optional()),
+  SECRET_KEY_FILE: optional.transform((v) => v ?? 'data/runtime/secret.key'),
   RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TELEGRAM_BOT_TOKEN: optional,
@@ -77,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readDotEnv = tr
   const abs = (p: string) => (isAbsolute(p) ? p : join(ROOT, p));
   return {
     ...e,
+    SECRET_KEY_FILE: abs(e.SECRET_KEY_FILE),
     paths: contentPaths(abs(e.CONTENT_DIR), e.DB_PATH === ':memory:' ? e.DB_PATH : abs(e.DB_PATH)),
   };
 }

@@ -10,24 +10,42 @@ export type Report = {
 
 const TOP = 20;
 
+/**
+ * Events since `since`: the rows still kept, and the daily counts of those the retention purge
+ * removed (a day counts when it starts at or after `since`).
+ */
+const EVENTS = `events_since AS (
+  SELECT name, channel, lang, campaign, flow, faq, 1 AS n FROM events WHERE at >= @since
+  UNION ALL
+  SELECT name, channel, nullif(lang, ''), nullif(campaign, ''), nullif(flow, ''), nullif(faq, ''), count
+  FROM daily_counts WHERE day >= @since AND name NOT IN ('helpful', 'not_helpful'))`;
+const FEEDBACK = `feedback_since AS (
+  SELECT faq, helpful, 1 AS n FROM feedback WHERE at >= @since
+  UNION ALL
+  SELECT faq, name = 'helpful', count FROM daily_counts WHERE day >= @since AND name IN ('helpful', 'not_helpful'))`;
+
 /** Counts only: none of the tables it reads holds a user key. */
 export function buildReport(db: Db, sinceMs: number): Report {
   const conversations = db
     .prepare(
-      `SELECT channel, lang, campaign, count(*) AS count FROM events
-       WHERE name = 'conversation_started' AND at >= @since GROUP BY channel, lang, campaign ORDER BY count DESC, channel, lang`,
+      `WITH ${EVENTS}
+       SELECT channel, lang, campaign, sum(n) AS count FROM events_since
+       WHERE name = 'conversation_started' GROUP BY channel, lang, campaign ORDER BY count DESC, channel, lang`,
     )
     .all({ since: sinceMs }) as Report['conversations'];
   const flows = db
     .prepare(
-      `SELECT flow, sum(name = 'flow_started') AS started, sum(name = 'flow_completed') AS completed FROM events
-       WHERE name IN ('flow_started', 'flow_completed') AND flow IS NOT NULL AND at >= @since GROUP BY flow ORDER BY started DESC, flow`,
+      `WITH ${EVENTS}
+       SELECT flow, sum((name = 'flow_started') * n) AS started, sum((name = 'flow_completed') * n) AS completed
+       FROM events_since WHERE name IN ('flow_started', 'flow_completed') AND flow IS NOT NULL
+       GROUP BY flow ORDER BY started DESC, flow`,
     )
     .all({ since: sinceMs }) as Report['flows'];
   const faq = db
     .prepare(
-      `WITH shown AS (SELECT faq AS id, count(*) AS n FROM events WHERE name = 'faq_shown' AND at >= @since GROUP BY faq),
-            fb AS (SELECT faq AS id, sum(helpful) AS yes, sum(1 - helpful) AS no FROM feedback WHERE at >= @since GROUP BY faq)
+      `WITH ${EVENTS}, ${FEEDBACK},
+            shown AS (SELECT faq AS id, sum(n) AS n FROM events_since WHERE name = 'faq_shown' GROUP BY faq),
+            fb AS (SELECT faq AS id, sum(helpful * n) AS yes, sum((1 - helpful) * n) AS no FROM feedback_since GROUP BY faq)
        SELECT shown.id AS id, shown.n AS shown, coalesce(fb.yes, 0) AS helpful, coalesce(fb.no, 0) AS notHelpful
        FROM shown LEFT JOIN fb ON fb.id = shown.id ORDER BY shown.n DESC, shown.id LIMIT ${TOP}`,
     )

@@ -1,22 +1,57 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
 import { type Db, openDb } from '../store/db.js';
-import { userKeyer } from '../store/user-key.js';
+import { Retention } from '../store/retention.js';
+import { loadUserKeySecret, UserKeys } from '../store/user-key.js';
 import { Bot } from './bot.js';
 import { loadContent } from './content.js';
 import { createLogger } from './log.js';
 
-export type App = { config: Config; db: Db; bot: Bot; log: Logger };
+export type App = {
+  config: Config;
+  db: Db;
+  bot: Bot;
+  log: Logger;
+  retention: Retention;
+  /** Stops the retention timer and closes the database. */
+  close: () => void;
+};
 
-/** Opens the database, loads and checks the content, and purges idle sessions. */
-export function createApp(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): App {
+export type AppOptions = {
+  /** The clock of stored times and of retention; tests move it. */
+  now?: () => number;
+};
+
+/**
+ * Opens the database, loads the user key secret (moving an old salt out of the database),
+ * loads and checks the content, and starts the retention purge: now, and every hour.
+ */
+export function createApp(
+  config: Config,
+  log: Logger = createLogger(config.LOG_LEVEL),
+  options: AppOptions = {},
+): App {
   const db = openDb(config.paths.db);
   try {
+    const secret = loadUserKeySecret(
+      db,
+      { configured: config.USER_KEY_SECRET ?? config.USER_KEY_SALT, file: config.SECRET_KEY_FILE },
+      log,
+    );
     const content = loadContent(config.paths, db, config.DEFAULT_LANG);
-    const bot = new Bot(db, content, userKeyer(db, config.USER_KEY_SALT), log);
-    const purged = bot.sessions.purgeIdle(config.RETENTION_DAYS);
-    if (purged) log.info({ purged, days: config.RETENTION_DAYS }, 'idle sessions purged');
-    return { config, db, bot, log };
+    const bot = new Bot(db, content, new UserKeys(secret), log, options.now);
+    const retention = new Retention(
+      db,
+      { sessions: bot.sessions, records: bot.records, forgetter: bot.forgetter },
+      log,
+      { days: config.RETENTION_DAYS, now: options.now },
+    );
+    retention.start();
+    const close = () => {
+      retention.stop();
+      bot.close();
+    };
+    return { config, db, bot, log, retention, close };
   } catch (e) {
     db.close();
     throw e;

@@ -4,8 +4,10 @@ import type { LangHint } from '../engine/context.js';
 import { runTurn } from '../engine/run.js';
 import { type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
 import type { Db } from '../store/db.js';
+import { Forgetter } from '../store/forget.js';
 import { Records } from '../store/records.js';
 import { SqliteSessions } from '../store/sessions.js';
+import type { UserKeys } from '../store/user-key.js';
 import type { Lang } from '../text/lang.js';
 import type { Content } from './content.js';
 
@@ -34,23 +36,42 @@ export type Reply = {
  */
 export class Bot {
   readonly sessions: SqliteSessions;
-  private readonly records: Records;
+  readonly records: Records;
+  readonly forgetter: Forgetter;
   private readonly turnTx;
+  private readonly forgetTx;
 
   constructor(
     private readonly db: Db,
     private content: Content,
-    private readonly userKey: (channel: string, id: string) => string,
+    private readonly userKeys: UserKeys,
     private readonly log: Logger,
+    now: () => number = () => Date.now(),
   ) {
-    this.sessions = new SqliteSessions(db);
-    this.records = new Records(db);
+    this.sessions = new SqliteSessions(db, now);
+    this.records = new Records(db, now);
+    this.forgetter = new Forgetter(db, this.sessions);
     this.turnTx = db.transaction((input: Incoming) => this.turnInTx(input));
+    this.forgetTx = db.transaction((key: string) => this.forgetter.forgetUser(key));
   }
 
   /** The stored key of a user: tests and tools use it, never the raw id. */
   userKeyOf(channel: string, user: string): string {
-    return this.userKey(channel, user);
+    return this.userKeys.of(channel, user);
+  }
+
+  /**
+   * Deletes everything stored for a user outside a conversation turn, as when they block the
+   * bot. "stop" and quick exit take the same path from inside their turn.
+   */
+  forgetUser(channel: string, user: string): void {
+    try {
+      this.forgetTx.immediate(this.userKeys.of(channel, user));
+    } catch (e) {
+      this.sessions.forgetCached();
+      throw e;
+    }
+    this.forgotten(channel, user);
   }
 
   get current(): Content {
@@ -71,13 +92,20 @@ export class Bot {
       this.sessions.forgetCached();
       throw e;
     }
+    if (reply.reply.session === null) this.forgotten(input.channel, input.user);
     for (const m of reply.logs)
       this.log[m.level]({ code: m.code, flow: m.flow, step: m.step, channel: input.channel }, 'engine');
     return reply.reply;
   }
 
+  /** After the commit of a forget: the deleted pages leave the WAL, the id leaves memory. */
+  private forgotten(channel: string, user: string): void {
+    this.forgetter.wipe();
+    this.userKeys.drop(channel, user);
+  }
+
   private turnInTx(input: Incoming) {
-    const key = this.userKey(input.channel, input.user);
+    const key = this.userKeys.of(input.channel, input.user);
     const stored = this.sessions.read(key);
     // Update ids are hashed too: a WhatsApp message id contains the phone number. 48 bits tell
     // a user's last deliveries apart and keep the session row small.
@@ -101,8 +129,8 @@ export class Bot {
     if (session) {
       const seen = delivery ? [...(stored?.seen ?? []), delivery] : (stored?.seen ?? []);
       this.sessions.write(key, input.channel, { session, seen });
-    } else if (stored) {
-      this.sessions.delete(key);
+    } else {
+      this.forgetter.forgetUser(key);
     }
     const lang = session?.lang ?? prior?.lang ?? input.hint?.lang ?? this.content.ctx.defaultLang;
     this.records.apply(result.effects, {

@@ -21,11 +21,14 @@ export function openDb(path: string): Db {
   // Keep the B-tree's upper pages in memory, so a turn costs the same with a million sessions.
   db.pragma('cache_size = -32000');
   db.pragma('foreign_keys = ON');
-  migrate(db);
+  // Deleted rows are overwritten with zeros, so "deleted" means gone from the file, not just unlinked.
+  db.pragma('secure_delete = ON');
+  if (migrate(db)) wipeWal(db);
   return db;
 }
 
-export function migrate(db: Db): void {
+/** Applies the missing migrations; true when there were any. */
+export function migrate(db: Db): boolean {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
@@ -33,6 +36,16 @@ export function migrate(db: Db): void {
       db.pragma(`user_version = ${v + 1}`);
     })();
   }
+  return current < MIGRATIONS.length;
+}
+
+/**
+ * Copies the WAL into the database and truncates it. Until then, the WAL still holds the old
+ * versions of pages whose rows were deleted. False when a reader elsewhere kept it from finishing.
+ */
+export function wipeWal(db: Db): boolean {
+  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+  return !result || result.busy === 0;
 }
 
 export function getMeta(db: Db, key: string): string | undefined {
@@ -44,4 +57,8 @@ export function setMeta(db: Db, key: string, value: string): void {
   db.prepare(
     'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   ).run(key, value);
+}
+
+export function deleteMeta(db: Db, key: string): void {
+  db.prepare('DELETE FROM meta WHERE key = ?').run(key);
 }

@@ -60,4 +60,26 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions_by_id RENAME TO sessions;
   CREATE UNIQUE INDEX sessions_user_key ON sessions (user_key);
   `,
+  // Nothing linkable: records keep the hour they happened in, sessions the minute (never on the
+  // hour, so no record's time equals a session's), and a session's creation time is not kept.
+  // Events and feedback older than the retention period are purged after being counted per day.
+  `
+  UPDATE events SET at = at - at % 3600000;
+  UPDATE feedback SET at = at - at % 3600000;
+  UPDATE unanswered SET at = at - at % 3600000;
+  UPDATE sessions SET updated_at = updated_at - updated_at % 60000;
+  UPDATE sessions SET updated_at = updated_at + 60000 WHERE updated_at % 3600000 = 0;
+  ALTER TABLE sessions DROP COLUMN created_at;
+  CREATE TABLE daily_counts (
+    day INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    channel TEXT NOT NULL DEFAULT '',
+    lang TEXT NOT NULL DEFAULT '',
+    campaign TEXT NOT NULL DEFAULT '',
+    flow TEXT NOT NULL DEFAULT '',
+    faq TEXT NOT NULL DEFAULT '',
+    count INTEGER NOT NULL,
+    PRIMARY KEY (day, name, channel, lang, campaign, flow, faq)
+  ) WITHOUT ROWID;
+  `,
 ];

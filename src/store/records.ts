@@ -1,12 +1,16 @@
 import type { Effect } from '../engine/types.js';
 import type { Lang } from '../text/lang.js';
 import type { Db } from './db.js';
+import { DAY, recordTime } from './times.js';
 
 export type RecordContext = { channel: string; lang: Lang | null; campaign: string | null };
 
+export type RecordsPurged = { events: number; feedback: number; unanswered: number };
+
 /**
  * Writes what staff count: metrics, feedback and unanswered questions. None of these rows
- * carries a user key, so they survive "stop" without pointing back at anyone.
+ * carries a user key, and their time is only the hour, so they survive "stop" without pointing
+ * back at anyone.
  */
 export class Records {
   private readonly event;
@@ -14,7 +18,7 @@ export class Records {
   private readonly unanswered;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {
     this.event = db.prepare(
@@ -25,12 +29,40 @@ export class Records {
   }
 
   apply(effects: readonly Effect[], ctx: RecordContext): void {
-    const at = this.now();
+    const at = recordTime(this.now());
     for (const e of effects) {
       if (e.type === 'metric')
         this.event.run(at, e.name, ctx.channel, ctx.lang, ctx.campaign, e.flow ?? null, e.faq ?? null);
       else if (e.type === 'feedback') this.feedback.run(at, e.faq, ctx.lang, e.helpful ? 1 : 0);
       else if (e.type === 'unanswered' && e.query) this.unanswered.run(at, e.lang, e.query);
     }
+  }
+
+  /**
+   * Deletes records older than `cutoff`. Events and feedback are first added to the daily counts,
+   * so the report's figures stay; unanswered questions (text) are not kept in any form.
+   * Runs inside the caller's transaction.
+   */
+  purgeBefore(cutoff: number): RecordsPurged {
+    this.db
+      .prepare(
+        `INSERT INTO daily_counts (day, name, channel, lang, campaign, flow, faq, count)
+         SELECT at - at % ${DAY}, name, channel, coalesce(lang, ''), coalesce(campaign, ''),
+                coalesce(flow, ''), coalesce(faq, ''), count(*)
+         FROM events WHERE at < ? GROUP BY 1, 2, 3, 4, 5, 6, 7
+         ON CONFLICT DO UPDATE SET count = count + excluded.count`,
+      )
+      .run(cutoff);
+    this.db
+      .prepare(
+        `INSERT INTO daily_counts (day, name, lang, faq, count)
+         SELECT at - at % ${DAY}, CASE helpful WHEN 1 THEN 'helpful' ELSE 'not_helpful' END,
+                coalesce(lang, ''), faq, count(*)
+         FROM feedback WHERE at < ? GROUP BY 1, 2, 3, 4
+         ON CONFLICT DO UPDATE SET count = count + excluded.count`,
+      )
+      .run(cutoff);
+    const purge = (table: string) => this.db.prepare(`DELETE FROM ${table} WHERE at < ?`).run(cutoff).changes;
+    return { events: purge('events'), feedback: purge('feedback'), unanswered: purge('unanswered') };
   }
 }

@@ -1,5 +1,6 @@
 import { type Session, SessionSchema } from '../engine/types.js';
 import type { Db } from './db.js';
+import { DAY, sessionTime } from './times.js';
 
 /** A stored session, with the last deliveries handled for this user (hashed update ids). */
 export type Stored = { session: Session; seen: string[] };
@@ -41,8 +42,8 @@ export class SqliteSessions implements SessionStorage {
     this.readStmt = db.prepare<[string], { id: number; state: string; seen: string }>(
       'SELECT id, state, seen FROM sessions WHERE user_key = ?',
     );
-    this.insertStmt = db.prepare<[string, string, string, string, number, number], { id: number }>(
-      `INSERT INTO sessions (user_key, channel, state, seen, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.insertStmt = db.prepare<[string, string, string, string, number], { id: number }>(
+      `INSERT INTO sessions (user_key, channel, state, seen, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (user_key) DO UPDATE SET state = excluded.state, seen = excluded.seen, updated_at = excluded.updated_at
        RETURNING id`,
     );
@@ -64,13 +65,13 @@ export class SqliteSessions implements SessionStorage {
   }
 
   write(key: string, channel: string, stored: Stored): void {
-    const now = this.now();
+    const now = sessionTime(this.now());
     const seen = stored.seen.slice(-SEEN_KEPT);
     const state = JSON.stringify(stored.session);
     const known = this.known.get(key);
     // A row known only from before another process wrote to the file may be gone: insert it again.
     const updated = known && this.updateStmt.run(state, seen.join(','), now, known.id).changes > 0;
-    const id = updated ? known.id : this.insertStmt.get(key, channel, state, seen.join(','), now, now)!.id;
+    const id = updated ? known.id : this.insertStmt.get(key, channel, state, seen.join(','), now)!.id;
     this.remember(key, { id, stored: { session: stored.session, seen } });
   }
 
@@ -84,10 +85,13 @@ export class SqliteSessions implements SessionStorage {
     this.known.clear();
   }
 
-  /** Deletes sessions idle for more than `days`; returns how many. */
+  /** Deletes sessions idle for more than `days` (none when 0); returns how many. */
   purgeIdle(days: number): number {
-    if (days <= 0) return 0;
-    const cutoff = this.now() - days * 86_400_000;
+    return days > 0 ? this.purgeIdleBefore(this.now() - days * DAY) : 0;
+  }
+
+  /** Deletes sessions last used before `cutoff`; returns how many. */
+  purgeIdleBefore(cutoff: number): number {
     this.known.clear();
     return this.db.prepare('DELETE FROM sessions WHERE updated_at < ?').run(cutoff).changes;
   }

@@ -50,7 +50,15 @@ export function createStudio(config: Config): Studio {
   const scratch = mkdtempSync(join(tmpdir(), 'puente-studio-'));
   const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   // A scratch database: previews never touch real users' sessions or the staff report.
-  const bot = createApp({ ...config, paths: { ...config.paths, db: join(scratch, 'studio.db') } }, log);
+  // Its own key too: the real key file is never made or read for a preview.
+  const bot = createApp(
+    {
+      ...config,
+      SECRET_KEY_FILE: join(scratch, 'secret.key'),
+      paths: { ...config.paths, db: join(scratch, 'studio.db') },
+    },
+    log,
+  );
   const listeners = new Set<(ok: boolean) => void>();
   const reloader: Reloader = watchContent(bot.bot, bot.db, config.paths, config.DEFAULT_LANG, log, (ok) => {
     for (const l of listeners) l(ok);
@@ -186,7 +194,7 @@ export function createStudio(config: Config): Studio {
     bot,
     close: () => {
       reloader.close();
-      bot.bot.close();
+      bot.close();
       rmSync(scratch, { recursive: true, force: true });
     },
   };

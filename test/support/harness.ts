@@ -1,37 +1,51 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { convertToTranscript, type TranscriptLine } from '../../src/channels/console.js';
 import { type Config, loadConfig } from '../../src/config/env.js';
 import type { LangHint } from '../../src/engine/context.js';
 import type { Event } from '../../src/engine/types.js';
-import { type App, createApp } from '../../src/runtime/app.js';
+import { type App, type AppOptions, createApp } from '../../src/runtime/app.js';
 import { createLogger } from '../../src/runtime/log.js';
 
-/** A real SQLite file in a temp dir, the real content and the real engine. */
+export type HarnessOptions = AppOptions & { log?: Logger };
+
+/** A real SQLite file and its key file in a temp dir, the real content and the real engine. */
 export class Harness {
   readonly dir: string;
   app: App;
 
-  constructor(private readonly overrides: Record<string, string> = {}) {
+  constructor(
+    private readonly overrides: Record<string, string> = {},
+    private readonly options: HarnessOptions = {},
+  ) {
     this.dir = mkdtempSync(join(tmpdir(), 'puente-test-'));
     this.app = this.open();
   }
 
+  get dbPath(): string {
+    return join(this.dir, 'puente.db');
+  }
+
+  get keyFile(): string {
+    return join(this.dir, 'secret.key');
+  }
+
   config(): Config {
     return loadConfig(
-      { DB_PATH: join(this.dir, 'puente.db'), LOG_LEVEL: 'silent', ...this.overrides },
+      { DB_PATH: this.dbPath, SECRET_KEY_FILE: this.keyFile, LOG_LEVEL: 'silent', ...this.overrides },
       false,
     );
   }
 
   private open(): App {
-    return createApp(this.config(), createLogger('silent'));
+    return createApp(this.config(), this.options.log ?? createLogger('silent'), this.options);
   }
 
   /** Closes the database and opens it again, as a new process would. */
   restart(): void {
-    this.app.bot.close();
+    this.app.close();
     this.app = this.open();
   }
 
@@ -51,7 +65,7 @@ export class Harness {
   }
 
   close(): void {
-    this.app.bot.close();
+    this.app.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

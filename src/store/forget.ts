@@ -1,0 +1,37 @@
+import { type Db, wipeWal } from './db.js';
+import type { SqliteSessions } from './sessions.js';
+
+/**
+ * The one place that deletes everything stored under a user key: "stop", quick exit, and a user
+ * who blocks the bot all come here. Every table keyed by user adds its delete to forgetUser.
+ * Counted records (events, feedback, unanswered) carry no key, so they cannot be found, and stay.
+ */
+export class Forgetter {
+  /** A WAL that still holds deleted rows because a reader kept the checkpoint from finishing. */
+  private unwiped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly sessions: SqliteSessions,
+  ) {}
+
+  /** Deletes the user's rows; runs inside the caller's transaction. */
+  forgetUser(key: string): void {
+    this.sessions.delete(key);
+    this.deleted();
+  }
+
+  /** Rows were deleted (by a forget or by retention): their old pages must leave the WAL. */
+  deleted(): void {
+    this.unwiped = true;
+  }
+
+  /**
+   * After the commit: the deleted rows are zeroed in the database (secure_delete), but their
+   * old pages stay in the WAL until a checkpoint, so one is run now. Forgets are rare. When a
+   * reader elsewhere keeps it from finishing, the retention timer tries again.
+   */
+  wipe(): void {
+    if (this.unwiped && !this.db.inTransaction) this.unwiped = !wipeWal(this.db);
+  }
+}
