@@ -7,7 +7,13 @@ import {
   MAX_TEXT,
 } from '../src/channels/telegram/convert.js';
 import { escapeMarkup } from '../src/engine/turn.js';
-import { callbackUpdate, groupUpdate, stickerUpdate, textUpdate } from './support/bot-api-standin.js';
+import {
+  callbackUpdate,
+  groupUpdate,
+  memberUpdate,
+  stickerUpdate,
+  textUpdate,
+} from './support/bot-api-standin.js';
 
 describe('Telegram conversion', () => {
   it('turns options into one button per row, with ids (not labels) in the callback data', () => {
@@ -81,5 +87,15 @@ describe('Telegram conversion', () => {
     });
     const edited = { update_id: 9, edited_message: textUpdate(1, 'x').message };
     expect(convertUpdateToIncoming(edited)).toEqual({ ignore: 'edited message' });
+  });
+
+  it('turns a user blocking the bot into a forget, and ignores other membership changes', () => {
+    expect(convertUpdateToIncoming(memberUpdate(50937123, 'kicked'))).toEqual({ forget: '50937123' });
+    expect(convertUpdateToIncoming(memberUpdate(50937123, 'member'))).toEqual({
+      ignore: 'membership change',
+    });
+    expect(convertUpdateToIncoming(memberUpdate(-100, 'kicked', 'group'))).toEqual({
+      ignore: 'membership change outside a private chat',
+    });
   });
 });

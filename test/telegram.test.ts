@@ -5,6 +5,7 @@ import {
   BotApiStandIn,
   callbackUpdate,
   groupUpdate,
+  memberUpdate,
   stickerUpdate,
   textUpdate,
 } from './support/bot-api-standin.js';
@@ -79,6 +80,20 @@ describe('Telegram channel against a local Bot API stand-in (long polling)', () 
     await api.until(() => api.sent(503).length >= 6);
     expect(lastSent(503).text).toContain('Borramos todos tus datos');
     expect(h.app.bot.sessions.read(h.app.bot.userKeyOf('telegram', '503'))).toBeNull();
+  });
+
+  it('deletes the data of a user who blocks the bot, and sends nothing', async () => {
+    api.push(textUpdate(507, 'hola', 'es'));
+    await api.until(() => api.sent(507).length >= 2);
+    const key = h.app.bot.userKeyOf('telegram', '507');
+    expect(h.app.bot.sessions.read(key)).not.toBeNull();
+    api.push(memberUpdate(507, 'kicked'));
+    await api.until(() => h.app.bot.sessions.read(key) === null);
+    expect(h.app.db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
+    expect(api.sent(507)).toHaveLength(2);
+    expect(api.calls.find((c) => c.method === 'getUpdates')?.params.allowed_updates).toContain(
+      'my_chat_member',
+    );
   });
 
   it('handles a duplicated update once, and ignores group chats', async () => {

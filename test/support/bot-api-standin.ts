@@ -180,3 +180,19 @@ export function callbackUpdate(userId: number, data: string, messageId: number) 
     },
   };
 }
+
+/** The user blocked the bot (`kicked`) or unblocked it (`member`), as Telegram reports it. */
+export function memberUpdate(userId: number, status: 'kicked' | 'member', chatType = 'private') {
+  const id = nextUpdate++;
+  const bot = { id: 42, is_bot: true, first_name: 'Puente', username: 'PuenteTestBot' };
+  return {
+    update_id: id,
+    my_chat_member: {
+      chat: { id: userId, type: chatType, first_name: 'Test' },
+      from: baseUser(userId),
+      date: 0,
+      old_chat_member: { user: bot, status: status === 'kicked' ? 'member' : 'kicked' },
+      new_chat_member: status === 'kicked' ? { user: bot, status, until_date: 0 } : { user: bot, status },
+    },
+  };
+}

@@ -24,6 +24,11 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(async (ctx) => {
     const incoming = convertUpdateToIncoming(ctx.update);
+    if ('forget' in incoming) {
+      app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
+      app.log.debug({ code: 'telegram.blocked' }, 'a user blocked the bot; their data is deleted');
+      return;
+    }
     if ('ignore' in incoming) {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
       app.log.debug({ reason: incoming.ignore }, 'telegram update ignored');

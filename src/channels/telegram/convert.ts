@@ -23,6 +23,9 @@ export type TelegramIncoming = {
 
 export type Ignored = { ignore: string };
 
+/** The user blocked the bot (or deleted the chat): everything stored for them is deleted. */
+export type Blocked = { forget: string };
+
 /**
  * Callback data carries the option id and the menu it belongs to, so a button pressed on an
  * old message still does the right thing: `o|<option>|<flow>|<step>`, or `o|<option>` when
@@ -70,6 +73,13 @@ const MessageSchema = z.looseObject({
 });
 const UpdateSchema = z.looseObject({
   update_id: z.number(),
+  my_chat_member: z
+    .looseObject({
+      chat: ChatSchema,
+      from: UserSchema,
+      new_chat_member: z.looseObject({ status: z.string() }),
+    })
+    .optional(),
   message: MessageSchema.optional(),
   edited_message: z.unknown().optional(),
   callback_query: z
@@ -87,11 +97,18 @@ const UpdateSchema = z.looseObject({
  * would read other people's messages. Edited messages are ignored, so that fixing a typo
  * does not answer twice.
  */
-export function convertUpdateToIncoming(raw: unknown): TelegramIncoming | Ignored {
+export function convertUpdateToIncoming(raw: unknown): TelegramIncoming | Ignored | Blocked {
   const parsed = UpdateSchema.safeParse(raw);
   if (!parsed.success) return { ignore: 'malformed update' };
   const update = parsed.data;
   const updateId = String(update.update_id);
+  if (update.my_chat_member) {
+    const change = update.my_chat_member;
+    if (change.chat.type !== 'private') return { ignore: 'membership change outside a private chat' };
+    // "kicked" in a private chat is the user blocking the bot; a later unblock starts afresh.
+    if (change.new_chat_member.status === 'kicked') return { forget: String(change.from.id) };
+    return { ignore: 'membership change' };
+  }
   if (update.callback_query) {
     const q = update.callback_query;
     const msg = q.message;

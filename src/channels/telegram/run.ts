@@ -6,7 +6,8 @@ import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
 import { createTelegramBot, registerCommands } from './bot.js';
 
-const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query'] as const;
+/** my_chat_member tells when a user blocks the bot, so their data can be deleted. */
+const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
 
 /** Starts Telegram: long polling by default, a webhook server when TELEGRAM_WEBHOOK_URL is set. */
 export async function startTelegram(app: App): Promise<RunningChannel> {
