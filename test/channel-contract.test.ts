@@ -62,7 +62,7 @@ for (const [name, make] of drivers) {
     });
 
     it("deletes the user's data on stop", async () => {
-      expect(last(await d.say(9102, 'stop')).text).toContain('We deleted all your data');
+      expect(last(await d.say(9102, 'stop')).text).toContain('We deleted what we kept about you');
       expect(last(await d.say(9102, 'bonjou')).choices[0]).toBe('Dwa travay ak jistis');
     });
   });

@@ -12,12 +12,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig, ROOT } from '../src/config/env.js';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { EnvSchema, loadConfig, ROOT } from '../src/config/env.js';
 import { buildReport } from '../src/report/report.js';
 import { createApp } from '../src/runtime/app.js';
 import { MIGRATIONS } from '../src/store/migrations.js';
 import { HOUR, MINUTE } from '../src/store/times.js';
+import { LANGS } from '../src/text/lang.js';
 import { Harness } from './support/harness.js';
 import { LogSink } from './support/log-sink.js';
 
@@ -413,5 +414,31 @@ describe('privacy: retention on a timer', () => {
     h.app.close();
     h.app = createApp({ ...h.config(), RETENTION_DAYS: 30 }, new LogSink('silent').logger);
     expect(counts(h.app.db)).toEqual({ sessions: 0, events: 0, feedback: 0, unanswered: 0 });
+  });
+});
+
+describe('privacy: the words match the code', () => {
+  const h = new Harness();
+  afterAll(() => h.close());
+  const { faq, ctx } = h.app.bot.current;
+  const days = String(EnvSchema.parse({}).RETENTION_DAYS);
+
+  it.each(LANGS)('help.about (%s) names the channels, the retention period, stop and the warning', (lang) => {
+    const answer = faq.get('help.about')![lang]!.answer;
+    for (const word of ['WhatsApp', 'Telegram', days, 'stop']) expect(answer).toContain(word);
+    // "never type names or numbers" in the user's language.
+    expect(answer).toMatch(
+      { es: /No escribas nombres, números/, en: /Do not type names, numbers/, ht: /Pa ekri non, nimewo/ }[
+        lang
+      ],
+    );
+  });
+
+  it.each(LANGS)('the stop reply (%s) says what is deleted and that the chat stays on the phone', (lang) => {
+    const text = ctx.t(lang, 'common', 'stop.done');
+    expect(text).toMatch(
+      { es: /Borramos .*idioma/, en: /We deleted .*language/, ht: /Nou efase .*lang/ }[lang],
+    );
+    expect(text).toMatch({ es: /teléfono/, en: /phone/, ht: /telefòn/ }[lang]);
   });
 });

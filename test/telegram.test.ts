@@ -78,7 +78,7 @@ describe('Telegram channel against a local Bot API stand-in (long polling)', () 
     expect(api.sent(503).at(-2)!.params.text).toContain('solo puedo leer texto');
     api.push(textUpdate(503, '/stop', 'es'));
     await api.until(() => api.sent(503).length >= 6);
-    expect(lastSent(503).text).toContain('Borramos todos tus datos');
+    expect(lastSent(503).text).toContain('Borramos lo que guardábamos de ti');
     expect(h.app.bot.sessions.read(h.app.bot.userKeyOf('telegram', '503'))).toBeNull();
   });
 
