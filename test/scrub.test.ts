@@ -39,6 +39,14 @@ describe('scrubbing free text before it is stored', () => {
     ['i am looking for work', 'i am looking for work'],
     ['mwen se Jean, m bezwen ed', 'mwen se [name], m bezwen ed'],
     ['m se moun Ayiti', 'm se moun Ayiti'],
+    ['Me llamo José María Pérez. Vivo en Chiapas', 'Me llamo [name]. Vivo en Chiapas'],
+    ['me llamo', 'me llamo'],
+    [
+      'soy Ana y mi hermana es Rosa; mi nombre es Ana Diaz',
+      'soy [name] y mi hermana es Rosa; mi nombre es [name]',
+    ],
+    ['i am called 5512345678', 'i am called #'],
+    ['maria+trabajo@correo.org.mx', '[email]'],
     // questions with nothing to remove stay as they were
     ['mi patron no me paga', 'mi patron no me paga'],
     ['sispann', 'sispann'],

@@ -53,21 +53,7 @@ const ENDS_NAME = new Set(
     .split(' '),
 );
 /** Small words inside names ("Maria de la Cruz"), kept when a name word follows. */
-const PARTICLES = new Set([
-  'de',
-  'del',
-  'la',
-  'las',
-  'los',
-  'da',
-  'das',
-  'do',
-  'dos',
-  'di',
-  'du',
-  'van',
-  'von',
-]);
+const PARTICLES = new Set('de del la las los da das do dos di du van von'.split(' '));
 const MAX_NAME_WORDS = 4;
 
 const asPattern = (s: string) => s.replace(/[.*+?^${}()|[\]\\']/g, '\\$&').replace(/ /g, '\\s+');
