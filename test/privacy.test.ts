@@ -310,6 +310,34 @@ describe('privacy: a database from the previous release', () => {
     }
   });
 
+  it('removes the unused salt when USER_KEY_SECRET is set, and makes no key file', () => {
+    const old = previousRelease(randomBytes(32).toString('hex'));
+    const log = new LogSink('info');
+    const secret = 'the operator secret, set in the environment';
+    const app = createApp(
+      loadConfig(
+        {
+          DB_PATH: old.db,
+          SECRET_KEY_FILE: join(dir, 'secret.key'),
+          USER_KEY_SECRET: secret,
+          LOG_LEVEL: 'silent',
+        },
+        false,
+      ),
+      log.logger,
+    );
+    try {
+      expect(app.db.prepare('SELECT count(*) FROM meta').pluck().get()).toBe(0);
+      expect(existsSync(join(dir, 'secret.key'))).toBe(false);
+      expect(log.lines().map((l) => l.code)).toContain('user_key.salt_removed');
+      expect(app.bot.userKeyOf('whatsapp', RAW_ID)).toBe(
+        createHmac('sha256', secret).update(`whatsapp\u0000${RAW_ID}`).digest('base64url'),
+      );
+    } finally {
+      app.close();
+    }
+  });
+
   it('keeps an existing key file over a different salt in the database, warns, and removes the salt', () => {
     const old = previousRelease(randomBytes(32).toString('hex'));
     const mine = randomBytes(32);

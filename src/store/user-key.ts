@@ -37,6 +37,9 @@ export function loadUserKeySecret(db: Db, source: SecretSource, log: Logger): Bu
   let secret: Buffer;
   if (source.configured) {
     secret = Buffer.from(source.configured, 'utf8');
+    // A configured secret always won over the stored salt, which was never used: it only goes.
+    if (legacy !== undefined)
+      log.info({ code: 'user_key.salt_removed' }, 'an unused user key salt was removed from the database');
   } else {
     const existing = readKeyFile(source.file, log);
     if (existing) {
