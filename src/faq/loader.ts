@@ -10,6 +10,7 @@ import {
   type FaqEntry,
   FaqEntrySchema,
   MAX_ANSWER_WORDS,
+  URGENT_MARK,
 } from './schema.js';
 
 export type LoadedFaq = { entries: Map<string, FaqEntry>; problems: Problem[] };
@@ -83,6 +84,16 @@ export function loadFaqDir(dir: string, root = process.cwd()): LoadedFaq {
         );
         continue;
       }
+      if (entry.safety && !text.answer.split('\n').some((l) => l.trim().startsWith(URGENT_MARK))) {
+        problems.push(
+          source.problem(
+            [lang, 'answer'],
+            'faq.urgent',
+            `the ${LANG_NAMES[lang]} (${lang}) answer lacks the urgent-help line: this topic can mean danger (safety: true)`,
+            `add a line starting with ${URGENT_MARK} that says how to get urgent help, e.g. "${URGENT_MARK} If you are in danger now, call the emergency number."`,
+          ),
+        );
+      }
       const words = text.answer.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
       if (words > MAX_ANSWER_WORDS) {
         problems.push(
@@ -132,5 +143,15 @@ export function loadContacts(
       problems: zodProblems(source, parsed.error, () => 'see the comment at the top of data/contacts.yaml'),
     };
   }
-  return { contacts: parsed.data, problems: [] };
+  const missing = Object.entries(parsed.data.countries)
+    .filter(([, c]) => c.emergency.length === 0)
+    .map(([code, c]) =>
+      source.problem(
+        ['countries', code],
+        'contacts.emergency',
+        `${c.name.en} (${code}) has no emergency number: the emergency card and the help reply would have none to show`,
+        'add emergency: { number: "...", source: "..." } (a list when police, fire and ambulance differ), with verified: false until it is confirmed',
+      ),
+    );
+  return { contacts: parsed.data, problems: missing };
 }

@@ -28,9 +28,29 @@ export const FaqEntrySchema = z
   .refine((e) => e.es || e.en || e.ht, { message: 'an entry needs at least one language: es, en or ht' });
 export type FaqEntry = z.infer<typeof FaqEntrySchema>;
 
+/**
+ * The urgent-help line: an answer of a `safety: true` entry has a line starting with this mark,
+ * saying how to get urgent help, in every language.
+ */
+export const URGENT_MARK = '🆘';
+
 /** Answers are read on a phone: about 120 words is the most a screen holds well. */
 export const MAX_ANSWER_WORDS = 125;
 export const MIN_PHRASINGS = 6;
+
+export const EMERGENCY_SERVICES = ['police', 'fire', 'ambulance'] as const;
+
+/** One emergency number; `source` says where it comes from. */
+export const EmergencyNumberSchema = z.strictObject({
+  number: z.string().regex(/^[0-9]{3,6}$/, 'an emergency number is 3 to 6 digits, e.g. "911"'),
+  /** Left out when one number answers every emergency. */
+  service: z.enum(EMERGENCY_SERVICES).optional(),
+  source: z.string().min(5),
+  /** false until staff have confirmed the number; shown to users all the same, as it is the best known. */
+  verified: z.boolean().optional(),
+  note: z.string().optional(),
+});
+export type EmergencyNumber = z.infer<typeof EmergencyNumberSchema>;
 
 export const CountryContactsSchema = z.strictObject({
   name: z.strictObject({ es: z.string(), en: z.string(), ht: z.string() }),
@@ -38,10 +58,11 @@ export const CountryContactsSchema = z.strictObject({
   labour: z.string().min(1),
   migration: z.string().min(1),
   children: z.string().min(1),
-  /** Only where it is certain; `source` says where it comes from. */
+  /** One number, or a list where police, fire and ambulance have their own. Read as a list. */
   emergency: z
-    .strictObject({ number: z.string().regex(/^[0-9]{3,6}$/), source: z.string().min(5) })
-    .optional(),
+    .union([EmergencyNumberSchema, z.array(EmergencyNumberSchema).min(1)])
+    .optional()
+    .transform((v): EmergencyNumber[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
   source: z.string().min(5),
 });
 export type CountryContacts = z.infer<typeof CountryContactsSchema>;
