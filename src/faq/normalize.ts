@@ -99,7 +99,8 @@ const VARIANTS: Record<Lang, Record<string, string>> = {
  */
 const SYNONYMS: Record<Lang, Record<string, string[]>> = {
   es: {
-    trabajo: ['chamba', 'chambita', 'jale', 'camello', 'laburo', 'chambear', 'trabajito', 'empleo', 'pega'],
+    // Not "pega" (a job in Chile): across this region "me pega" means "he hits me".
+    trabajo: ['chamba', 'chambita', 'jale', 'camello', 'laburo', 'chambear', 'trabajito', 'empleo'],
     patron: [
       'jefe',
       'jefa',
