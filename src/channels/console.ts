@@ -17,6 +17,8 @@ export type TranscriptLine = {
   flow: string | null;
   step: string | null;
   faq?: string;
+  /** Only on the emergency card. */
+  safety?: true;
 };
 
 export function convertToTranscript(message: OutMessage, lang: Lang): TranscriptLine {
@@ -28,6 +30,7 @@ export function convertToTranscript(message: OutMessage, lang: Lang): Transcript
     step: message.step,
   };
   if (message.faq) line.faq = message.faq;
+  if (message.safety) line.safety = true;
   return line;
 }
 

@@ -64,7 +64,16 @@ export const EnvSchema = z.object({
 export type Env = z.infer<typeof EnvSchema>;
 
 export type Config = Env & {
-  paths: { db: string; flows: string; locales: string; faq: string; contacts: string; root: string };
+  paths: {
+    db: string;
+    flows: string;
+    locales: string;
+    faq: string;
+    contacts: string;
+    safety: string;
+    smalltalk: string;
+    root: string;
+  };
 };
 
 /** Reads the environment (and .env, when present) and says clearly what is wrong with it. */
@@ -87,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readDotEnv = tr
   };
 }
 
-/** Where the content lives under a content folder: flows/, locales/, data/faq/ and data/contacts.yaml. */
+/** Where the content lives under a content folder: flows/, locales/, data/faq/ and the files in data/. */
 export function contentPaths(root: string, db = ':memory:'): Config['paths'] {
   return {
     db,
@@ -96,6 +105,8 @@ export function contentPaths(root: string, db = ':memory:'): Config['paths'] {
     locales: join(root, 'locales'),
     faq: join(root, 'data', 'faq'),
     contacts: join(root, 'data', 'contacts.yaml'),
+    safety: join(root, 'data', 'safety.yaml'),
+    smalltalk: join(root, 'data', 'smalltalk.yaml'),
   };
 }
 

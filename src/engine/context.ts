@@ -23,8 +23,16 @@ export interface FaqSource {
   view(id: string, lang: Lang): FaqView | null;
 }
 
-export const COMMANDS = ['menu', 'back', 'language', 'help', 'stop'] as const;
+export const COMMANDS = ['menu', 'back', 'language', 'help', 'stop', 'exit'] as const;
 export type Command = (typeof COMMANDS)[number];
+
+/** A danger phrase found in a message: its language and its category in data/safety.yaml. */
+export type Danger = { lang: Lang; category: string };
+
+export const SMALL_TALK = ['greeting', 'thanks', 'ok', 'yes', 'no', 'laugh', 'bye', 'emoji'] as const;
+export type SmallTalkKind = (typeof SMALL_TALK)[number];
+/** A message that is small talk, not a question; `lang` is null when the words are shared by languages. */
+export type SmallTalk = { kind: SmallTalkKind; lang: Lang | null };
 
 export type EngineContext = {
   flows: ReadonlyMap<string, Flow>;
@@ -36,6 +44,15 @@ export type EngineContext = {
   detectLang: (text: string) => Lang | null;
   /** The contacts block for a country code, in a language; null when none is known. */
   contacts: (country: string, lang: Lang) => string | null;
+  /** Danger triage: the phrase a message contains, searched in every language, `prefer` first. */
+  triage: (text: string, prefer: Lang | null) => Danger | null;
+  /** What kind of small talk a whole message is, or null. */
+  smallTalk: (text: string) => SmallTalk | null;
+  /**
+   * The emergency line: the numbers of the user's country (a code or a typed name), or every
+   * country's numbers in one line when the country is unknown.
+   */
+  emergencyLine: (country: string | null, lang: Lang) => string;
   defaultLang: Lang;
 };
 

@@ -1,8 +1,9 @@
 import type { Flow } from '../flows/schema.js';
 import { foldScrubbed, scrub } from '../privacy/scrub.js';
 import { LANGS } from '../text/lang.js';
-import { clean, hasWords } from '../text/normalize.js';
-import type { Command, EngineContext, LangHint } from './context.js';
+import { clean, hasWords, parseNumber } from '../text/normalize.js';
+import { type CardOption, cardOptions, HUMAN_FAQ, isCardOption, showCard } from './card.js';
+import type { Command, EngineContext, LangHint, SmallTalk } from './context.js';
 import { faqOptions, showFaq, suggestOptions } from './faq-present.js';
 import { type Match, matchOption } from './match.js';
 import { menuOptions } from './menu-options.js';
@@ -11,8 +12,10 @@ import { enterStep } from './steps/index.js';
 import { Turn } from './turn.js';
 import {
   type Event,
+  type MenuPending,
   newSession,
   type OptionOut,
+  type Pending,
   type Position,
   type Session,
   type TurnResult,
@@ -55,12 +58,16 @@ function copySession(s: Session): Session {
   return {
     ...s,
     at: s.at && { ...s.at },
-    pending:
-      s.pending &&
-      (s.pending.kind === 'suggest' ? { ...s.pending, ids: [...s.pending.ids] } : { ...s.pending }),
+    pending: s.pending && copyPending(s.pending),
     history: s.history.map((p) => ({ ...p })),
     vars: { ...s.vars },
   };
+}
+
+function copyPending(p: Pending): Pending {
+  if (p.kind === 'safety') return { kind: 'safety', prior: p.prior && (copyPending(p.prior) as MenuPending) };
+  if (p.kind === 'suggest') return { ...p, ids: [...p.ids] };
+  return { ...p };
 }
 
 function start(turn: Turn, payloadText: string, isNew: boolean, hint?: LangHint): void {
@@ -90,6 +97,8 @@ function media(turn: Turn): void {
 }
 
 function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boolean, hint?: LangHint): void {
+  // A quick exit is never questioned, whichever message its button was on.
+  if (choice === 'exit') return forget(turn, 'exit');
   // A button from an older message: go back to the menu it belongs to, then take the choice there.
   if (
     at &&
@@ -102,6 +111,9 @@ function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boo
   const options = currentOptions(turn);
   const option = options?.find((o) => o.id === choice);
   if (option) return pick(turn, option);
+  // An older emergency card's button still does what it says.
+  if (isCardOption(choice) && turn.session.pending?.kind !== 'safety')
+    return pickOnCard(turn, choice, turn.session.pending);
   text(turn, choice, isNew, hint);
 }
 
@@ -109,14 +121,36 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const input = clean(raw).slice(0, MAX_INPUT);
   if (parsePayload(input)) return start(turn, input, isNew, hint);
   const command = turn.ctx.command(input);
-  if (!turn.session.lang) {
-    turn.session.lang = turn.ctx.detectLang(input) ?? hint?.lang ?? null;
-    // Still unknown: ask, unless the user is answering that very question.
-    if (!turn.session.lang && turn.session.at?.flow !== 'language') return askLanguage(turn);
+  // Leaving comes first: someone who must hide the chat now is never held up.
+  if (command === 'stop' || command === 'exit') {
+    turn.session.lang ??= turn.ctx.detectLang(input) ?? hint?.lang ?? null;
+    return forget(turn, command);
   }
-  if (isNew && command !== 'stop') turn.say(turn.common('welcome'));
+  // Danger is looked for in every message, wherever the user stands and before anything reads
+  // the text. A state that takes the user's text elsewhere (a conversation with a person) must
+  // start after this line, so the card still comes first there.
+  if (screen(turn, input, hint)) return;
+  const card = turn.session.pending?.kind === 'safety' ? turn.session.pending : null;
+  if (card) {
+    const match = matchOption(input, cardOptions(turn));
+    if (match && 'option' in match) return pick(turn, match.option);
+    // Anything else is answered where the user stood before the card.
+    turn.session.pending = card.prior;
+  }
+  const talk = command ? null : turn.ctx.smallTalk(input);
+  if (!turn.session.lang) {
+    turn.session.lang = turn.ctx.detectLang(input) ?? talk?.lang ?? hint?.lang ?? null;
+    // Still unknown: ask, unless the user is answering that very question.
+    if (!turn.session.lang && turn.session.at?.flow !== 'language') {
+      if (command === 'help') helpBeforeLanguage(turn);
+      return askLanguage(turn);
+    }
+  }
+  if (isNew) turn.say(turn.common('welcome'));
   if (command) return runCommand(turn, command);
   if (isNew || (!turn.session.at && !turn.session.pending)) {
+    // A greeting or a "thanks" is not a question: the welcome and the menu answer it.
+    if (talk) return isNew ? home(turn) : answerSmallTalk(turn, talk);
     if (hasWords(input) && answerFreeText(turn, input, false)) return;
     return home(turn);
   }
@@ -125,13 +159,69 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   if (match && 'option' in match) return pick(turn, match.option);
   const at = turn.session.at;
   const step = at && !turn.session.pending ? turn.step(at) : undefined;
+  // At a question a typed "yes" or "no" is the answer; other small talk is not.
+  const answersQuestion = step?.type === 'question' && (talk?.kind === 'yes' || talk?.kind === 'no');
+  if (talk && !answersQuestion) return answerSmallTalk(turn, talk);
   if (step?.type === 'question' && at) return answerQuestion(turn, at, step.var, step.next, input);
   notUnderstood(turn, input, match);
+}
+
+/** Danger triage: on a match, the emergency card and nothing else. */
+function screen(turn: Turn, input: string, hint?: LangHint): boolean {
+  // An option number is never danger, and most messages are option numbers.
+  if (parseNumber(input) !== null) return false;
+  // Before the language is known, every language's phrases count; the likely one is tried first.
+  const prefer = turn.session.lang ?? turn.ctx.detectLang(input) ?? hint?.lang ?? null;
+  const danger = turn.ctx.triage(input, prefer);
+  if (!danger) return false;
+  showCard(turn, danger);
+  return true;
+}
+
+/** `stop` and quick exit delete everything about the user; quick exit also asks the channel to erase the chat. */
+function forget(turn: Turn, command: 'stop' | 'exit'): void {
+  turn.session.at = null;
+  turn.session.pending = null;
+  turn.say(turn.common(command === 'exit' ? 'exit.done' : 'stop.done'));
+  if (command === 'exit') turn.emit({ type: 'erase' });
+  turn.emit({ type: 'forget' });
+}
+
+function pickOnCard(turn: Turn, id: CardOption | 'back' | 'menu' | string, prior: Pending | null): void {
+  const before: MenuPending | null = prior?.kind === 'safety' ? prior.prior : prior;
+  switch (id) {
+    case 'exit':
+      return forget(turn, 'exit');
+    case 'human':
+    case 'emergency': {
+      turn.session.pending = null;
+      const at = turn.session.at;
+      if (at && !before && turn.step(at)?.type === 'menu') remember(turn, at);
+      if (id === 'emergency') return startFlow(turn, 'emergency');
+      showFaq(turn, HUMAN_FAQ);
+      return;
+    }
+    case 'back':
+      turn.session.pending = before;
+      return redisplay(turn);
+    default:
+      return home(turn);
+  }
+}
+
+/** A short friendly reply, then what the user was looking at; a typed yes or no answers "was this helpful?". */
+function answerSmallTalk(turn: Turn, talk: SmallTalk): void {
+  const pending = turn.session.pending;
+  if ((talk.kind === 'yes' || talk.kind === 'no') && pending?.kind === 'faq')
+    return pick(turn, { id: talk.kind, label: talk.kind });
+  turn.say(turn.common(`smalltalk.${talk.kind}`));
+  redisplay(turn);
 }
 
 /** The options the user is looking at now, or null on a free-text question. */
 function currentOptions(turn: Turn): OptionOut[] | null {
   const { pending, at } = turn.session;
+  if (pending?.kind === 'safety') return cardOptions(turn);
   if (pending?.kind === 'faq') return faqOptions(turn, pending.id);
   if (pending?.kind === 'suggest') return suggestOptions(turn, pending.ids);
   if (pending?.kind === 'end') return turn.nav('menu');
@@ -143,6 +233,7 @@ function currentOptions(turn: Turn): OptionOut[] | null {
 
 function pick(turn: Turn, option: OptionOut): void {
   const { pending, at } = turn.session;
+  if (pending?.kind === 'safety') return pickOnCard(turn, option.id, pending);
   if (option.id === 'menu') return home(turn);
   if (option.id === 'back') return back(turn);
   if (pending?.kind === 'faq' && (option.id === 'yes' || option.id === 'no')) {
@@ -234,14 +325,20 @@ function runCommand(turn: Turn, command: Command): void {
       turn.session.pending = null;
       return startFlow(turn, 'language');
     case 'help':
-      turn.say(turn.common('help'));
+      // Help always helps: the emergency numbers come before how to use the bot.
+      turn.say(
+        `${turn.ctx.emergencyLine(turn.session.vars.country ?? null, turn.lang)}\n\n${turn.common('help')}`,
+      );
       return redisplay(turn);
     case 'stop':
-      turn.session.at = null;
-      turn.say(turn.common('stop.done'));
-      turn.emit({ type: 'forget' });
-      return;
+    case 'exit':
+      return forget(turn, command);
   }
+}
+
+/** Help asked before the language is known: the emergency numbers in every language, then the question. */
+function helpBeforeLanguage(turn: Turn): void {
+  turn.say(LANGS.map((l) => turn.ctx.emergencyLine(turn.session.vars.country ?? null, l)).join('\n'));
 }
 
 function askLanguage(turn: Turn): void {
@@ -252,6 +349,11 @@ function askLanguage(turn: Turn): void {
 /** Shows again what the user is answering: the engine-made menu, or the step. */
 function redisplay(turn: Turn): void {
   const { pending, at } = turn.session;
+  // The card is shown once, for the message that called for it; after it, the user's own place.
+  if (pending?.kind === 'safety') {
+    turn.session.pending = pending.prior;
+    return redisplay(turn);
+  }
   if (pending?.kind === 'faq') return turn.say(turn.common('hint.faq'), faqOptions(turn, pending.id));
   if (pending?.kind === 'suggest')
     return turn.say(turn.common('faq.suggest'), suggestOptions(turn, pending.ids));

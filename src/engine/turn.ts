@@ -82,6 +82,12 @@ export class Turn {
     this.messages.push(message);
   }
 
+  /** The emergency card: the one message marked `safety`, said where the user stands. */
+  sayCard(text: string, options: OptionOut[]): void {
+    const at = this.session.at;
+    this.messages.push({ text, options, flow: at?.flow ?? null, step: at?.step ?? null, safety: true });
+  }
+
   emit(effect: Effect): void {
     this.effects.push(effect);
   }

@@ -5,13 +5,22 @@ import { LangSchema } from '../text/lang.js';
 export const PositionSchema = z.object({ flow: z.string(), step: z.string() });
 export type Position = z.infer<typeof PositionSchema>;
 
-/** Menus the engine builds itself, not from a flow file: after an FAQ answer, and search suggestions. */
-export const PendingSchema = z.discriminatedUnion('kind', [
+export const MenuPendingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('faq'), id: z.string() }),
   z.object({ kind: z.literal('suggest'), ids: z.array(z.string()) }),
   z.object({ kind: z.literal('end') }),
 ]);
+
+/**
+ * Menus the engine builds itself, not from a flow file: after an FAQ answer, search suggestions,
+ * and the emergency card, which keeps the menu it covers in `prior` so the user can go back to it.
+ */
+export const PendingSchema = z.union([
+  MenuPendingSchema,
+  z.object({ kind: z.literal('safety'), prior: MenuPendingSchema.nullable() }),
+]);
 export type Pending = z.infer<typeof PendingSchema>;
+export type MenuPending = z.infer<typeof MenuPendingSchema>;
 
 export const SessionSchema = z.object({
   v: z.literal(1),
@@ -50,15 +59,19 @@ export const OutMessageSchema = z.object({
   flow: z.string().nullable(),
   step: z.string().nullable(),
   faq: z.string().optional(),
+  /** Only on the emergency card: channels and the console transcript mark it. */
+  safety: z.literal(true).optional(),
 });
 export type OutMessage = z.infer<typeof OutMessageSchema>;
 
 /** Things the host must do after the turn; the engine itself touches nothing. */
 export const EffectSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('forget') }),
+  /** Quick exit: the channel deletes the chat's recent messages, where it can. */
+  z.object({ type: z.literal('erase') }),
   z.object({
     type: z.literal('metric'),
-    name: z.enum(['conversation_started', 'flow_started', 'flow_completed', 'faq_shown']),
+    name: z.enum(['conversation_started', 'flow_started', 'flow_completed', 'faq_shown', 'safety_card']),
     flow: z.string().optional(),
     faq: z.string().optional(),
   }),

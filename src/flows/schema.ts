@@ -20,8 +20,8 @@ const FlowId = z.string().regex(ID, 'a flow id uses lower-case letters, digits a
 const FaqId = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/, 'an FAQ id looks like "labor.unpaid-wages"');
 const VarName = z.string().regex(VAR, 'a variable name uses lower-case letters, digits and "_"');
 
-/** Option ids that the engine adds to menus itself. */
-export const RESERVED_OPTION_IDS = ['back', 'menu', 'yes', 'no'] as const;
+/** Option ids that the engine adds to menus itself; "exit" is the quick exit, wherever it is pressed. */
+export const RESERVED_OPTION_IDS = ['back', 'menu', 'yes', 'no', 'exit'] as const;
 
 export const OptionSchema = z
   .strictObject({

@@ -16,14 +16,18 @@ export function commandMatcher(locales: Locales): (text: string) => Command | nu
     for (const command of COMMANDS) {
       const list = words[command];
       if (!Array.isArray(list)) continue;
-      for (const w of list) if (!table.has(fold(w))) table.set(fold(w), command);
+      for (const w of list) {
+        // "?" folds to nothing: it is matched below, and emoji must not become a command.
+        const key = fold(w);
+        if (key && !table.has(key)) table.set(key, command);
+      }
     }
-    table.set('?', 'help');
   }
   return (text) => {
     // "/menu" and "/menu@PuenteBot" are Telegram's way of saying "menu".
     const bare = text.trim().replace(/^\/([a-z]+)(@\w+)?$/i, '$1');
-    if (bare.trim() === '?') return 'help';
+    // "?" and "??" ask for help; fold() would leave nothing of them.
+    if (/^[?¿]+$/.test(bare.trim())) return 'help';
     return table.get(fold(bare)) ?? null;
   };
 }

@@ -1,4 +1,6 @@
+import { join, relative } from 'node:path';
 import type { Config } from '../config/env.js';
+import { countryLookup } from '../contacts/country.js';
 import { ContentError, hasErrors, type Problem } from '../content/problems.js';
 import type { YamlSource } from '../content/yaml.js';
 import type { EngineContext, FaqSource, FaqView, Translate } from '../engine/context.js';
@@ -12,9 +14,15 @@ import { commandMatcher } from '../i18n/commands.js';
 import { languageDetector } from '../i18n/detect.js';
 import { createI18n } from '../i18n/i18n.js';
 import { type Locales, loadLocales } from '../i18n/locales.js';
+import { emergencyLiner, formatNumbers } from '../safety/emergency-line.js';
+import { caughtCommands, loadSafety } from '../safety/loader.js';
+import type { SafetyFile } from '../safety/schema.js';
+import { readPhrases, Triage } from '../safety/triage.js';
+import { loadSmallTalk, shadowedSmallTalk } from '../smalltalk/loader.js';
+import { SmallTalkMatcher } from '../smalltalk/matcher.js';
+import { LISTED_KINDS, type SmallTalkFile } from '../smalltalk/schema.js';
 import type { Db } from '../store/db.js';
 import { LANGS, type Lang } from '../text/lang.js';
-import { fold } from '../text/normalize.js';
 
 export type ContentPaths = Config['paths'];
 
@@ -26,29 +34,52 @@ export type ContentFiles = {
   faq: Map<string, FaqEntry>;
   contacts: ContactsFile;
   locales: Locales;
+  /** Danger phrases (data/safety.yaml). */
+  safety: SafetyFile;
+  smallTalk: SmallTalkFile;
   problems: Problem[];
 };
 
 /** A validated, ready-to-serve version of the content. */
 export type Content = ContentFiles & {
   searcher: FaqSearcher;
+  triage: Triage;
   ctx: EngineContext;
   detect: (text: string) => Lang | null;
 };
 
-/** Reads and checks flows/, locales/, data/faq/ and data/contacts.yaml; never throws for bad content. */
+/** Reads and checks flows/, locales/, data/faq/ and the files in data/; never throws for bad content. */
 export function readContentFiles(paths: ContentPaths): ContentFiles {
   const faq = loadFaqDir(paths.faq, paths.root);
   const locales = loadLocales(paths.locales, paths.root);
   const contacts = loadContacts(paths.contacts, paths.root);
+  const safety = loadSafety(paths.safety, paths.root);
+  const smallTalk = loadSmallTalk(paths.smalltalk, paths.root);
   const flows = loadFlows(paths.flows, { faqIds: new Set(faq.entries.keys()), root: paths.root });
+  const triage = new Triage(readPhrases(safety.safety));
+  const shadowed = [
+    ...shadowedSmallTalk(smallTalk, commandMatcher(locales.locales), (text) => triage.match(text, null)),
+    ...caughtCommands(locales.locales, triage, (lang) =>
+      relative(paths.root, join(paths.locales, lang, 'common.json')),
+    ),
+  ];
   return {
     flows: flows.flows,
     flowSources: flows.sources,
     faq: faq.entries,
     contacts: contacts.contacts,
     locales: locales.locales,
-    problems: [...flows.problems, ...locales.problems, ...faq.problems, ...contacts.problems],
+    safety: safety.safety,
+    smallTalk: smallTalk.smallTalk,
+    problems: [
+      ...flows.problems,
+      ...locales.problems,
+      ...faq.problems,
+      ...contacts.problems,
+      ...safety.problems,
+      ...smallTalk.problems,
+      ...shadowed,
+    ],
   };
 }
 
@@ -67,6 +98,9 @@ export function buildContent(files: ContentFiles, defaultLang: Lang): Content {
   const { t } = createI18n(files.locales, files.flows.values());
   const detect = languageDetector(detectionSamples(files));
   const searcher = new FaqSearcher(files.faq.values(), detect);
+  const triage = new Triage(readPhrases(files.safety));
+  const smallTalk = new SmallTalkMatcher(files.smallTalk);
+  const emergencyLine = emergencyLiner(files.contacts, t);
   const ctx: EngineContext = {
     flows: files.flows,
     t,
@@ -74,9 +108,12 @@ export function buildContent(files: ContentFiles, defaultLang: Lang): Content {
     command: commandMatcher(files.locales),
     detectLang: detect,
     contacts: contactsRenderer(files.contacts, t),
+    triage: (text, prefer) => triage.match(text, prefer),
+    smallTalk: (text) => smallTalk.match(text),
+    emergencyLine,
     defaultLang,
   };
-  return { ...files, searcher, ctx, detect };
+  return { ...files, searcher, triage, ctx, detect };
 }
 
 function faqSource(entries: Map<string, FaqEntry>, searcher: FaqSearcher): FaqSource {
@@ -102,18 +139,16 @@ function faqSource(entries: Map<string, FaqEntry>, searcher: FaqSearcher): FaqSo
 
 function contactsRenderer(file: ContactsFile, t: Translate): EngineContext['contacts'] {
   // A typed country name ("mexico", "Rep. Dominicana") finds its entry as the code does.
-  const byName = new Map<string, string>();
-  for (const [code, c] of Object.entries(file.countries)) {
-    for (const name of [code, ...Object.values(c.name), ...c.aliases]) byName.set(fold(name), code);
-  }
+  const find = countryLookup(file);
   return (country, lang) => {
-    const code = byName.get(fold(country));
-    const c = code ? file.countries[code] : undefined;
+    const c = find(country)?.contacts;
     if (!c) return null;
     const line = (key: string, value: string) => t(lang, 'common', `contacts.${key}`, { value });
     return [
       t(lang, 'common', 'contacts.header', { country: c.name[lang] }),
-      c.emergency ? line('emergency', c.emergency.number) : t(lang, 'common', 'contacts.noEmergency'),
+      c.emergency.length
+        ? line('emergency', formatNumbers(c.emergency, lang, t))
+        : t(lang, 'common', 'contacts.noEmergency'),
       line('labour', c.labour),
       line('migration', c.migration),
       line('children', c.children),
@@ -134,6 +169,8 @@ function detectionSamples(files: ContentFiles): Record<Lang, string[]> {
     if (commands && typeof commands === 'object' && !Array.isArray(commands)) {
       for (const words of Object.values(commands)) if (Array.isArray(words)) out[lang].push(...words);
     }
+    // "gracias" or "mesi" alone tells the language as well as a question does.
+    for (const kind of LISTED_KINDS) out[lang].push(...files.smallTalk[kind][lang]);
   }
   return out;
 }

@@ -12,7 +12,7 @@ const SETTLE_MS = 250;
 export type Reloader = { reload: () => boolean; close: () => void };
 
 /**
- * Watches flows/, locales/ and data/ and swaps in each valid version of the content.
+ * Watches flows/, locales/ and the content in data/ and swaps in each valid version of the content.
  * An invalid edit is logged with its file and line, and the last good version keeps serving.
  */
 export function watchContent(
@@ -56,10 +56,12 @@ export function watchContent(
       log.warn({ dir, err: e }, 'cannot watch this folder; edits there need a restart');
     }
   }
-  try {
-    watchers.push(watch(paths.contacts, schedule));
-  } catch {
-    // No contacts file yet: nothing to watch.
+  for (const file of [paths.contacts, paths.safety, paths.smalltalk]) {
+    try {
+      watchers.push(watch(file, schedule));
+    } catch {
+      // No such file yet: nothing to watch.
+    }
   }
   return {
     reload,
