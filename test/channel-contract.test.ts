@@ -61,6 +61,15 @@ for (const [name, make] of drivers) {
       expect(seen.text).toContain('COVID-19: what do you want to know?');
     });
 
+    it('shows the emergency card for danger, and leaves at once on quick exit', async () => {
+      await d.say(9103, 'hola');
+      const card = last(await d.say(9103, 'me estan golpeando'));
+      expect(card.text).toContain('911');
+      expect(card.choices).toEqual(expect.arrayContaining(['🚪 Salida rápida', '🙋 Hablar con una persona']));
+      expect(await d.say(9103, 'salir')).toEqual([{ text: 'OK 👍', choices: [] }]);
+      expect((await d.say(9103, 'hola'))[0]!.text).toContain('Hola, soy Puente');
+    });
+
     it("deletes the user's data on stop", async () => {
       expect(last(await d.say(9102, 'stop')).text).toContain('We deleted what we kept about you');
       expect(last(await d.say(9102, 'bonjou')).choices[0]).toBe('Dwa travay ak jistis');

@@ -133,7 +133,7 @@ describe('LOG_LEVEL=trace never writes a raw id, a phone number, a name or messa
     const shared = { sent: [] as Array<{ chatId: string; text: string }> };
     let failures = 1;
     class FailingClient extends FakeWaClient {
-      override async sendMessage(chatId: string, text: string): Promise<void> {
+      override async sendMessage(chatId: string, text: string): Promise<string> {
         if (failures-- > 0) throw new Error(`Evaluation failed: no chat ${chatId}`);
         return super.sendMessage(chatId, text);
       }

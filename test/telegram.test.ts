@@ -96,6 +96,46 @@ describe('Telegram channel against a local Bot API stand-in (long polling)', () 
     );
   });
 
+  it("quick exit deletes the chat's recent messages, the bot's and the user's, the command too", async () => {
+    const updates = [
+      textUpdate(509, 'hola', 'es'),
+      textUpdate(509, '1', 'es'),
+      textUpdate(509, 'me pegan', 'es'),
+    ];
+    for (const [i, u] of updates.entries()) {
+      api.push(u);
+      await api.until(() => api.sent(509).length >= [2, 3, 4][i]!);
+    }
+    const exit = textUpdate(509, 'salir', 'es');
+    api.push(exit);
+    await api.until(() => api.sent(509).length >= 5);
+    const bots = api
+      .sent(509)
+      .slice(0, 4)
+      .map((c) => c.messageId!);
+    const users = [...updates, exit].map((u) => u.message.message_id);
+    expect(api.deletedIn(509).sort((a, b) => a - b)).toEqual([...users, ...bots].sort((a, b) => a - b));
+    // The history goes first; then the one short line, which stays.
+    const firstDelete = api.calls.findIndex((c) => c.method === 'deleteMessage');
+    expect(api.calls.findIndex((c) => c === api.sent(509).at(-1))).toBeGreaterThan(firstDelete);
+    expect(lastSent(509).text).toBe('OK 👍');
+    expect(lastSent(509).reply_markup).toBeUndefined();
+    expect(h.app.bot.sessions.read(h.app.bot.userKeyOf('telegram', '509'))).toBeNull();
+    expect(h.app.db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 0 });
+  });
+
+  it("the card's quick exit button deletes the history as well", async () => {
+    api.push(textUpdate(510, 'hello', 'en'));
+    await api.until(() => api.sent(510).length >= 2);
+    api.push(textUpdate(510, 'help me', 'en'));
+    await api.until(() => api.sent(510).length >= 3);
+    const exit = keyboard(510).find((b) => b.callback_data.startsWith('o|exit'))!;
+    api.push(callbackUpdate(510, exit.callback_data, api.sent(510).at(-1)!.messageId!));
+    await api.until(() => api.sent(510).length >= 4);
+    expect(api.deletedIn(510)).toHaveLength(5);
+    expect(lastSent(510).text).toBe('OK 👍');
+  });
+
   it('handles a duplicated update once, and ignores group chats', async () => {
     const update = textUpdate(504, 'hello', 'en');
     api.push(update, update);

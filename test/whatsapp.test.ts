@@ -4,7 +4,7 @@ import { convertMessageToWhatsApp, convertWaMessageToIncoming } from '../src/cha
 import { Pacer } from '../src/channels/whatsapp/pacer.js';
 import { escapeMarkup } from '../src/engine/turn.js';
 import { createLogger } from '../src/runtime/log.js';
-import { FakeClock, FakeWaClient, flush, waText } from './support/fake-whatsapp.js';
+import { FakeClock, type FakeShared, FakeWaClient, flush, waText } from './support/fake-whatsapp.js';
 import { Harness } from './support/harness.js';
 
 const NO_PACING = { perChatGapMs: 0, perMinute: 1_000_000, jitterMs: 0 };
@@ -13,7 +13,7 @@ describe('WhatsApp adapter with a fake client', () => {
   let h: Harness;
   let clock: FakeClock;
   let adapter: WhatsAppAdapter;
-  let shared: { sent: Array<{ chatId: string; text: string }> };
+  let shared: FakeShared;
   let qrs: string[];
 
   beforeEach(async () => {
@@ -104,6 +104,52 @@ describe('WhatsApp adapter with a fake client', () => {
     expect(shared.sent.length).toBe(before);
     expect(await say('5215500000008@c.us', '2')).toContain('COVID-19');
     expect(second.sent.length, String(FakeWaClient.all.length)).toBeGreaterThan(0);
+  });
+
+  it("quick exit deletes the bot's own messages for everyone, keeping no phone number to do it", async () => {
+    const chat = '50937000010@c.us';
+    await say(chat, 'bonjou');
+    await say(chat, '1');
+    await say(chat, 'y ap menase m');
+    const ours = shared.sent.filter((s) => s.chatId === chat).map((s) => s.id!);
+    expect(ours).toHaveLength(4);
+    const recent = h.app.db.prepare('SELECT recent FROM sessions').pluck().get() as string;
+    expect(recent.split(',')).toHaveLength(4);
+    expect(recent).not.toContain('50937000010');
+    expect(await say(chat, 'sòti')).toBe('OK 👍');
+    expect(shared.deleted).toEqual(ours);
+    expect(shared.sent.at(-1)).toMatchObject({ chatId: chat, text: 'OK 👍' });
+    expect(h.app.db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 0 });
+    // Another chat's messages are not touched.
+    await say('50937000011@c.us', 'bonjou');
+    await say(chat, 'sòti');
+    expect(shared.deleted).toEqual(ours);
+  });
+
+  it('drops replies still waiting to be sent when the user leaves quickly', async () => {
+    await adapter.stop();
+    FakeWaClient.all = [];
+    adapter = new WhatsAppAdapter(h.app.bot, createLogger('silent'), {
+      factory: () => new FakeWaClient(shared),
+      clock,
+      pacing: { perChatGapMs: 1_000, perMinute: 1_000, jitterMs: 0 },
+    });
+    adapter.start();
+    await flush();
+    const chat = '5215500000012@c.us';
+    client().emit('message', waText(chat, 'hola', clock.now()));
+    await clock.advance(10);
+    client().emit('message', waText(chat, 'salir', clock.now()));
+    await clock.advance(10_000);
+    // The welcome went out before the exit was read; the menu after it was dropped.
+    expect(shared.sent.filter((s) => s.chatId === chat).map((s) => s.text.slice(0, 8))).toEqual([
+      'Hola, so',
+      'OK 👍',
+    ]);
+    expect(shared.deleted).toEqual([shared.sent[0]!.id]);
+    client().emit('message', waText(chat, 'hola', clock.now()));
+    await clock.advance(10_000);
+    expect(shared.sent.filter((s) => s.chatId === chat)).toHaveLength(4);
   });
 
   it('gives up on a hung initialize() and retries with a new client, with growing pauses', async () => {

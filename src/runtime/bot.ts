@@ -5,6 +5,7 @@ import { runTurn } from '../engine/run.js';
 import { type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
 import type { Db } from '../store/db.js';
 import { Forgetter } from '../store/forget.js';
+import { RecentMessages } from '../store/recent-messages.js';
 import { Records } from '../store/records.js';
 import { SqliteSessions } from '../store/sessions.js';
 import type { UserKeys } from '../store/user-key.js';
@@ -18,6 +19,8 @@ export type Incoming = {
   event: Event;
   /** The channel's id for this delivery, for at-most-once handling of redelivered updates. */
   updateId?: string;
+  /** The id of the user's message in the chat, where the channel can delete it later (Telegram). */
+  messageId?: string;
   hint?: LangHint;
 };
 
@@ -27,6 +30,11 @@ export type Reply = {
   session: Session | null;
   /** True when this update was handled before and nothing was done. */
   duplicate: boolean;
+  /**
+   * Quick exit: the ids of the chat's recent messages (the user's and the bot's), read before
+   * the user was forgotten. The channel deletes them, where it can, before it sends the reply.
+   */
+  erase: string[];
 };
 
 /**
@@ -38,6 +46,7 @@ export class Bot {
   readonly sessions: SqliteSessions;
   readonly records: Records;
   readonly forgetter: Forgetter;
+  readonly recent: RecentMessages;
   private readonly turnTx;
   private readonly forgetTx;
 
@@ -51,6 +60,7 @@ export class Bot {
     this.sessions = new SqliteSessions(db, now);
     this.records = new Records(db, now);
     this.forgetter = new Forgetter(db, this.sessions);
+    this.recent = new RecentMessages(db, now);
     this.turnTx = db.transaction((input: Incoming) => this.turnInTx(input));
     this.forgetTx = db.transaction((key: string) => this.forgetter.forgetUser(key));
   }
@@ -104,6 +114,14 @@ export class Bot {
     this.userKeys.drop(channel, user);
   }
 
+  /**
+   * Remembers the ids of messages the channel sent to a user, known only once they are sent, so
+   * that a quick exit can delete them. Nothing is kept for a user who has been forgotten.
+   */
+  recordSent(channel: string, user: string, ids: readonly string[]): void {
+    if (ids.length) this.recent.append(this.userKeys.of(channel, user), ids);
+  }
+
   private turnInTx(input: Incoming) {
     const key = this.userKeys.of(input.channel, input.user);
     const stored = this.sessions.read(key);
@@ -119,6 +137,7 @@ export class Bot {
           lang: stored.session.lang ?? this.content.ctx.defaultLang,
           session: stored.session,
           duplicate: true,
+          erase: [],
         },
         logs: [],
       };
@@ -126,9 +145,14 @@ export class Bot {
     const prior = stored?.session ?? null;
     const result = runTurn(this.content.ctx, prior, input.event, input.hint);
     const session = result.session;
+    // Read before the user is forgotten: afterwards nothing is left to say which messages were theirs.
+    const erase = result.effects.some((e) => e.type === 'erase')
+      ? [...this.recent.list(key), ...(input.messageId ? [input.messageId] : [])]
+      : [];
     if (session) {
       const seen = delivery ? [...(stored?.seen ?? []), delivery] : (stored?.seen ?? []);
       this.sessions.write(key, input.channel, { session, seen });
+      if (input.messageId) this.recent.append(key, [input.messageId]);
     } else {
       this.forgetter.forgetUser(key);
     }
@@ -139,7 +163,7 @@ export class Bot {
       campaign: session?.campaign ?? prior?.campaign ?? null,
     });
     const logs = result.effects.flatMap((e) => (e.type === 'log' ? [e] : []));
-    return { reply: { messages: result.messages, lang, session, duplicate: false }, logs };
+    return { reply: { messages: result.messages, lang, session, duplicate: false, erase }, logs };
   }
 
   close(): void {

@@ -82,4 +82,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (day, name, channel, lang, campaign, flow, faq)
   ) WITHOUT ROWID;
   `,
+  // The ids of the chat's recent messages, for a quick exit to delete. They live in the session
+  // row, so deleting the user deletes them too.
+  `
+  ALTER TABLE sessions ADD COLUMN recent TEXT NOT NULL DEFAULT '';
+  `,
 ];

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type Call = { method: string; params: Record<string, unknown>; at: number };
+/** One call the bot made; `messageId` is the id sendMessage answered with. */
+export type Call = { method: string; params: Record<string, unknown>; at: number; messageId?: number };
 type Failure = { error_code: number; description: string; parameters?: Record<string, unknown> };
 
 /**
@@ -13,7 +14,9 @@ export class BotApiStandIn {
   private readonly queue: unknown[] = [];
   private readonly failures = new Map<string, Failure[]>();
   private server?: Server;
+  /** Message ids handed out by sendMessage, one more each time, as Telegram does in a chat. */
   private nextMessageId = 1000;
+  private readonly deleted = new Set<string>();
   private waiters: Array<() => void> = [];
   readonly token = '123456:TEST-token_standin';
 
@@ -44,6 +47,13 @@ export class BotApiStandIn {
     );
   }
 
+  /** The message ids deleteMessage was called with in a chat, in call order. */
+  deletedIn(chatId: number): number[] {
+    return this.calls
+      .filter((c) => c.method === 'deleteMessage' && Number(c.params.chat_id) === chatId)
+      .map((c) => Number(c.params.message_id));
+  }
+
   /** Waits until `check` holds, polling the recorded calls. */
   async until(check: () => boolean, ms = 10_000): Promise<void> {
     const end = Date.now() + ms;
@@ -63,7 +73,8 @@ export class BotApiStandIn {
       return reply(401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const method = m[2]!;
     const params = await readParams(req);
-    this.calls.push({ method, params, at: Date.now() });
+    const call: Call = { method, params, at: Date.now() };
+    this.calls.push(call);
     const failure = this.failures.get(method)?.shift();
     if (failure) return reply(failure.error_code, { ok: false, ...failure });
     switch (method) {
@@ -94,15 +105,28 @@ export class BotApiStandIn {
         return reply(200, { ok: true, result: this.queue.splice(0) });
       }
       case 'sendMessage':
+        call.messageId = this.nextMessageId++;
         return reply(200, {
           ok: true,
           result: {
-            message_id: this.nextMessageId++,
+            message_id: call.messageId,
             date: 0,
             chat: { id: params.chat_id, type: 'private' },
             text: params.text,
           },
         });
+      case 'deleteMessage': {
+        // Telegram refuses a message that does not exist (or was deleted already).
+        const id = Number(params.message_id);
+        if (this.deleted.has(`${params.chat_id}:${id}`))
+          return reply(400, {
+            ok: false,
+            error_code: 400,
+            description: 'Bad Request: message to delete not found',
+          });
+        this.deleted.add(`${params.chat_id}:${id}`);
+        return reply(200, { ok: true, result: true });
+      }
       case 'setMyCommands':
       case 'deleteWebhook':
       case 'setWebhook':

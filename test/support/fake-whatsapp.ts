@@ -3,17 +3,27 @@ import type { Clock } from '../../src/channels/whatsapp/pacer.js';
 
 type Listener = (...args: never[]) => void;
 
-/** A stand-in for whatsapp-web.js: emits the same events and records what is sent. */
+/** What every fake client of one test records: what was sent, and which messages were deleted. */
+export type FakeShared = {
+  sent: Array<{ chatId: string; text: string; id?: string }>;
+  deleted?: string[];
+  /** Messages WhatsApp still has, by serialized id: every client of the account finds them. */
+  kept?: Map<string, string>;
+};
+
+let nextKey = 0xa000;
+
+/** A stand-in for whatsapp-web.js: emits the same events and records what is sent and deleted. */
 export class FakeWaClient implements WaClient {
   static all: FakeWaClient[] = [];
   readonly listeners = new Map<string, Listener[]>();
-  readonly sent: Array<{ chatId: string; text: string }> = [];
+  readonly sent: Array<{ chatId: string; text: string; id: string }> = [];
   destroyed = false;
   state: string | null = 'CONNECTED';
   /** When set, initialize() never settles, like a WhatsApp Web update breaking injection. */
   hang = false;
 
-  constructor(private readonly shared: { sent: Array<{ chatId: string; text: string }> }) {
+  constructor(private readonly shared: FakeShared) {
     FakeWaClient.all.push(this);
   }
 
@@ -33,10 +43,22 @@ export class FakeWaClient implements WaClient {
     this.emit('ready');
   }
 
-  async sendMessage(chatId: string, text: string): Promise<void> {
+  async sendMessage(chatId: string, text: string): Promise<string> {
     if (this.destroyed) throw new Error('sent through a destroyed client');
-    this.sent.push({ chatId, text });
-    this.shared.sent.push({ chatId, text });
+    // The real id has the same shape: "true_<chat>_<key>", and the chat part is the phone number.
+    const id = `true_${chatId}_3EB0${(nextKey++).toString(16).toUpperCase()}`;
+    this.shared.kept ??= new Map();
+    this.shared.kept.set(id, text);
+    this.sent.push({ chatId, text, id });
+    this.shared.sent.push({ chatId, text, id });
+    return id;
+  }
+
+  async deleteForEveryone(messageId: string): Promise<boolean> {
+    if (this.destroyed) throw new Error('deleted through a destroyed client');
+    if (!this.shared.kept?.delete(messageId)) return false;
+    this.shared.deleted = [...(this.shared.deleted ?? []), messageId];
+    return true;
   }
 
   async getState(): Promise<string | null> {

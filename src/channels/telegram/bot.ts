@@ -7,7 +7,7 @@ import { LANGS } from '../../text/lang.js';
 import { convertMessageToTelegram, convertUpdateToIncoming } from './convert.js';
 
 export const TELEGRAM_CHANNEL = 'telegram';
-const COMMANDS = ['start', 'menu', 'language', 'help', 'stop'] as const;
+const COMMANDS = ['start', 'menu', 'language', 'help', 'exit', 'stop'] as const;
 
 export type TelegramOptions = { token: string; apiRoot?: string; botInfo?: UserFromGetMe };
 
@@ -50,17 +50,32 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
       user: incoming.user,
       event: incoming.event,
       updateId: incoming.updateId,
+      messageId: incoming.messageId === undefined ? undefined : String(incoming.messageId),
       hint: incoming.hint,
     });
     if (reply.duplicate) return;
-    for (const message of reply.messages) {
-      for (const send of convertMessageToTelegram(message)) {
-        await ctx.api.sendMessage(incoming.chatId, send.text, {
-          parse_mode: send.parse_mode,
-          reply_markup: send.reply_markup,
-          link_preview_options: { is_disabled: true },
-        });
+    // Quick exit: the chat's history goes first, so that only the short reply is left to see.
+    // A message older than 48 hours, or already deleted, cannot be deleted; the others still go.
+    let failed = 0;
+    for (const id of reply.erase) {
+      await ctx.api.deleteMessage(incoming.chatId, Number(id)).catch(() => failed++);
+    }
+    if (failed)
+      app.log.info({ code: 'telegram.erase', failed, of: reply.erase.length }, 'some messages stayed');
+    const sent: string[] = [];
+    try {
+      for (const message of reply.messages) {
+        for (const send of convertMessageToTelegram(message)) {
+          const out = await ctx.api.sendMessage(incoming.chatId, send.text, {
+            parse_mode: send.parse_mode,
+            reply_markup: send.reply_markup,
+            link_preview_options: { is_disabled: true },
+          });
+          sent.push(String(out.message_id));
+        }
       }
+    } finally {
+      if (reply.session) app.bot.recordSent(TELEGRAM_CHANNEL, incoming.user, sent);
     }
   });
   bot.catch((err) => {

@@ -19,6 +19,8 @@ export type TelegramIncoming = {
   hint?: LangHint;
   /** The message whose keyboard was pressed, to take the keyboard away. */
   pressed?: { messageId: number; callbackId: string };
+  /** The user's own message, which a quick exit deletes with the rest of the chat. */
+  messageId?: number;
 };
 
 export type Ignored = { ignore: string };
@@ -129,7 +131,13 @@ export function convertUpdateToIncoming(raw: unknown): TelegramIncoming | Ignore
   if (!m) return { ignore: 'not a message' };
   if (m.chat.type !== 'private') return { ignore: 'group chat' };
   if (!m.from || m.from.is_bot) return { ignore: 'no human sender' };
-  const base = { user: String(m.from.id), chatId: m.chat.id, updateId, hint: hintOf(m.from.language_code) };
+  const base = {
+    user: String(m.from.id),
+    chatId: m.chat.id,
+    updateId,
+    hint: hintOf(m.from.language_code),
+    messageId: m.message_id,
+  };
   if (typeof m.text === 'string') {
     const start = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/.exec(m.text);
     if (start) return { ...base, event: { start: (start[1] ?? '').slice(0, 64) } };

@@ -1,10 +1,17 @@
 import type { Logger } from 'pino';
 import type { Bot } from '../../runtime/bot.js';
-import type { WaClient, WaClientFactory, WaMessage } from './client.js';
-import { convertMessageToWhatsApp, convertWaMessageToIncoming } from './convert.js';
+import { messageKey, ownMessageId, type WaClient, type WaClientFactory, type WaMessage } from './client.js';
+import { convertMessageToWhatsApp, convertWaMessageToIncoming, userOfChat } from './convert.js';
 import { type Clock, DEFAULT_PACING, Pacer, type PacerOptions, realClock } from './pacer.js';
 
 export const WHATSAPP_CHANNEL = 'whatsapp';
+
+/**
+ * One queued piece of work for a chat: a text to send, or the bot's own messages to delete. Its
+ * `epoch` is the chat's when it was queued; a quick exit starts a new one, so replies queued
+ * before it are dropped instead of appearing after the chat was cleared.
+ */
+type Job = ({ text: string } | { erase: string[] }) & { epoch: number; settles?: boolean };
 
 export type WhatsAppOptions = {
   factory: WaClientFactory;
@@ -35,7 +42,9 @@ export class WhatsAppAdapter {
   private readyWaiters: Array<() => void> = [];
   private ready = false;
   private readonly clock: Clock;
-  readonly pacer: Pacer;
+  readonly pacer: Pacer<Job>;
+  /** Chats whose user was just forgotten, until the reply to that is sent. */
+  private readonly epochs = new Map<string, number>();
 
   constructor(
     private readonly bot: Bot,
@@ -43,8 +52,8 @@ export class WhatsAppAdapter {
     private readonly options: WhatsAppOptions,
   ) {
     this.clock = options.clock ?? realClock;
-    this.pacer = new Pacer(
-      (chat, text) => this.deliver(chat, text),
+    this.pacer = new Pacer<Job>(
+      (chat, job) => this.deliver(chat, job),
       this.clock,
       options.pacing ?? DEFAULT_PACING,
     );
@@ -179,17 +188,25 @@ export class WhatsAppAdapter {
         event: incoming.event,
         updateId: incoming.updateId,
       });
+      const chat = incoming.chatId;
+      if (!reply.session && !reply.duplicate) this.epochs.set(chat, (this.epochs.get(chat) ?? 0) + 1);
+      const epoch = this.epochs.get(chat) ?? 0;
+      const jobs: Job[] = [];
+      // Quick exit: the bot's own messages go first, so that only the short reply is left.
+      if (reply.erase.length) jobs.push({ erase: reply.erase, epoch });
       for (const out of reply.messages) {
-        for (const part of convertMessageToWhatsApp(out)) {
-          this.pacer
-            .enqueue(incoming.chatId, part)
-            .catch((e) =>
-              this.log.error(
-                { event: 'send_failed', reason: String(e) },
-                'whatsapp: a reply could not be sent',
-              ),
-            );
-        }
+        for (const text of convertMessageToWhatsApp(out)) jobs.push({ text, epoch });
+      }
+      if (this.epochs.has(chat) && jobs.length) jobs[jobs.length - 1]!.settles = true;
+      for (const job of jobs) {
+        this.pacer
+          .enqueue(chat, job)
+          .catch((e) =>
+            this.log.error(
+              { event: 'send_failed', reason: String(e) },
+              'whatsapp: a reply could not be sent',
+            ),
+          );
       }
     } catch (e) {
       this.log.error(
@@ -199,10 +216,26 @@ export class WhatsAppAdapter {
     }
   }
 
-  /** Sends through whichever client is connected now, waiting for one after a reconnect. */
-  private async deliver(chatId: string, text: string): Promise<void> {
+  /** Sends or deletes through whichever client is connected now, waiting for one after a reconnect. */
+  private async deliver(chatId: string, job: Job): Promise<void> {
+    const current = this.epochs.get(chatId) ?? 0;
+    if (job.epoch < current) return;
+    if (job.settles && job.epoch === current) this.epochs.delete(chatId);
     if (!this.ready) await new Promise<void>((r) => this.readyWaiters.push(r));
-    await this.client!.sendMessage(chatId, text);
+    if ('erase' in job) return this.erase(chatId, job.erase);
+    const id = await this.client!.sendMessage(chatId, job.text);
+    const key = messageKey(id);
+    if (key) this.bot.recordSent(WHATSAPP_CHANNEL, userOfChat(chatId), [key]);
+  }
+
+  /** Deletes the bot's own recent messages for everyone; a message WhatsApp refuses stays. */
+  private async erase(chatId: string, keys: string[]): Promise<void> {
+    let failed = 0;
+    for (const key of keys) {
+      const ok = await this.client!.deleteForEveryone(ownMessageId(chatId, key)).catch(() => false);
+      if (!ok) failed++;
+    }
+    if (failed) this.log.info({ event: 'erase', failed, of: keys.length }, 'whatsapp: some messages stayed');
   }
 }
 

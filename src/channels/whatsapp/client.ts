@@ -10,7 +10,10 @@ export interface WaClient {
   on(event: 'auth_failure' | 'disconnected', listener: (reason: string) => void): void;
   on(event: 'message', listener: (message: WaMessage) => void): void;
   initialize(): Promise<void>;
-  sendMessage(chatId: string, text: string): Promise<void>;
+  /** Sends a text; resolves to the sent message's serialized id. */
+  sendMessage(chatId: string, text: string): Promise<string>;
+  /** Deletes one of the bot's own messages for everyone; false when WhatsApp no longer has it. */
+  deleteForEveryone(messageId: string): Promise<boolean>;
   getState(): Promise<string | null>;
   destroy(): Promise<void>;
 }
@@ -31,3 +34,17 @@ export const WaMessageSchema = z.object({
 export type WaMessage = z.infer<typeof WaMessageSchema>;
 
 export type WaClientFactory = () => WaClient;
+
+/**
+ * A serialized message id is "<fromMe>_<chat>_<key>", and the chat part holds the phone number.
+ * Only the key is ever kept; the id is rebuilt from the chat when the message is deleted.
+ */
+export function messageKey(serialized: string): string | null {
+  const key = serialized.slice(serialized.lastIndexOf('_') + 1);
+  return /^[A-Za-z0-9]{1,64}$/.test(key) ? key : null;
+}
+
+/** The id of one of the bot's own messages in a direct chat, from its key. */
+export function ownMessageId(chatId: string, key: string): string {
+  return `true_${chatId}_${key}`;
+}

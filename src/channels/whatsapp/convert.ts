@@ -20,9 +20,14 @@ export function convertWaMessageToIncoming(raw: unknown, since: number): WaIncom
   if (!m.from.endsWith('@c.us') && !m.from.endsWith('@lid')) return { ignore: 'not a direct chat' };
   // WhatsApp timestamps are whole seconds.
   if (m.timestamp < Math.floor(since / 1000)) return { ignore: 'older than the connection' };
-  const base = { chatId: m.from, user: m.from.replace(/@.*$/, ''), updateId: m.id };
+  const base = { chatId: m.from, user: userOfChat(m.from), updateId: m.id };
   if (m.type === 'chat') return { ...base, event: { text: m.body } };
   return { ...base, event: { media: m.type.slice(0, 32) } };
+}
+
+/** The user of a direct chat: its number, without the "@c.us" part. */
+export function userOfChat(chatId: string): string {
+  return chatId.replace(/@.*$/, '');
 }
 
 /** Options become a numbered list inside the message; long text is split into parts. */

@@ -26,19 +26,19 @@ export const DEFAULT_PACING: PacerOptions = { perChatGapMs: 1200, perMinute: 40,
  * waits for a per-chat gap, a global rate and a little jitter. Messages go out one at a
  * time, in the order they were queued, so each chat keeps its order.
  */
-export class Pacer {
+export class Pacer<T = string> {
   private readonly lastByChat = new Map<string, number>();
   private lastAny = Number.NEGATIVE_INFINITY;
   private tail: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly send: (chatId: string, text: string) => Promise<void>,
+    private readonly send: (chatId: string, item: T) => Promise<void>,
     private readonly clock: Clock = realClock,
     private readonly options: PacerOptions = DEFAULT_PACING,
   ) {}
 
-  enqueue(chatId: string, text: string): Promise<void> {
-    const job = this.tail.then(() => this.deliver(chatId, text));
+  enqueue(chatId: string, item: T): Promise<void> {
+    const job = this.tail.then(() => this.deliver(chatId, item));
     this.tail = job.catch(() => undefined);
     return job;
   }
@@ -48,7 +48,7 @@ export class Pacer {
     return this.tail;
   }
 
-  private async deliver(chatId: string, text: string): Promise<void> {
+  private async deliver(chatId: string, item: T): Promise<void> {
     const globalGap = 60_000 / this.options.perMinute;
     const random = this.options.random ?? Math.random;
     const ready = Math.max(
@@ -64,6 +64,6 @@ export class Pacer {
     }
     this.lastByChat.set(chatId, at);
     this.lastAny = at;
-    await this.send(chatId, text);
+    await this.send(chatId, item);
   }
 }

@@ -55,8 +55,14 @@ export function createWwebClient(options: WwebOptions): WaClient {
       }
     }) as WaClient['on'],
     initialize: () => client.initialize(),
-    sendMessage: async (chatId, text) => {
-      await client.sendMessage(chatId, text);
+    sendMessage: async (chatId, text) => (await client.sendMessage(chatId, text)).id._serialized,
+    deleteForEveryone: async (messageId) => {
+      const message = await client.getMessageById(messageId);
+      if (!message) return false;
+      // WhatsApp lets a sender delete for everyone for about two days; after that this deletes
+      // the copy on the bot's own devices only.
+      await message.delete(true);
+      return true;
     },
     getState: async () => {
       const state = await client.getState();
