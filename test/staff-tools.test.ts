@@ -259,7 +259,7 @@ describe('cli report', () => {
       for (const user of ['"a"', '"c"', 'userKey', h.app.bot.userKeyOf('console', 'a')])
         expect(text).not.toContain(user);
       expect(reportToCsv(r).split('\n')[0]).toBe(
-        'section,channel,lang,campaign,flow,faq,query,count,started,completed,helpful,not_helpful',
+        'section,channel,lang,campaign,flow,faq,query,count,started,completed,helpful,not_helpful,day',
       );
       expect(buildReport(h.app.db, Date.now() + 1000).conversations).toEqual([]);
     } finally {
@@ -280,9 +280,11 @@ describe('cli report', () => {
         'flows',
         'faq',
         'unanswered',
+        'safety',
       ]);
       expect(cli(['report', '--csv'], '', env).stdout).toMatch(/^section,/);
       expect(cli(['report'], '', env).stdout).toContain('Conversations started');
+      expect(cli(['report'], '', env).stdout).toContain('Emergency cards shown');
       expect(cli(['report', '--since', 'yesterday-ish'], '', env).status).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });

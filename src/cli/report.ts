@@ -8,7 +8,7 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description(
-      'counts for staff: conversations, flows, FAQ feedback and unanswered questions; no user identifiers',
+      'counts for staff: conversations, flows, FAQ feedback, unanswered questions and emergency cards; no user identifiers',
     )
     .option('--since <period>', 'a period like 30d, 12h, 2w, or a date', '30d')
     .option('--json', 'print JSON')

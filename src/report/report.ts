@@ -6,6 +6,8 @@ export type Report = {
   flows: Array<{ flow: string; started: number; completed: number }>;
   faq: Array<{ id: string; shown: number; helpful: number; notHelpful: number }>;
   unanswered: Array<{ query: string; lang: string; count: number }>;
+  /** Emergency cards shown, per day (UTC) and language: how often danger was recognised. */
+  safety: Array<{ day: string; lang: string | null; count: number }>;
 };
 
 const TOP = 20;
@@ -55,7 +57,13 @@ export function buildReport(db: Db, sinceMs: number): Report {
       `SELECT query, lang, count(*) AS count FROM unanswered WHERE at >= @since GROUP BY query, lang ORDER BY count DESC, query LIMIT ${TOP}`,
     )
     .all({ since: sinceMs }) as Report['unanswered'];
-  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered };
+  const safety = db
+    .prepare(
+      `SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS day, lang, count(*) AS count FROM events
+       WHERE name = 'safety_card' AND at >= @since GROUP BY day, lang ORDER BY day, lang`,
+    )
+    .all({ since: sinceMs }) as Report['safety'];
+  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety };
 }
 
 /** "30d", "12h", "2w", or a date such as 2026-01-31. */
@@ -69,7 +77,7 @@ export function parseSince(text: string, now = Date.now()): number {
 }
 
 export function reportToCsv(r: Report): string {
-  const head = 'section,channel,lang,campaign,flow,faq,query,count,started,completed,helpful,not_helpful';
+  const head = 'section,channel,lang,campaign,flow,faq,query,count,started,completed,helpful,not_helpful,day';
   const cell = (v: unknown) => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -78,11 +86,14 @@ export function reportToCsv(r: Report): string {
   return [
     head,
     ...r.conversations.map((c) =>
-      row('conversations', c.channel, c.lang, c.campaign, '', '', '', c.count, '', '', '', ''),
+      row('conversations', c.channel, c.lang, c.campaign, '', '', '', c.count, '', '', '', '', ''),
     ),
-    ...r.flows.map((f) => row('flows', '', '', '', f.flow, '', '', '', f.started, f.completed, '', '')),
-    ...r.faq.map((f) => row('faq', '', '', '', '', f.id, '', f.shown, '', '', f.helpful, f.notHelpful)),
-    ...r.unanswered.map((u) => row('unanswered', '', u.lang, '', '', '', u.query, u.count, '', '', '', '')),
+    ...r.flows.map((f) => row('flows', '', '', '', f.flow, '', '', '', f.started, f.completed, '', '', '')),
+    ...r.faq.map((f) => row('faq', '', '', '', '', f.id, '', f.shown, '', '', f.helpful, f.notHelpful, '')),
+    ...r.unanswered.map((u) =>
+      row('unanswered', '', u.lang, '', '', '', u.query, u.count, '', '', '', '', ''),
+    ),
+    ...r.safety.map((s) => row('safety', '', s.lang, '', '', '', '', s.count, '', '', '', '', s.day)),
   ].join('\n');
 }
 
@@ -106,5 +117,7 @@ export function reportToText(r: Report): string {
     );
   out.push('', 'Top unanswered questions (material for new FAQ entries):');
   for (const u of r.unanswered) out.push(`  ${String(u.count).padStart(6)}  [${u.lang}] ${u.query}`);
+  out.push('', 'Emergency cards shown (day, language):');
+  for (const s of r.safety) out.push(`  ${String(s.count).padStart(6)}  ${s.day} ${s.lang ?? '-'}`);
   return `${out.join('\n')}\n`;
 }
