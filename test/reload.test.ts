@@ -63,6 +63,31 @@ describe('hot reload', () => {
     expect(row.data).toContain('Vacunas para todos');
   });
 
+  it('serves a new danger phrase and a new small talk word without a restart', async () => {
+    const h = start();
+    h.say('u', 'hola', 'es');
+    expect(h.say('u', 'la patrona me tira agua hirviendo').some((l) => l.safety)).toBe(false);
+    const safety = join(dir, 'data', 'safety.yaml');
+    writeFileSync(
+      safety,
+      readFileSync(safety, 'utf8').replace(
+        '      - me pegan\n',
+        '      - me pegan\n      - me tira agua hirviendo\n',
+      ),
+    );
+    const talk = join(dir, 'data', 'smalltalk.yaml');
+    writeFileSync(
+      talk,
+      readFileSync(talk, 'utf8').replace('thanks:\n  es: [', 'thanks:\n  es: [va que va, '),
+    );
+    expect(
+      await eventually(() => h.say('u', 'la patrona me tira agua hirviendo').at(-1)?.safety === true, 3000),
+    ).toBe(true);
+    expect(await eventually(() => h.say('u', 'va que va').some((l) => l.text.includes('Con gusto')))).toBe(
+      true,
+    );
+  });
+
   it('rejects a broken edit and keeps serving the last good version', async () => {
     const h = start();
     const before = h.app.bot.current;

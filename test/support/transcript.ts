@@ -14,12 +14,16 @@ const ExpectSchema = z.strictObject({
   options_include: z.array(z.string()).optional(),
   text: z.string().optional(),
   text_not: z.string().optional(),
+  /** true: the message is the emergency card; false: it is not. */
+  safety: z.boolean().optional(),
 });
 export type Expect = z.infer<typeof ExpectSchema>;
 
 const StepSchema = z.union([
   z.strictObject({
     say: z.string(),
+    /** What the message is, for the safety measurements: danger, ordinary, smalltalk, texting. */
+    tags: z.array(z.enum(['danger', 'ordinary', 'smalltalk', 'texting'])).optional(),
     repeat: z.number().int().min(1).optional(),
     last: ExpectSchema.optional(),
     some: ExpectSchema.optional(),
@@ -60,5 +64,7 @@ export function differences(line: TranscriptLine | undefined, want: Expect): str
     out.push(`text lacks "${want.text}": ${line.text.slice(0, 120)}`);
   if (want.text_not && line.text.toLowerCase().includes(want.text_not.toLowerCase()))
     out.push(`text has "${want.text_not}"`);
+  if (want.safety !== undefined && (line.safety ?? false) !== want.safety)
+    out.push(want.safety ? 'not the emergency card' : 'the emergency card');
   return out;
 }
