@@ -322,6 +322,16 @@ describe('the emergency card', () => {
       { day: today, lang: 'ht', count: 1 },
     ]);
     expect(reportToCsv(r)).toContain(`safety,,en,,,,,1,,,,,${today}`);
+    // Cards older than the retention period are still counted, from the daily totals.
+    const yesterday = Date.parse(today) - 86_400_000;
+    h.app.db
+      .prepare("INSERT INTO daily_counts (day, name, lang, count) VALUES (?, 'safety_card', 'es', 3)")
+      .run(yesterday);
+    expect(buildReport(h.app.db, parseSince('3d')).safety[0]).toEqual({
+      day: new Date(yesterday).toISOString().slice(0, 10),
+      lang: 'es',
+      count: 3,
+    });
     const events = h.app.db.prepare("SELECT * FROM events WHERE name = 'safety_card'").all();
     expect(JSON.stringify(events)).not.toMatch(/beating|anmwe/);
   });
@@ -476,13 +486,15 @@ describe('small talk', () => {
 
 describe('recent message ids for a quick exit', () => {
   const hour = 3_600_000;
-  it('keeps ids for 48 hours, at most the newest few hundred, and nothing but plain ids', () => {
-    const t0 = Date.UTC(2026, 0, 1);
+  it('keeps ids at least 48 hours, at most the newest few hundred, and nothing but plain ids', () => {
+    const t0 = Date.UTC(2026, 0, 1, 23);
     let raw = addRecent('', ['10', '11'], t0);
-    raw = addRecent(raw, ['12', 'true_50937000000@c.us_ABC', 'a,b'], t0 + 30 * hour);
-    expect(recentIds(raw, t0 + 30 * hour)).toEqual(['10', '11', '12']);
-    expect(recentIds(raw, t0 + 48 * hour)).toEqual(['12']);
-    expect(recentIds(raw, t0 + 78 * hour)).toEqual([]);
+    raw = addRecent(raw, ['12', 'true_50937000000@c.us_ABC', 'a,b'], t0 + 2 * hour);
+    expect(recentIds(raw, t0 + 2 * hour)).toEqual(['10', '11', '12']);
+    expect(recentIds(raw, t0 + 48 * hour)).toEqual(['10', '11', '12']);
+    expect(recentIds(raw, t0 + 49 * hour)).toEqual(['12']);
+    expect(recentIds(raw, t0 + 74 * hour)).toEqual([]);
+    expect(raw).not.toContain('5093');
     const many = addRecent(
       '',
       Array.from({ length: RECENT_KEPT + 50 }, (_, i) => String(i)),

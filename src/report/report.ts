@@ -59,8 +59,11 @@ export function buildReport(db: Db, sinceMs: number): Report {
     .all({ since: sinceMs }) as Report['unanswered'];
   const safety = db
     .prepare(
-      `SELECT strftime('%Y-%m-%d', at / 1000, 'unixepoch') AS day, lang, count(*) AS count FROM events
-       WHERE name = 'safety_card' AND at >= @since GROUP BY day, lang ORDER BY day, lang`,
+      `SELECT strftime('%Y-%m-%d', t / 1000, 'unixepoch') AS day, lang, sum(n) AS count FROM (
+         SELECT at AS t, lang, 1 AS n FROM events WHERE name = 'safety_card' AND at >= @since
+         UNION ALL
+         SELECT day, nullif(lang, ''), count FROM daily_counts WHERE name = 'safety_card' AND day >= @since)
+       GROUP BY day, lang ORDER BY day, lang`,
     )
     .all({ since: sinceMs }) as Report['safety'];
   return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety };

@@ -11,7 +11,7 @@ export const WHATSAPP_CHANNEL = 'whatsapp';
  * `epoch` is the chat's when it was queued; a quick exit starts a new one, so replies queued
  * before it are dropped instead of appearing after the chat was cleared.
  */
-type Job = ({ text: string } | { erase: string[] }) & { epoch: number; settles?: boolean };
+type Job = ({ text: string; record: boolean } | { erase: string[] }) & { epoch: number; settles?: boolean };
 
 export type WhatsAppOptions = {
   factory: WaClientFactory;
@@ -195,7 +195,9 @@ export class WhatsAppAdapter {
       // Quick exit: the bot's own messages go first, so that only the short reply is left.
       if (reply.erase.length) jobs.push({ erase: reply.erase, epoch });
       for (const out of reply.messages) {
-        for (const text of convertMessageToWhatsApp(out)) jobs.push({ text, epoch });
+        // A forgotten user's reply is not remembered: nothing of theirs is kept after a forget.
+        for (const text of convertMessageToWhatsApp(out))
+          jobs.push({ text, record: reply.session !== null, epoch });
       }
       if (this.epochs.has(chat) && jobs.length) jobs[jobs.length - 1]!.settles = true;
       for (const job of jobs) {
@@ -225,7 +227,7 @@ export class WhatsAppAdapter {
     if ('erase' in job) return this.erase(chatId, job.erase);
     const id = await this.client!.sendMessage(chatId, job.text);
     const key = messageKey(id);
-    if (key) this.bot.recordSent(WHATSAPP_CHANNEL, userOfChat(chatId), [key]);
+    if (key && job.record) this.bot.recordSent(WHATSAPP_CHANNEL, userOfChat(chatId), [key]);
   }
 
   /** Deletes the bot's own recent messages for everyone; a message WhatsApp refuses stays. */
