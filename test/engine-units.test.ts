@@ -7,7 +7,7 @@ import {
   splitText,
 } from '../src/channels/render.js';
 import { matchOption } from '../src/engine/match.js';
-import { formatPayload, parsePayload } from '../src/engine/payload.js';
+import { findPayload, formatPayload, parsePayload } from '../src/engine/payload.js';
 import { escapeMarkup } from '../src/engine/turn.js';
 import { clean, fold, parseNumber } from '../src/text/normalize.js';
 
@@ -66,6 +66,25 @@ describe('deep-link payloads', () => {
     expect(parsePayload('hola')).toBeNull();
     expect(parsePayload(`es_labor_${'x'.repeat(60)}`)).toBeNull();
     expect(() => formatPayload({ lang: 'es', flow: 'labor', campaign: 'has space' })).toThrow();
+  });
+});
+
+describe('a payload anywhere in a message', () => {
+  it.each([
+    ['ht_labor', 'ht_labor'],
+    ['/start es_covid_poster1', '/start es_covid_poster1'],
+    ['Bonjou! Mwen vle enfòmasyon (ht_labor_leader-12)', 'ht_labor_leader-12'],
+    ['Hola, quiero información sobre es_trafficking.', 'es_trafficking'],
+    ['Hi! en_covid_poster1 thanks', 'en_covid_poster1'],
+    ['«es_children_radio-3»', 'es_children_radio-3'],
+    ['hola, necesito ayuda', null],
+    ['fr_labor', null],
+    ['mi correo es_labor@gmail.com', null],
+    ['xes_labor', null],
+    ['es_Labor', null],
+    [`(es_labor_${'x'.repeat(41)})`, null],
+  ])('%s → %s', (text, want) => {
+    expect(findPayload(text)).toBe(want);
   });
 });
 

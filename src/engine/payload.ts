@@ -22,6 +22,20 @@ export function parsePayload(text: string): Payload | null {
   return { lang: LangSchema.parse(m[1]), flow: m[2]!, campaign: m[3] ?? null };
 }
 
+/** A payload as a word of a longer message: between spaces, brackets, quotes or punctuation. */
+const EMBEDDED =
+  /(?<=^|[\s([{"'“«¿¡:,;])(?:es|en|ht)_[a-z][a-z0-9-]*(?:_[A-Za-z0-9-]{1,40})?(?=$|[\s)\]}"'”».,!?:;])/g;
+
+/**
+ * The payload a message carries: the whole message, or one word of it, so that a link can
+ * pre-fill a human sentence such as "Bonjou! Mwen vle enfòmasyon (ht_labor_leader-12)".
+ */
+export function findPayload(text: string): string | null {
+  if (parsePayload(text)) return text;
+  for (const m of text.matchAll(EMBEDDED)) if (parsePayload(m[0])) return m[0];
+  return null;
+}
+
 export function formatPayload(p: Payload): string {
   const parts = [p.lang, p.flow];
   if (p.campaign) parts.push(CampaignSchema.parse(p.campaign));

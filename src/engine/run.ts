@@ -7,7 +7,7 @@ import type { Command, EngineContext, LangHint, SmallTalk } from './context.js';
 import { faqOptions, showFaq, suggestOptions } from './faq-present.js';
 import { type Match, matchOption } from './match.js';
 import { menuOptions } from './menu-options.js';
-import { parsePayload } from './payload.js';
+import { findPayload, parsePayload } from './payload.js';
 import { enterStep } from './steps/index.js';
 import { Turn } from './turn.js';
 import {
@@ -39,6 +39,8 @@ export function runTurn(
 ): TurnResult {
   const session = prior ? copySession(prior) : newSession(hint?.sure ? hint.lang : null);
   const turn = new Turn(ctx, session);
+  // A click on an ad tags the conversation as a link's campaign does; a payload in the text still wins.
+  if ('campaign' in event && event.campaign) turn.session.campaign = event.campaign;
   if (!prior) turn.emit({ type: 'metric', name: 'conversation_started' });
   if ('start' in event) {
     start(turn, event.start, !prior, hint);
@@ -119,7 +121,8 @@ function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boo
 
 function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const input = clean(raw).slice(0, MAX_INPUT);
-  if (parsePayload(input)) return start(turn, input, isNew, hint);
+  const link = findPayload(input);
+  if (link) return start(turn, link, isNew, hint);
   const command = turn.ctx.command(input);
   // Leaving comes first: someone who must hide the chat now is never held up.
   if (command === 'stop' || command === 'exit') {

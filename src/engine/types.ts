@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LangSchema } from '../text/lang.js';
+import { CampaignSchema } from './payload.js';
 
 /** Where a user stands: a step of a flow. */
 export const PositionSchema = z.object({ flow: z.string(), step: z.string() });
@@ -41,7 +42,8 @@ export function newSession(lang: Session['lang'] = null): Session {
 
 /** What a channel hands to the engine. */
 export const EventSchema = z.union([
-  z.strictObject({ text: z.string() }),
+  /** `campaign`: the channel knows where the user came from, e.g. an ad they clicked. */
+  z.strictObject({ text: z.string(), campaign: CampaignSchema.optional() }),
   z.strictObject({ choice: z.string().min(1).max(64), at: PositionSchema.optional() }),
   z.strictObject({ start: z.string().max(64) }),
   /** A photo, voice note, sticker, location or file: the bot reads text only. */
