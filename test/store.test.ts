@@ -43,6 +43,34 @@ describe('sessions in SQLite', () => {
     expect(retried.at(-1)).toMatchObject({ flow: 'labor' });
   });
 
+  it("keeps the minute of the user's last message, by the app's clock, never later than now", () => {
+    let now = Date.UTC(2026, 5, 1, 10, 30, 45);
+    h = new Harness({}, { now: () => now });
+    const bot = h.app.bot;
+    expect(bot.lastInbound('whatsapp-cloud', '50937000001')).toBeNull();
+    // Written by the user four minutes before it arrived (a delayed delivery).
+    bot.handle({
+      channel: 'whatsapp-cloud',
+      user: '50937000001',
+      event: { text: 'bonjou' },
+      at: now - 4 * 60_000,
+    });
+    expect(bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 10, 26));
+    // A clock ahead of ours counts as now; without a time, now.
+    now = Date.UTC(2026, 5, 1, 11, 0, 30);
+    bot.handle({ channel: 'whatsapp-cloud', user: '50937000001', event: { text: '1' }, at: now + 3_600_000 });
+    // On the hour it moves a minute earlier, so it never equals a record's time.
+    expect(bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 10, 59));
+    now = Date.UTC(2026, 5, 1, 12, 5, 10);
+    bot.handle({ channel: 'whatsapp-cloud', user: '50937000001', event: { text: '1' } });
+    // Read from the file, not from the parsed cache, as another process would.
+    h.restart();
+    expect(h.app.bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 12, 5));
+    // "stop" leaves nothing.
+    h.app.bot.handle({ channel: 'whatsapp-cloud', user: '50937000001', event: { text: 'stop' } });
+    expect(h.app.bot.lastInbound('whatsapp-cloud', '50937000001')).toBeNull();
+  });
+
   it('purges sessions idle longer than the retention setting', () => {
     h = new Harness();
     let now = Date.UTC(2026, 0, 1);
@@ -106,6 +134,8 @@ describe('sessions in SQLite', () => {
     expect(stored).toEqual({
       session: { ...newSession('ht'), at: { flow: 'labor', step: 'topics' } },
       seen: ['abc'],
+      // The last turn's minute (2 ms, moved off the hour by the privacy migration) is the last message's.
+      inboundAt: 60_000,
     });
   });
 

@@ -8,6 +8,7 @@ import { Forgetter } from '../store/forget.js';
 import { RecentMessages } from '../store/recent-messages.js';
 import { Records } from '../store/records.js';
 import { SqliteSessions } from '../store/sessions.js';
+import { inboundTime } from '../store/times.js';
 import type { UserKeys } from '../store/user-key.js';
 import type { Lang } from '../text/lang.js';
 import type { Content } from './content.js';
@@ -21,6 +22,8 @@ export type Incoming = {
   updateId?: string;
   /** The id of the user's message in the chat, where the channel can delete it later (Telegram). */
   messageId?: string;
+  /** When the user sent it (ms), by the app's clock, when the app says; else now. */
+  at?: number;
   hint?: LangHint;
 };
 
@@ -55,7 +58,7 @@ export class Bot {
     private content: Content,
     private readonly userKeys: UserKeys,
     private readonly log: Logger,
-    now: () => number = () => Date.now(),
+    private readonly now: () => number = () => Date.now(),
   ) {
     this.sessions = new SqliteSessions(db, now);
     this.records = new Records(db, now);
@@ -82,6 +85,14 @@ export class Bot {
       throw e;
     }
     this.forgotten(channel, user);
+  }
+
+  /**
+   * The minute of the user's last message, or null when nothing is stored for them: WhatsApp's
+   * Cloud API delivers free-form messages only within 24 hours of it.
+   */
+  lastInbound(channel: string, user: string): number | null {
+    return this.sessions.lastInbound(this.userKeys.of(channel, user));
   }
 
   get current(): Content {
@@ -151,7 +162,9 @@ export class Bot {
       : [];
     if (session) {
       const seen = delivery ? [...(stored?.seen ?? []), delivery] : (stored?.seen ?? []);
-      this.sessions.write(key, input.channel, { session, seen });
+      // A clock ahead of ours must not stretch the window: never later than now.
+      const inboundAt = inboundTime(Math.min(input.at ?? Number.POSITIVE_INFINITY, this.now()));
+      this.sessions.write(key, input.channel, { session, seen, inboundAt });
       if (input.messageId) this.recent.append(key, [input.messageId]);
     } else {
       this.forgetter.forgetUser(key);

@@ -87,4 +87,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN recent TEXT NOT NULL DEFAULT '';
   `,
+  // The minute of the user's last message, by the app's own clock when it gives one: WhatsApp lets
+  // a business write freely only within 24 hours of it. Until now the last turn's time was that minute.
+  `
+  ALTER TABLE sessions ADD COLUMN inbound_at INTEGER NOT NULL DEFAULT 0;
+  UPDATE sessions SET inbound_at = updated_at;
+  `,
 ];

@@ -2,8 +2,11 @@ import { type Session, SessionSchema } from '../engine/types.js';
 import type { Db } from './db.js';
 import { DAY, sessionTime } from './times.js';
 
-/** A stored session, with the last deliveries handled for this user (hashed update ids). */
-export type Stored = { session: Session; seen: string[] };
+/**
+ * A stored session, with the last deliveries handled for this user (hashed update ids) and the
+ * minute of their last message (see inboundTime); a write without it keeps the stored one.
+ */
+export type Stored = { session: Session; seen: string[]; inboundAt?: number };
 
 /** How many recent deliveries per user are remembered: redeliveries come soon after. */
 export const SEEN_KEPT = 20;
@@ -17,6 +20,8 @@ export interface SessionStorage {
   write(key: string, channel: string, stored: Stored): void;
   delete(key: string): void;
 }
+
+type Row = { key: string; channel: string; state: string; seen: string; now: number; inbound: number | null };
 
 /** A row as this connection knows it; `stored` is null for a row that no longer parses. */
 type Known = { id: number; stored: Stored | null };
@@ -39,16 +44,20 @@ export class SqliteSessions implements SessionStorage {
     private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {
-    this.readStmt = db.prepare<[string], { id: number; state: string; seen: string }>(
-      'SELECT id, state, seen FROM sessions WHERE user_key = ?',
+    this.readStmt = db.prepare<[string], { id: number; state: string; seen: string; inbound_at: number }>(
+      'SELECT id, state, seen, inbound_at FROM sessions WHERE user_key = ?',
     );
-    this.insertStmt = db.prepare<[string, string, string, string, number], { id: number }>(
-      `INSERT INTO sessions (user_key, channel, state, seen, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (user_key) DO UPDATE SET state = excluded.state, seen = excluded.seen, updated_at = excluded.updated_at
+    this.insertStmt = db.prepare<[Row], { id: number }>(
+      `INSERT INTO sessions (user_key, channel, state, seen, updated_at, inbound_at)
+       VALUES (@key, @channel, @state, @seen, @now, coalesce(@inbound, @now))
+       ON CONFLICT (user_key) DO UPDATE SET state = excluded.state, seen = excluded.seen,
+         updated_at = excluded.updated_at, inbound_at = coalesce(@inbound, inbound_at)
        RETURNING id`,
     );
     // A known row is rewritten by its rowid: one seek, and the key's index is left alone.
-    this.updateStmt = db.prepare('UPDATE sessions SET state = ?, seen = ?, updated_at = ? WHERE id = ?');
+    this.updateStmt = db.prepare(
+      'UPDATE sessions SET state = ?, seen = ?, updated_at = ?, inbound_at = coalesce(?, inbound_at) WHERE id = ?',
+    );
     this.deleteStmt = db.prepare('DELETE FROM sessions WHERE user_key = ?');
     this.versionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
   }
@@ -68,11 +77,21 @@ export class SqliteSessions implements SessionStorage {
     const now = sessionTime(this.now());
     const seen = stored.seen.slice(-SEEN_KEPT);
     const state = JSON.stringify(stored.session);
+    const inbound = stored.inboundAt ?? null;
     const known = this.known.get(key);
     // A row known only from before another process wrote to the file may be gone: insert it again.
-    const updated = known && this.updateStmt.run(state, seen.join(','), now, known.id).changes > 0;
-    const id = updated ? known.id : this.insertStmt.get(key, channel, state, seen.join(','), now)!.id;
-    this.remember(key, { id, stored: { session: stored.session, seen } });
+    const updated = known && this.updateStmt.run(state, seen.join(','), now, inbound, known.id).changes > 0;
+    const id = updated
+      ? known.id
+      : this.insertStmt.get({ key, channel, state, seen: seen.join(','), now, inbound })!.id;
+    const inboundAt = stored.inboundAt ?? known?.stored?.inboundAt;
+    this.remember(key, {
+      id,
+      stored:
+        inboundAt === undefined
+          ? { session: stored.session, seen }
+          : { session: stored.session, seen, inboundAt },
+    });
   }
 
   delete(key: string): void {
@@ -96,6 +115,11 @@ export class SqliteSessions implements SessionStorage {
     return this.db.prepare('DELETE FROM sessions WHERE updated_at < ?').run(cutoff).changes;
   }
 
+  /** The minute of the user's last message, for WhatsApp's 24-hour window; null without a session. */
+  lastInbound(key: string): number | null {
+    return this.read(key)?.inboundAt ?? null;
+  }
+
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
   }
@@ -106,7 +130,7 @@ export class SqliteSessions implements SessionStorage {
     // A row from an older version that no longer parses starts over rather than failing the turn.
     const parsed = SessionSchema.safeParse(JSON.parse(row.state));
     const stored = parsed.success
-      ? { session: parsed.data, seen: row.seen ? row.seen.split(',') : [] }
+      ? { session: parsed.data, seen: row.seen ? row.seen.split(',') : [], inboundAt: row.inbound_at }
       : null;
     return { id: row.id, stored };
   }

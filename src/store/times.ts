@@ -23,3 +23,12 @@ export function sessionTime(ms: number): number {
 export function dayOf(ms: number): number {
   return ms - (ms % DAY);
 }
+
+/**
+ * The time of a user's last message, kept for WhatsApp's 24-hour window: to the minute, rounded
+ * down (the window then closes early, never late), and never on the hour, like a session's time.
+ */
+export function inboundTime(ms: number): number {
+  const minute = ms - (ms % MINUTE);
+  return minute % HOUR === 0 ? minute - MINUTE : minute;
+}
