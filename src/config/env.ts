@@ -17,50 +17,97 @@ const optional = z
   .optional()
   .transform((v) => (v?.trim() ? v.trim() : undefined));
 
-export const EnvSchema = z.object({
-  DB_PATH: z.string().default('data/runtime/puente.db'),
-  CONTENT_DIR: z.string().default('.'),
-  DEFAULT_LANG: LangSchema.default('es'),
-  USER_KEY_SECRET: optional.pipe(
-    z.string().min(16, 'USER_KEY_SECRET must be at least 16 characters').optional(),
-  ),
-  /** The old name of USER_KEY_SECRET, still accepted. */
-  USER_KEY_SALT: optional.pipe(z.string().min(16, 'USER_KEY_SALT must be at least 16 characters').optional()),
-  SECRET_KEY_FILE: optional.transform((v) => v ?? 'data/runtime/secret.key'),
-  RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TELEGRAM_BOT_TOKEN: optional,
-  TELEGRAM_BOT_USERNAME: optional,
-  TELEGRAM_API_ROOT: optional.pipe(z.url().optional()),
-  TELEGRAM_WEBHOOK_URL: optional.pipe(z.url().optional()),
-  TELEGRAM_WEBHOOK_SECRET: optional.pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,256}$/)
-      .optional(),
-  ),
-  TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
-  WHATSAPP_ENABLED: flag,
-  WHATSAPP_NUMBER: optional.pipe(
-    z
-      .string()
-      .regex(/^\d{6,15}$/, 'WHATSAPP_NUMBER is digits only, with country code')
-      .optional(),
-  ),
-  WHATSAPP_SESSION_DIR: z.string().default('data/runtime/whatsapp'),
-  WHATSAPP_WEB_VERSION: optional,
-  WHATSAPP_WEB_VERSION_URL: optional.pipe(
-    z
-      .string()
-      .includes('{version}', { message: 'WHATSAPP_WEB_VERSION_URL must contain {version}' })
-      .optional(),
-  ),
-  CHROME_PATH: optional,
-  HOT_RELOAD: flag.default(true),
-  STUDIO_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
-  STUDIO_HOST: z.string().default('127.0.0.1'),
-  STUDIO_TOKEN: optional,
-});
+/** The Graph API version the WhatsApp Cloud API client was written and tested against. */
+export const GRAPH_API_VERSION = 'v24.0';
+
+export const EnvSchema = z
+  .object({
+    DB_PATH: z.string().default('data/runtime/puente.db'),
+    CONTENT_DIR: z.string().default('.'),
+    DEFAULT_LANG: LangSchema.default('es'),
+    USER_KEY_SECRET: optional.pipe(
+      z.string().min(16, 'USER_KEY_SECRET must be at least 16 characters').optional(),
+    ),
+    /** The old name of USER_KEY_SECRET, still accepted. */
+    USER_KEY_SALT: optional.pipe(
+      z.string().min(16, 'USER_KEY_SALT must be at least 16 characters').optional(),
+    ),
+    SECRET_KEY_FILE: optional.transform((v) => v ?? 'data/runtime/secret.key'),
+    RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TELEGRAM_BOT_TOKEN: optional,
+    TELEGRAM_BOT_USERNAME: optional,
+    TELEGRAM_API_ROOT: optional.pipe(z.url().optional()),
+    TELEGRAM_WEBHOOK_URL: optional.pipe(z.url().optional()),
+    TELEGRAM_WEBHOOK_SECRET: optional.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,256}$/)
+        .optional(),
+    ),
+    TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
+    WHATSAPP_ENABLED: flag,
+    WHATSAPP_NUMBER: optional.pipe(
+      z
+        .string()
+        .regex(/^\d{6,15}$/, 'WHATSAPP_NUMBER is digits only, with country code')
+        .optional(),
+    ),
+    WHATSAPP_SESSION_DIR: z.string().default('data/runtime/whatsapp'),
+    WHATSAPP_WEB_VERSION: optional,
+    WHATSAPP_WEB_VERSION_URL: optional.pipe(
+      z
+        .string()
+        .includes('{version}', { message: 'WHATSAPP_WEB_VERSION_URL must contain {version}' })
+        .optional(),
+    ),
+    CHROME_PATH: optional,
+    WHATSAPP_CLOUD_TOKEN: optional,
+    WHATSAPP_CLOUD_PHONE_NUMBER_ID: optional.pipe(
+      z
+        .string()
+        .regex(/^\d{5,20}$/, 'WHATSAPP_CLOUD_PHONE_NUMBER_ID is the numeric id Meta shows beside the number')
+        .optional(),
+    ),
+    WHATSAPP_CLOUD_APP_SECRET: optional,
+    WHATSAPP_CLOUD_VERIFY_TOKEN: optional,
+    WHATSAPP_CLOUD_API_ROOT: optional
+      .pipe(z.url().optional())
+      .transform((v) => (v ?? 'https://graph.facebook.com').replace(/\/+$/, '')),
+    WHATSAPP_CLOUD_API_VERSION: optional.pipe(
+      z
+        .string()
+        .regex(/^v\d+\.\d+$/, 'WHATSAPP_CLOUD_API_VERSION looks like v24.0')
+        .default(GRAPH_API_VERSION),
+    ),
+    HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HTTP_HOST: z.string().default('127.0.0.1'),
+    HOT_RELOAD: flag.default(true),
+    STUDIO_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+    STUDIO_HOST: z.string().default('127.0.0.1'),
+    STUDIO_TOKEN: optional,
+  })
+  .superRefine((e, ctx) => {
+    // Without the app secret no webhook call can be trusted, and without the verify token Meta
+    // cannot register the webhook: a half-configured Cloud API channel would answer nobody.
+    if (!e.WHATSAPP_CLOUD_TOKEN !== !e.WHATSAPP_CLOUD_PHONE_NUMBER_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [e.WHATSAPP_CLOUD_TOKEN ? 'WHATSAPP_CLOUD_PHONE_NUMBER_ID' : 'WHATSAPP_CLOUD_TOKEN'],
+        message: 'the WhatsApp Cloud API needs both WHATSAPP_CLOUD_TOKEN and WHATSAPP_CLOUD_PHONE_NUMBER_ID',
+      });
+    }
+    if (!e.WHATSAPP_CLOUD_TOKEN || !e.WHATSAPP_CLOUD_PHONE_NUMBER_ID) return;
+    for (const name of ['WHATSAPP_CLOUD_APP_SECRET', 'WHATSAPP_CLOUD_VERIFY_TOKEN'] as const) {
+      if (!e[name]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `${name} is needed with WHATSAPP_CLOUD_TOKEN: see "WhatsApp Cloud API" in the README`,
+        });
+      }
+    }
+  });
 export type Env = z.infer<typeof EnvSchema>;
 
 export type Config = Env & {
@@ -72,6 +119,7 @@ export type Config = Env & {
     contacts: string;
     safety: string;
     smalltalk: string;
+    templates: string;
     root: string;
   };
 };
@@ -107,7 +155,13 @@ export function contentPaths(root: string, db = ':memory:'): Config['paths'] {
     contacts: join(root, 'data', 'contacts.yaml'),
     safety: join(root, 'data', 'safety.yaml'),
     smalltalk: join(root, 'data', 'smalltalk.yaml'),
+    templates: join(root, 'data', 'templates.yaml'),
   };
+}
+
+/** The official WhatsApp channel is on when it has a token and the number to send from. */
+export function cloudApiEnabled(c: Env): boolean {
+  return Boolean(c.WHATSAPP_CLOUD_TOKEN && c.WHATSAPP_CLOUD_PHONE_NUMBER_ID);
 }
 
 export class ConfigError extends Error {

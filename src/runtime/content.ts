@@ -1,4 +1,5 @@
 import { join, relative } from 'node:path';
+import { loadTemplates, type TemplatesFile } from '../channels/whatsapp-cloud/templates.js';
 import type { Config } from '../config/env.js';
 import { countryLookup } from '../contacts/country.js';
 import { ContentError, hasErrors, type Problem } from '../content/problems.js';
@@ -33,6 +34,8 @@ export type ContentFiles = {
   flowSources: Map<string, YamlSource>;
   faq: Map<string, FaqEntry>;
   contacts: ContactsFile;
+  /** WhatsApp message templates, for the Cloud API outside the 24-hour window. */
+  templates: TemplatesFile;
   locales: Locales;
   /** Danger phrases (data/safety.yaml). */
   safety: SafetyFile;
@@ -55,6 +58,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
   const contacts = loadContacts(paths.contacts, paths.root);
   const safety = loadSafety(paths.safety, paths.root);
   const smallTalk = loadSmallTalk(paths.smalltalk, paths.root);
+  const templates = loadTemplates(paths.templates, paths.root);
   const flows = loadFlows(paths.flows, { faqIds: new Set(faq.entries.keys()), root: paths.root });
   const triage = new Triage(readPhrases(safety.safety));
   const shadowed = [
@@ -68,6 +72,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
     flowSources: flows.sources,
     faq: faq.entries,
     contacts: contacts.contacts,
+    templates: templates.templates,
     locales: locales.locales,
     safety: safety.safety,
     smallTalk: smallTalk.smallTalk,
@@ -79,6 +84,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
       ...safety.problems,
       ...smallTalk.problems,
       ...shadowed,
+      ...templates.problems,
     ],
   };
 }

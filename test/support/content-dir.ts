@@ -13,6 +13,7 @@ export function copyContent(): string {
     'data/contacts.yaml',
     'data/safety.yaml',
     'data/smalltalk.yaml',
+    'data/templates.yaml',
   ]) {
     cpSync(join(ROOT, part), join(dir, part), { recursive: true });
   }
