@@ -1,7 +1,8 @@
 import type { RunningChannel } from './channels/channel.js';
 import { runInteractiveChat } from './channels/console.js';
 import { fail } from './cli/shared.js';
-import { loadConfig } from './config/env.js';
+import { cloudApiEnabled, loadConfig } from './config/env.js';
+import type { HttpRoute, HttpServer } from './http/server.js';
 import { createApp } from './runtime/app.js';
 import { watchContent } from './runtime/reload.js';
 
@@ -24,6 +25,13 @@ async function main(): Promise<void> {
     const { startTelegram } = await import('./channels/telegram/run.js');
     channels.push(await startTelegram(app));
   }
+  const routes: HttpRoute[] = [];
+  if (cloudApiEnabled(config)) {
+    const { startWhatsAppCloud } = await import('./channels/whatsapp-cloud/run.js');
+    const cloud = await startWhatsAppCloud(app);
+    channels.push(cloud.channel);
+    routes.push(...cloud.routes);
+  }
   if (config.WHATSAPP_ENABLED) {
     const { startWhatsApp } = await import('./channels/whatsapp/run.js');
     const whatsapp = await startWhatsApp(app);
@@ -33,11 +41,18 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
+  let http: HttpServer | undefined;
+  if (routes.length) {
+    const { startHttpServer } = await import('./http/server.js');
+    http = await startHttpServer({ port: config.HTTP_PORT, host: config.HTTP_HOST, routes, log: app.log });
+  }
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     if (channels.length) app.log.info({ signal }, 'shutting down');
+    // No new webhook calls first, then the channels finish what they hold.
+    await http?.close();
     await Promise.allSettled(channels.map((c) => c.stop()));
     watcher?.close();
     app.close();

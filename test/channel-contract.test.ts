@@ -4,6 +4,7 @@ import {
   consoleDriver,
   type Seen,
   telegramDriver,
+  whatsappCloudDriver,
   whatsappDriver,
 } from './support/channel-drivers.js';
 
@@ -12,6 +13,7 @@ const drivers: Array<[string, () => Promise<ChannelDriver>]> = [
   ['console', consoleDriver],
   ['telegram', telegramDriver],
   ['whatsapp', whatsappDriver],
+  ['whatsapp-cloud', whatsappCloudDriver],
 ];
 
 const last = (seen: Seen[]) => seen.at(-1) ?? { text: '', choices: [] };

@@ -13,7 +13,9 @@ import {
   textUpdate,
 } from './support/bot-api-standin.js';
 import { cli } from './support/cli.js';
+import { CloudRig } from './support/cloud-rig.js';
 import { FakeClock, FakeWaClient, flush, waText } from './support/fake-whatsapp.js';
+import { sign, wa } from './support/graph-api-standin.js';
 import { Harness } from './support/harness.js';
 import { LogSink } from './support/log-sink.js';
 
@@ -162,6 +164,48 @@ describe('LOG_LEVEL=trace never writes a raw id, a phone number, a name or messa
     expect(shared.sent.length).toBeGreaterThan(MESSAGES.length);
     expect(log.text).toContain('send_failed');
     expect(log.text).toContain('whatsapp message ignored');
+    expect(leaks(log.text)).toEqual([]);
+  });
+
+  it('on the WhatsApp Cloud API, over the stand-in, with refusals that quote the number, statuses and forgeries', async () => {
+    const log = new LogSink('trace');
+    const rig = await CloudRig.start({ log: log.logger, env: { LOG_LEVEL: 'trace' } });
+    const from = String(RAW_ID);
+    try {
+      for (const text of MESSAGES) await rig.exchange(wa.text(from, text));
+      // Meta's error text can quote the number: the log keeps the error, not the number.
+      rig.api.failNext({
+        status: 400,
+        code: 131030,
+        message: `Recipient phone number ${RAW_ID} not in allowed list`,
+      });
+      await rig.exchange(wa.text(from, 'mi patron no me paga el salario'));
+      await rig.exchange(wa.voice(from));
+      await rig.exchange({ ...wa.text(from, ''), type: 'reaction', reaction: { emoji: '👍' } });
+      await rig.exchange(wa.referral(from, `${NAME} ${PHONE}`, '120208123456789'));
+      const id = rig.api.sends(from)[0]!.messageId!;
+      await rig.post({
+        statuses: [
+          wa.status(id, 'read', from),
+          wa.status(id, 'failed', from, [{ code: 131026, title: 'Undeliverable' }]),
+        ],
+      });
+      const forged = JSON.stringify(rig.api.body({ messages: [wa.text(from, `${NAME} ${PHONE}`)] }));
+      await rig.api.post(rig.url, null, { raw: forged, signature: sign(forged, 'wrong') });
+      await rig.exchange(wa.text(from, 'stop'));
+    } finally {
+      await rig.close();
+    }
+    const codes = log.lines().map((l) => l.code ?? l.msg);
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        'whatsapp_cloud.send_failed',
+        'whatsapp_cloud.delivery_failed',
+        'whatsapp_cloud.signature',
+        'whatsapp-cloud message ignored',
+      ]),
+    );
+    expect(log.text).toContain('Recipient phone number # not in allowed list');
     expect(leaks(log.text)).toEqual([]);
   });
 });

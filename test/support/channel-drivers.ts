@@ -4,7 +4,9 @@ import { startTelegram } from '../../src/channels/telegram/run.js';
 import { WhatsAppAdapter } from '../../src/channels/whatsapp/adapter.js';
 import { createLogger } from '../../src/runtime/log.js';
 import { BotApiStandIn, stickerUpdate, textUpdate } from './bot-api-standin.js';
+import { CloudRig } from './cloud-rig.js';
 import { FakeClock, FakeWaClient, waText } from './fake-whatsapp.js';
+import { wa } from './graph-api-standin.js';
 import { Harness } from './harness.js';
 
 /** What a user sees of one bot message: its text and the choices offered. */
@@ -113,5 +115,38 @@ export async function whatsappDriver(): Promise<ChannelDriver> {
       await adapter.stop();
       h.close();
     },
+  };
+}
+
+/** What a person sees of a Cloud API message: text with its numbered options, buttons, or a list. */
+export function seenOfCloud(m: Record<string, unknown>): Seen {
+  if (m.type === 'interactive') {
+    const i = m.interactive as { type: string; body: { text: string }; action: Record<string, unknown> };
+    const replies =
+      i.type === 'button'
+        ? (i.action.buttons as Array<{ reply: { title: string } }>).map((b) => b.reply)
+        : (i.action.sections as Array<{ rows: Array<{ title: string }> }>).flatMap((s) => s.rows);
+    return { text: convertToPlain(i.body.text.replace(/\u2060/g, '')), choices: replies.map((r) => r.title) };
+  }
+  const body = m.type === 'text' ? (m.text as { body: string }).body : '';
+  const lines = convertToPlain(body.replace(/\u2060/g, '')).split('\n');
+  return {
+    text: lines
+      .filter((l) => !/^\d+\. /.test(l))
+      .join('\n')
+      .trim(),
+    choices: lines.flatMap((l) => /^\d+\. (.*)$/.exec(l)?.slice(1) ?? []),
+  };
+}
+
+export async function whatsappCloudDriver(): Promise<ChannelDriver> {
+  const rig = await CloudRig.start();
+  const exchange = async (message: { from: string }) => (await rig.exchange(message)).map(seenOfCloud);
+  return {
+    say: (user, text) => exchange(wa.text(String(user), text)),
+    media: (user) => exchange(wa.voice(String(user))),
+    // A wa.me link pre-fills a sentence around the payload.
+    deepLink: (user, payload) => exchange(wa.text(String(user), `Hello! I want information (${payload})`)),
+    close: () => rig.close(),
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { LangHint } from '../../engine/context.js';
 import type { Event, OutMessage, Position } from '../../engine/types.js';
 import { isLang } from '../../text/lang.js';
+import { decodeChoice, encodeChoice } from '../choice.js';
 import { convertToTelegramHtml, splitText } from '../render.js';
 
 /** Telegram's limits: message text and callback data. */
@@ -28,25 +29,14 @@ export type Ignored = { ignore: string };
 /** The user blocked the bot (or deleted the chat): everything stored for them is deleted. */
 export type Blocked = { forget: string };
 
-/**
- * Callback data carries the option id and the menu it belongs to, so a button pressed on an
- * old message still does the right thing: `o|<option>|<flow>|<step>`, or `o|<option>` when
- * that would not fit in 64 bytes.
- */
+/** Callback data carries the option id and its menu (see ../choice.ts), in 64 bytes. */
 export function encodeCallback(optionId: string, at: Position | null): string {
-  const full = at ? `o|${optionId}|${at.flow}|${at.step}` : `o|${optionId}`;
-  if (Buffer.byteLength(full) <= MAX_CALLBACK_BYTES) return full;
-  const short = `o|${optionId}`;
-  if (Buffer.byteLength(short) > MAX_CALLBACK_BYTES)
-    throw new Error(`option id "${optionId}" is too long for Telegram`);
-  return short;
+  const data = encodeChoice(optionId, at, MAX_CALLBACK_BYTES);
+  if (data === null) throw new Error(`option id "${optionId}" is too long for Telegram`);
+  return data;
 }
 
-export function decodeCallback(data: string): { choice: string; at?: Position } | null {
-  const [tag, choice, flow, step] = data.split('|');
-  if (tag !== 'o' || !choice) return null;
-  return flow && step ? { choice, at: { flow, step } } : { choice };
-}
+export const decodeCallback = decodeChoice;
 
 const MEDIA = [
   'photo',

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import type { GraphFailure } from './errors.js';
+import type { CloudAddress } from './incoming.js';
+import type { CloudPayload } from './outgoing.js';
+
+export type GraphOptions = {
+  /** e.g. https://graph.facebook.com, or a stand-in in tests. */
+  root: string;
+  /** e.g. v24.0 */
+  version: string;
+  phoneNumberId: string;
+  token: string;
+  timeoutMs?: number;
+};
+
+export type SendResult = { ok: true; messageId: string } | { ok: false; failure: GraphFailure };
+
+const SentSchema = z.looseObject({ messages: z.array(z.looseObject({ id: z.string().min(1) })).min(1) });
+const ErrorBodySchema = z.looseObject({
+  error: z.looseObject({
+    code: z.number().int().optional(),
+    error_subcode: z.number().int().optional(),
+    type: z.string().optional(),
+    message: z.string().optional(),
+  }),
+});
+const PhoneNumberSchema = z.looseObject({
+  verified_name: z.string().optional(),
+  quality_rating: z.string().optional(),
+});
+
+/**
+ * A thin client of the Graph API's messages endpoint. It never throws for a refused send: it
+ * returns the failure as data (HTTP status, Meta's code), which errors.ts classifies, so the
+ * interim queue and the outbox decide alike what to retry.
+ */
+export class GraphClient {
+  private readonly base: string;
+
+  constructor(
+    private readonly options: GraphOptions,
+    private readonly fetchFn: typeof fetch = fetch,
+  ) {
+    this.base = `${options.root.replace(/\/+$/, '')}/${options.version}/${options.phoneNumberId}`;
+  }
+
+  send(address: CloudAddress, payload: CloudPayload): Promise<SendResult> {
+    return this.call('POST', `${this.base}/messages`, {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      ...address,
+      ...payload,
+    }).then((r) => {
+      if (!r.ok) return r;
+      const sent = SentSchema.safeParse(r.body);
+      return sent.success
+        ? { ok: true as const, messageId: sent.data.messages[0]!.id }
+        : { ok: false as const, failure: { httpStatus: r.status, title: 'unreadable answer' } };
+    });
+  }
+
+  /** Checks the token and the number at start: the name Meta verified, and the number's quality. */
+  async phoneNumber(): Promise<
+    { ok: true; verifiedName?: string; quality?: string } | { ok: false; failure: GraphFailure }
+  > {
+    const r = await this.call('GET', `${this.base}?fields=verified_name,quality_rating`);
+    if (!r.ok) return r;
+    const info = PhoneNumberSchema.safeParse(r.body);
+    return {
+      ok: true,
+      verifiedName: info.success ? info.data.verified_name : undefined,
+      quality: info.success ? info.data.quality_rating : undefined,
+    };
+  }
+
+  private async call(
+    method: 'GET' | 'POST',
+    url: string,
+    body?: object,
+  ): Promise<{ ok: true; status: number; body: unknown } | { ok: false; failure: GraphFailure }> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body ? JSON.stringify(body) : undefined,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (e) {
+      return {
+        ok: false,
+        failure: { httpStatus: 0, title: 'no answer', detail: e instanceof Error ? e.message : String(e) },
+      };
+    }
+    const text = await res.text().catch(() => '');
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (res.ok) return { ok: true, status: res.status, body: json };
+    const error = ErrorBodySchema.safeParse(json);
+    const failure: GraphFailure = { httpStatus: res.status };
+    if (error.success) {
+      const e = error.data.error;
+      if (e.code !== undefined) failure.code = e.code;
+      if (e.error_subcode !== undefined) failure.subcode = e.error_subcode;
+      if (e.type) failure.title = e.type;
+      if (e.message) failure.detail = e.message;
+    }
+    const retryAfter = Number(res.headers.get('retry-after'));
+    if (Number.isFinite(retryAfter) && retryAfter > 0) failure.retryAfterMs = retryAfter * 1000;
+    return { ok: false, failure };
+  }
+}

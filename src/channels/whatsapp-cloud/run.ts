@@ -1,0 +1,36 @@
+import type { Config } from '../../config/env.js';
+import type { HttpRoute } from '../../http/server.js';
+import type { App } from '../../runtime/app.js';
+import type { RunningChannel } from '../channel.js';
+import { CloudChannel, type CloudChannelOptions } from './channel.js';
+
+/** The webhook's path on the shared HTTP server: the URL to give Meta is https://<host>/whatsapp. */
+export const WEBHOOK_PATH = '/whatsapp';
+
+export function cloudSettings(config: Config): CloudChannelOptions['settings'] {
+  return {
+    token: config.WHATSAPP_CLOUD_TOKEN!,
+    phoneNumberId: config.WHATSAPP_CLOUD_PHONE_NUMBER_ID!,
+    appSecret: config.WHATSAPP_CLOUD_APP_SECRET!,
+    verifyToken: config.WHATSAPP_CLOUD_VERIFY_TOKEN!,
+    apiRoot: config.WHATSAPP_CLOUD_API_ROOT,
+    apiVersion: config.WHATSAPP_CLOUD_API_VERSION,
+  };
+}
+
+/**
+ * Starts the Cloud API channel: checks the token (a refusal is logged and turns the health red,
+ * but the webhook still takes messages in) and gives the HTTP server its webhook route.
+ */
+export async function startWhatsAppCloud(
+  app: App,
+  options: Partial<Omit<CloudChannelOptions, 'settings'>> = {},
+): Promise<{ channel: RunningChannel; cloud: CloudChannel; routes: HttpRoute[] }> {
+  const cloud = new CloudChannel(app.bot, app.log, { ...options, settings: cloudSettings(app.config) });
+  await cloud.checkAccess();
+  return {
+    cloud,
+    channel: { name: 'whatsapp-cloud', stop: () => cloud.stop() },
+    routes: [{ path: WEBHOOK_PATH, app: cloud.webhook }],
+  };
+}
