@@ -333,6 +333,22 @@ describe('WhatsApp Cloud API webhook over HTTP', () => {
     expect(clock.sleeps).toEqual([2_000, 4_000, 6_000, 12_000]);
   });
 
+  it('drops an answer still waiting out a throttle when the person leaves with a quick exit', async () => {
+    const clock = new FakeClock();
+    rig = await CloudRig.start({ clock });
+    const from = '5215500000085';
+    rig.api.failNext({ status: 400, code: 130429 });
+    await rig.post({ messages: [wa.text(from, 'mi patron no me paga el salario', clock.now())] });
+    await rig.api.until(() => rig!.api.sends(from).length === 1);
+    expect((await rig.post({ messages: [wa.text(from, 'salir', clock.now())] })).status).toBe(200);
+    await clock.advance(2_000);
+    await rig.cloud.sender.idle();
+    expect(rig.api.delivered(from)).toEqual([
+      expect.objectContaining({ type: 'text', text: expect.objectContaining({ body: 'OK 👍' }) }),
+    ]);
+    expect(rig.h.app.bot.sessions.count()).toBe(0);
+  });
+
   it('free-form only within 24 hours of the last message, templates after, on a fake clock', async () => {
     const clock = new FakeClock();
     rig = await CloudRig.start({ clock });

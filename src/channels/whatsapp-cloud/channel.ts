@@ -140,7 +140,11 @@ export class CloudChannel {
       );
       return false;
     }
-    if (reply.duplicate || !reply.messages.length) return true;
+    if (reply.duplicate) return true;
+    // Forgotten (stop, quick exit): an older answer still queued must not follow the goodbye. The
+    // Cloud API cannot delete sent messages, so a quick exit erases nothing in the chat itself.
+    if (!reply.session) this.sender.cancel(chat);
+    if (!reply.messages.length) return true;
     void this.sender.enqueue(chat, {
       address: incoming.address,
       // This very message opened the window, whatever is stored (after "stop", nothing is).

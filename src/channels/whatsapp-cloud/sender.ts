@@ -13,6 +13,8 @@ export type HoldReason = 'window' | 'reengagement' | CloudProblem;
 
 export type Outcome =
   | { status: 'sent'; messageId: string }
+  /** Not sent because the person was forgotten (stop, quick exit) before it went. */
+  | { status: 'dropped' }
   | { status: 'held'; reason: HoldReason }
   | { status: 'failed'; reason: 'undeliverable' | 'rejected' | 'retries'; code?: number };
 
@@ -45,20 +47,33 @@ export type SenderOptions = {
 export class CloudSender {
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly running = new Set<Promise<unknown>>();
+  /** Bumped when a person is forgotten: what was queued for them before is not sent. */
+  private readonly epochs = new Map<string, number>();
 
   constructor(private readonly options: SenderOptions) {}
 
   /** Queues messages for one person, after what is queued for them already. `chat` is their user key. */
   enqueue(chat: string, job: SendJob): Promise<Outcome[]> {
-    const run = (this.chains.get(chat) ?? Promise.resolve()).then(() => this.deliver(chat, job));
+    const epoch = this.epochs.get(chat) ?? 0;
+    const run = (this.chains.get(chat) ?? Promise.resolve()).then(() => this.deliver(chat, job, epoch));
     const tail = run.catch(() => undefined);
     this.chains.set(chat, tail);
     this.running.add(tail);
     void tail.then(() => {
       this.running.delete(tail);
-      if (this.chains.get(chat) === tail) this.chains.delete(chat);
+      if (this.chains.get(chat) !== tail) return;
+      this.chains.delete(chat);
+      this.epochs.delete(chat);
     });
     return run;
+  }
+
+  /**
+   * The person was forgotten (stop, quick exit): what is still queued for them, such as an
+   * answer waiting out a throttle, is dropped, so nothing arrives after the goodbye.
+   */
+  cancel(chat: string): void {
+    if (this.chains.has(chat)) this.epochs.set(chat, (this.epochs.get(chat) ?? 0) + 1);
   }
 
   /** Resolves when everything queued so far is sent, held or failed. */
@@ -66,25 +81,26 @@ export class CloudSender {
     while (this.running.size) await Promise.all([...this.running]);
   }
 
-  private async deliver(chat: string, job: SendJob): Promise<Outcome[]> {
+  private async deliver(chat: string, job: SendJob, epoch: number): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     // Once a part is held, the parts after it wait too, so they never arrive out of order.
     let heldFor: HoldReason | null = null;
     for (const payload of job.payloads) {
       const outcome: Outcome = heldFor
         ? this.hold(chat, heldFor, payload)
-        : await this.attempt(chat, job, payload);
+        : await this.attempt(chat, job, payload, epoch);
       outcomes.push(outcome);
       if (outcome.status === 'held') heldFor = outcome.reason;
     }
     return outcomes;
   }
 
-  private async attempt(chat: string, job: SendJob, payload: CloudPayload): Promise<Outcome> {
+  private async attempt(chat: string, job: SendJob, payload: CloudPayload, epoch: number): Promise<Outcome> {
     const { client, clock, health, counters, log } = this.options;
     const maxAttempts = this.options.maxAttempts ?? 6;
     const kind = payload.type === 'template' ? 'template' : 'free-form';
     for (let attempt = 1; ; attempt++) {
+      if ((this.epochs.get(chat) ?? 0) !== epoch) return { status: 'dropped' };
       // Checked before every try: a retry that waited past the window's end is not sent.
       if (sendDecision(kind, job.lastInbound, clock.now()) === 'hold')
         return this.hold(chat, 'window', payload);
