@@ -245,6 +245,27 @@ describe('WhatsApp Cloud API webhook over HTTP', () => {
     expect(rows).not.toContain(message.id);
   });
 
+  it('asks Meta to deliver again when a turn fails, and answers once when it does', async () => {
+    rig = await CloudRig.start();
+    const from = '50937000055';
+    await rig.exchange(wa.text(from, 'bonjou'));
+    const body = rig.api.body({ messages: [wa.text(from, '1'), wa.text('50937000056', 'bonjou')] });
+    rig.h.app.db.exec('ALTER TABLE events RENAME TO events_away');
+    expect((await rig.api.post(rig.url, body)).status).toBe(500);
+    rig.h.app.db.exec('ALTER TABLE events_away RENAME TO events');
+    await rig.cloud.sender.idle();
+    const before = rig.api.sends().length;
+    expect((await rig.api.post(rig.url, body)).status).toBe(200);
+    await rig.cloud.sender.idle();
+    expect(lastShown(rig.api.delivered(from)).text).toContain('Dwa ou nan travay');
+    expect(rig.api.sends().length).toBeGreaterThan(before);
+    // Delivered a third time: nothing more.
+    const after = rig.api.sends().length;
+    expect((await rig.api.post(rig.url, body)).status).toBe(200);
+    await rig.cloud.sender.idle();
+    expect(rig.api.sends().length).toBe(after);
+  });
+
   it('ignores calls for another number of the same app', async () => {
     rig = await CloudRig.start();
     const res = await rig.api.post(

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { ZodError } from 'zod';
 import type { OutMessage } from '../../engine/types.js';
 import type { Bot } from '../../runtime/bot.js';
 import type { Lang } from '../../text/lang.js';
@@ -134,11 +135,15 @@ export class CloudChannel {
         at: incoming.at,
       });
     } catch (e) {
+      // A message the engine cannot take would fail again on every delivery: it is dropped.
+      const again = !(e instanceof ZodError);
       this.log.error(
-        { code: 'whatsapp_cloud.turn_failed', reason: e instanceof Error ? e.message : String(e) },
-        'whatsapp-cloud: a message could not be handled; Meta will deliver it again',
+        { code: 'whatsapp_cloud.turn_failed', reason: e instanceof Error ? e.message : String(e), again },
+        again
+          ? 'whatsapp-cloud: a message could not be handled; Meta will deliver it again'
+          : 'whatsapp-cloud: a message could not be read and is dropped',
       );
-      return false;
+      return !again;
     }
     if (reply.duplicate) return true;
     // Forgotten (stop, quick exit): an older answer still queued must not follow the goodbye. The
