@@ -300,6 +300,17 @@ describe('the emergency card', () => {
     expect(known!.text).not.toContain('Guatemala');
   });
 
+  it('comes before a link pre-filled inside the message, and the link still tags the campaign', () => {
+    h = new Harness();
+    const [card] = h.say('poster', 'Bonjou, mwen vle enfòmasyon (ht_labor_leader-12) msye a ap bat mwen');
+    expect(card).toMatchObject({ safety: true, lang: 'ht' });
+    const key = h.app.bot.userKeyOf('console', 'poster');
+    expect(h.app.bot.sessions.read(key)?.session.campaign).toBe('leader-12');
+    // Without danger, the same link opens its flow.
+    const out = h.say('poster2', 'Bonjou! Mwen vle enfòmasyon (ht_labor_leader-12)');
+    expect(out.at(-1)).toMatchObject({ flow: 'labor', lang: 'ht' });
+  });
+
   it('keeps the user where they were, leads to the emergency contacts, and counts each card by day and language', () => {
     h = new Harness();
     h.say('u', 'hola', 'en');

@@ -121,8 +121,8 @@ function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boo
 
 function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const input = clean(raw).slice(0, MAX_INPUT);
-  const link = findPayload(input);
-  if (link) return start(turn, link, isNew, hint);
+  // A deep link as the whole message holds no words of the user's own.
+  if (parsePayload(input)) return start(turn, input, isNew, hint);
   const command = turn.ctx.command(input);
   // Leaving comes first: someone who must hide the chat now is never held up.
   if (command === 'stop' || command === 'exit') {
@@ -132,7 +132,14 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   // Danger is looked for in every message, wherever the user stands and before anything reads
   // the text. A state that takes the user's text elsewhere (a conversation with a person) must
   // start after this line, so the card still comes first there.
-  if (screen(turn, input, hint)) return;
+  // A link pre-filled inside a sentence ("Bonjou! … (ht_labor_leader-12)") still counts, but only
+  // after the sentence was screened: danger written around a poster's link gets the card.
+  const link = findPayload(input);
+  if (screen(turn, input, hint ?? linkHint(link))) {
+    if (link) turn.session.campaign = parsePayload(link)?.campaign ?? turn.session.campaign;
+    return;
+  }
+  if (link) return start(turn, link, isNew, hint);
   const card = turn.session.pending?.kind === 'safety' ? turn.session.pending : null;
   if (card) {
     const match = matchOption(input, cardOptions(turn));
@@ -167,6 +174,12 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   if (talk && !answersQuestion) return answerSmallTalk(turn, talk);
   if (step?.type === 'question' && at) return answerQuestion(turn, at, step.var, step.next, input);
   notUnderstood(turn, input, match);
+}
+
+/** The language a pre-filled link names, as a hint for a first message that needs the card. */
+function linkHint(link: string | null): LangHint | undefined {
+  const lang = link ? parsePayload(link)?.lang : undefined;
+  return lang ? { lang, sure: false } : undefined;
 }
 
 /** Danger triage: on a match, the emergency card and nothing else. */
