@@ -65,7 +65,7 @@ describe('cli chat --json (the console contract)', () => {
 
   it('refuses an unknown --lang with a clear message', () => {
     const r = cli(['chat', '--json', '--lang', 'fr'], '', env);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/es.*en.*ht/);
   });
 });

@@ -193,9 +193,9 @@ describe('cli links', () => {
   it('refuses a bad campaign tag, an unknown flow, and missing settings', () => {
     expect(
       cli(['links', '--flow', 'labor', '--lang', 'es', '--campaign', 'no spaces!'], '', env).status,
-    ).toBe(1);
-    expect(cli(['links', '--flow', 'nope', '--lang', 'es'], '', env).status).toBe(1);
-    expect(cli(['links', '--flow', 'labor', '--lang', 'xx'], '', env).status).toBe(1);
+    ).toBe(2);
+    expect(cli(['links', '--flow', 'nope', '--lang', 'es'], '', env).status).toBe(2);
+    expect(cli(['links', '--flow', 'labor', '--lang', 'xx'], '', env).status).toBe(2);
     expect(
       cli(['links', '--flow', 'labor', '--lang', 'es'], '', {
         TELEGRAM_BOT_USERNAME: '',
@@ -285,7 +285,7 @@ describe('cli report', () => {
       expect(cli(['report', '--csv'], '', env).stdout).toMatch(/^section,/);
       expect(cli(['report'], '', env).stdout).toContain('Conversations started');
       expect(cli(['report'], '', env).stdout).toContain('Emergency cards shown');
-      expect(cli(['report', '--since', 'yesterday-ish'], '', env).status).toBe(1);
+      expect(cli(['report', '--since', 'yesterday-ish'], '', env).status).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ROOT } from '../config/env.js';
 import { evaluate, readEvalSet } from '../faq/eval.js';
 import { LANGS } from '../text/lang.js';
+import { parseExistingFile } from './args.js';
 import { fail, openApp, writeJson } from './shared.js';
 
 export const DEFAULT_EVAL_SET = join(ROOT, 'test', 'eval', 'queries.yaml');
@@ -13,7 +14,7 @@ export function registerEval(program: Command): void {
     .description(
       'measure FAQ search quality on a labelled query set: top-1, top-3 and out-of-scope rejection',
     )
-    .option('--set <file>', 'the query set (YAML)', DEFAULT_EVAL_SET)
+    .option('--set <file>', 'the query set (YAML)', parseExistingFile, DEFAULT_EVAL_SET)
     .option('--json', 'print JSON')
     .option('--misses', 'list the queries that missed')
     .action((opts: { set: string; json?: boolean; misses?: boolean }) => {

@@ -5,7 +5,8 @@ import { formatProblem } from '../content/problems.js';
 import { importFaq } from '../faq/store.js';
 import { readContentFiles } from '../runtime/content.js';
 import { openDb } from '../store/db.js';
-import { LANGS, LangSchema } from '../text/lang.js';
+import { LANGS, type Lang } from '../text/lang.js';
+import { langOption } from './args.js';
 import { fail, openApp, writeJson } from './shared.js';
 
 export function registerFaq(program: Command): void {
@@ -17,11 +18,11 @@ export function registerFaq(program: Command): void {
     .command('search')
     .description('search the FAQ; without a query, reads one query per line from stdin')
     .argument('[query]', 'what a user might write')
-    .option('--lang <lang>', 'es, en, ht or auto', 'auto')
+    .addOption(langOption('the language of the queries, or auto to detect it', ['auto']).default('auto'))
     .option('--json', 'print one JSON line per query')
-    .action(async (query: string | undefined, opts: { lang: string; json?: boolean }) => {
+    .action(async (query: string | undefined, opts: { lang: Lang | 'auto'; json?: boolean }) => {
       try {
-        const lang = opts.lang === 'auto' ? 'auto' : LangSchema.parse(opts.lang);
+        const lang = opts.lang;
         const app = openApp();
         const searcher = app.bot.current.searcher;
         const answer = (q: string) => {
@@ -80,11 +81,11 @@ export function registerFaq(program: Command): void {
   faq
     .command('list')
     .description('list the entries: id and title')
-    .option('--lang <lang>', 'es, en or ht', 'es')
+    .addOption(langOption('the language of the titles').default('es'))
     .option('--json', 'print JSON')
-    .action((opts: { lang: string; json?: boolean }) => {
+    .action((opts: { lang: Lang; json?: boolean }) => {
       try {
-        const lang = LangSchema.parse(opts.lang);
+        const lang = opts.lang;
         const files = readContentFiles(loadConfig().paths);
         const rows = [...files.faq.values()].map((e) => ({
           id: e.id,
@@ -104,9 +105,9 @@ export function registerFaq(program: Command): void {
     .command('show')
     .description('show one entry')
     .argument('<id>', 'the entry id, e.g. labor.unpaid-wages')
-    .option('--lang <lang>', 'es, en or ht; all three when omitted')
+    .addOption(langOption('one language; all three when omitted'))
     .option('--json', 'print JSON')
-    .action((id: string, opts: { lang?: string; json?: boolean }) => {
+    .action((id: string, opts: { lang?: Lang; json?: boolean }) => {
       try {
         const files = readContentFiles(loadConfig().paths);
         const entry = files.faq.get(id);
@@ -114,7 +115,7 @@ export function registerFaq(program: Command): void {
           process.stderr.write(`There is no FAQ entry "${id}". See: npm run cli -- faq list\n`);
           process.exit(1);
         }
-        const langs = opts.lang ? [LangSchema.parse(opts.lang)] : LANGS;
+        const langs = opts.lang ? [opts.lang] : LANGS;
         if (opts.json) {
           writeJson({
             id: entry.id,

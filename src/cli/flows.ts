@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/env.js';
 import { flowToMermaid } from '../flows/graph.js';
 import { loadFlows } from '../flows/loader.js';
-import { LangSchema } from '../text/lang.js';
+import type { Lang } from '../text/lang.js';
+import { langOption } from './args.js';
 import { fail } from './shared.js';
 
 export function registerFlows(program: Command): void {
@@ -16,8 +17,8 @@ export function registerFlows(program: Command): void {
       '--out <file>',
       'write it to a file; a .md file gets a ```mermaid block that GitHub shows as a diagram',
     )
-    .option('--lang <lang>', 'the language of the texts in the diagram', 'es')
-    .action((id: string, opts: { out?: string; lang: string }) => {
+    .addOption(langOption('the language of the texts in the diagram').default('es'))
+    .action((id: string, opts: { out?: string; lang: Lang }) => {
       try {
         const config = loadConfig();
         const { flows: all } = loadFlows(config.paths.flows, { root: config.paths.root });
@@ -26,7 +27,7 @@ export function registerFlows(program: Command): void {
           process.stderr.write(`There is no flow "${id}". Flows: ${[...all.keys()].join(', ')}\n`);
           process.exit(1);
         }
-        const chart = flowToMermaid(flow, LangSchema.parse(opts.lang));
+        const chart = flowToMermaid(flow, opts.lang);
         if (!opts.out) {
           process.stdout.write(chart);
           return;

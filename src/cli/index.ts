@@ -1,11 +1,6 @@
-import { Command } from 'commander';
-import { registerChat } from './chat.js';
-import { registerCheck } from './check.js';
-import { registerEval } from './eval.js';
-import { registerFaq } from './faq.js';
-import { registerFlows } from './flows.js';
-import { registerLinks } from './links.js';
-import { registerReport } from './report.js';
+import { commanderExitCode } from './args.js';
+import { buildProgram } from './program.js';
+import { fail } from './shared.js';
 
 // A reader that stops early (`| head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -13,13 +8,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-const program = new Command('puente').description('Puente: tools for the chat bot and its content');
-registerChat(program);
-registerCheck(program);
-registerFlows(program);
-registerLinks(program);
-registerReport(program);
-registerFaq(program);
-registerEval(program);
-
-await program.parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (e) {
+  const code = commanderExitCode(e);
+  if (code === null) fail(e);
+  // Commander has already printed the one line that says what is wrong.
+  process.exit(code);
+}

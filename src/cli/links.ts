@@ -1,10 +1,12 @@
 import { extname } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import QRCode from 'qrcode';
 import { loadConfig } from '../config/env.js';
+import { CampaignSchema } from '../engine/payload.js';
 import { loadFlows } from '../flows/loader.js';
 import { buildLinks } from '../links/links.js';
-import { LangSchema } from '../text/lang.js';
+import type { Lang } from '../text/lang.js';
+import { langOption, parseImageFile, parseWith, usageError } from './args.js';
 import { fail, writeJson } from './shared.js';
 
 export function registerLinks(program: Command): void {
@@ -12,31 +14,38 @@ export function registerLinks(program: Command): void {
     .command('links')
     .description('make the Telegram and WhatsApp links (and a QR code) that open a flow in a language')
     .requiredOption('--flow <id>', 'the flow to open, e.g. labor')
-    .requiredOption('--lang <lang>', 'es, en or ht')
-    .option('--campaign <tag>', 'a tag to count who brought people, e.g. leader-12 (letters, digits, "-")')
+    .addOption(langOption('the language the flow opens in').makeOptionMandatory())
+    .option(
+      '--campaign <tag>',
+      'a tag to count who brought people, e.g. leader-12 (letters, digits, "-")',
+      parseWith(CampaignSchema),
+    )
     .option(
       '--qr <file>',
       'write a QR code for a poster: file.png or file.svg (the WhatsApp link when there is one)',
+      parseImageFile,
     )
-    .option('--qr-for <channel>', 'which link the QR code holds: whatsapp or telegram')
+    .addOption(
+      new Option('--qr-for <channel>', 'which link the QR code holds').choices(['whatsapp', 'telegram']),
+    )
     .option('--json', 'print JSON')
     .action(
       async (opts: {
         flow: string;
-        lang: string;
+        lang: Lang;
         campaign?: string;
         qr?: string;
-        qrFor?: string;
+        qrFor?: 'whatsapp' | 'telegram';
         json?: boolean;
       }) => {
         try {
           const config = loadConfig();
-          const lang = LangSchema.parse(opts.lang);
+          const lang = opts.lang;
           const { flows } = loadFlows(config.paths.flows, { root: config.paths.root });
-          if (!flows.has(opts.flow)) {
-            process.stderr.write(`There is no flow "${opts.flow}". Flows: ${[...flows.keys()].join(', ')}\n`);
-            process.exit(1);
-          }
+          if (!flows.has(opts.flow))
+            usageError(
+              `option '--flow <id>' argument '${opts.flow}' is invalid. Flows: ${[...flows.keys()].join(', ')}.`,
+            );
           let links: ReturnType<typeof buildLinks>;
           try {
             links = buildLinks(
@@ -44,12 +53,10 @@ export function registerLinks(program: Command): void {
               { telegramBot: config.TELEGRAM_BOT_USERNAME, whatsappNumber: config.WHATSAPP_NUMBER },
             );
           } catch (e) {
-            const detail =
-              e instanceof Error && 'issues' in e
-                ? 'a campaign tag uses letters, digits and "-", at most 40 characters'
-                : String((e as Error).message);
-            process.stderr.write(`The link cannot be made: ${detail}\n`);
-            process.exit(1);
+            // The campaign tag is valid alone but too long beside this flow's id.
+            usageError(
+              `option '--campaign <tag>' is too long for this flow: ${e instanceof Error ? e.message : String(e)}`,
+            );
           }
           if (!links.telegram && !links.whatsapp) {
             process.stderr.write(
@@ -60,10 +67,6 @@ export function registerLinks(program: Command): void {
           let qr: string | null = null;
           if (opts.qr) {
             const ext = extname(opts.qr).toLowerCase();
-            if (ext !== '.png' && ext !== '.svg') {
-              process.stderr.write('--qr takes a .png or .svg file name\n');
-              process.exit(1);
-            }
             qr =
               opts.qrFor === 'telegram'
                 ? links.telegram

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/env.js';
 import { buildReport, parseSince, reportToCsv, reportToText } from '../report/report.js';
 import { openDb } from '../store/db.js';
+import { parseSinceArg } from './args.js';
 import { fail, writeJson } from './shared.js';
 
 export function registerReport(program: Command): void {
@@ -10,12 +11,13 @@ export function registerReport(program: Command): void {
     .description(
       'counts for staff: conversations, flows, FAQ feedback, unanswered questions and emergency cards; no user identifiers',
     )
-    .option('--since <period>', 'a period like 30d, 12h, 2w, or a date', '30d')
+    .option('--since <period>', 'a period like 30d, 12h, 2w, or a date', parseSinceArg)
     .option('--json', 'print JSON')
     .option('--csv', 'print CSV')
-    .action((opts: { since: string; json?: boolean; csv?: boolean }) => {
+    .action((opts: { since?: number; json?: boolean; csv?: boolean }) => {
       try {
-        const since = parseSince(opts.since);
+        // The default is computed when the command runs, not when the program is built.
+        const since = opts.since ?? parseSince('30d');
         const db = openDb(loadConfig().paths.db);
         const report = buildReport(db, since);
         db.close();
@@ -23,10 +25,6 @@ export function registerReport(program: Command): void {
         else if (opts.csv) process.stdout.write(`${reportToCsv(report)}\n`);
         else process.stdout.write(reportToText(report));
       } catch (e) {
-        if (e instanceof Error && e.message.startsWith('--since')) {
-          process.stderr.write(`${e.message}\n`);
-          process.exit(1);
-        }
         fail(e);
       }
     });

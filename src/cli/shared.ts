@@ -1,7 +1,9 @@
+import { ZodError } from 'zod';
 import { type Config, ConfigError, loadConfig } from '../config/env.js';
 import { ContentError, formatProblem } from '../content/problems.js';
 import { type App, createApp } from '../runtime/app.js';
 import { createLogger } from '../runtime/log.js';
+import { formatZodError } from './args.js';
 
 /** The CLI logs warnings and worse to stderr, so that stdout stays clean for JSON. */
 export function openApp(config: Config = loadConfig()): App {
@@ -19,6 +21,8 @@ export function fail(e: unknown): never {
     );
   } else if (e instanceof ConfigError) {
     process.stderr.write(`${e.message}\n`);
+  } else if (e instanceof ZodError) {
+    process.stderr.write(`error: ${formatZodError(e)}\n`);
   } else {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   }
