@@ -1,7 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WhatsAppAdapter } from '../src/channels/whatsapp/adapter.js';
 import { convertMessageToWhatsApp, convertWaMessageToIncoming } from '../src/channels/whatsapp/convert.js';
 import { Pacer } from '../src/channels/whatsapp/pacer.js';
+import { readWaState, writeWaState } from '../src/channels/whatsapp/state.js';
 import { escapeMarkup } from '../src/engine/turn.js';
 import { createLogger } from '../src/runtime/log.js';
 import { FakeClock, type FakeShared, FakeWaClient, flush, waText } from './support/fake-whatsapp.js';
@@ -180,6 +184,49 @@ describe('WhatsApp adapter with a fake client', () => {
     expect(FakeWaClient.all.slice(0, 2).every((c) => c.destroyed)).toBe(true);
     expect(adapter.isReady()).toBe(true);
     expect(clock.sleeps).toEqual(expect.arrayContaining([1_000, 2_000]));
+  });
+
+  it('reports each change of state, for the studio, with nothing about people', async () => {
+    await adapter.stop();
+    FakeWaClient.all = [];
+    const dir = mkdtempSync(join(tmpdir(), 'puente-wa-state-'));
+    const file = join(dir, 'whatsapp-state.json');
+    const states: string[] = [];
+    adapter = new WhatsAppAdapter(h.app.bot, createLogger('silent'), {
+      factory: () => new FakeWaClient(shared),
+      clock,
+      pacing: NO_PACING,
+      backoff: { firstMs: 1_000, maxMs: 8_000 },
+      onState: (state) => {
+        states.push(state);
+        writeWaState(file, state, new Date(clock.now()));
+      },
+    });
+    try {
+      adapter.start();
+      await flush();
+      expect(states).toEqual(['starting', 'qr', 'authenticated', 'ready']);
+      await say('5215500000010@c.us', 'hola');
+      client().emit('disconnected', 'NAVIGATION');
+      await clock.advance(1_000);
+      expect(states.slice(4)).toEqual([
+        'disconnected',
+        'restarting',
+        'starting',
+        'qr',
+        'authenticated',
+        'ready',
+      ]);
+      expect(await adapter.checkHealth()).toBe(true);
+      expect(states.at(-1)).toBe('ready');
+      await adapter.stop();
+      expect(readWaState(file)).toEqual({ state: 'stopped', at: new Date(clock.now()).toISOString() });
+      const raw = readFileSync(file, 'utf8');
+      expect(raw).not.toContain('5215500000010');
+      expect(raw).not.toContain('NAVIGATION');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('restarts after repeated failed health checks', async () => {

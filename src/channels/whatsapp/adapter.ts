@@ -3,6 +3,7 @@ import type { Bot } from '../../runtime/bot.js';
 import { messageKey, ownMessageId, type WaClient, type WaClientFactory, type WaMessage } from './client.js';
 import { convertMessageToWhatsApp, convertWaMessageToIncoming, userOfChat } from './convert.js';
 import { type Clock, DEFAULT_PACING, Pacer, type PacerOptions, realClock } from './pacer.js';
+import type { WaStateName } from './state.js';
 
 export const WHATSAPP_CHANNEL = 'whatsapp';
 
@@ -24,6 +25,8 @@ export type WhatsAppOptions = {
   healthFailures?: number;
   backoff?: { firstMs: number; maxMs: number };
   onQr?: (qr: string) => void;
+  /** Each change of the connection, and each health check that finds it connected. */
+  onState?: (state: WaStateName) => void;
 };
 
 /**
@@ -70,6 +73,7 @@ export class WhatsAppAdapter {
     const client = this.client;
     this.client = undefined;
     await client?.destroy().catch(() => undefined);
+    this.state('stopped');
   }
 
   isReady(): boolean {
@@ -83,18 +87,22 @@ export class WhatsAppAdapter {
     this.client = client;
     this.ready = false;
     this.since = this.clock.now();
+    this.state('starting');
     const current = () => generation === this.generation && !this.stopped;
     client.on('qr', (qr) => {
       if (!current()) return;
       this.log.info({ event: 'qr' }, 'whatsapp: scan the QR code with the phone (Linked devices)');
       this.options.onQr?.(qr);
+      this.state('qr');
     });
-    client.on(
-      'authenticated',
-      () => current() && this.log.info({ event: 'authenticated' }, 'whatsapp: authenticated'),
-    );
+    client.on('authenticated', () => {
+      if (!current()) return;
+      this.log.info({ event: 'authenticated' }, 'whatsapp: authenticated');
+      this.state('authenticated');
+    });
     client.on('auth_failure', (reason) => {
       if (!current()) return;
+      this.state('auth_failure');
       this.log.error(
         { event: 'auth_failure', reason },
         'whatsapp: login failed; delete the session folder and scan again',
@@ -107,11 +115,13 @@ export class WhatsAppAdapter {
       this.attempts = 0;
       this.failedChecks = 0;
       this.log.info({ event: 'ready' }, 'whatsapp: ready');
+      this.state('ready');
       for (const w of this.readyWaiters.splice(0)) w();
     });
     client.on('disconnected', (reason) => {
       if (!current()) return;
       this.log.warn({ event: 'disconnected', reason }, 'whatsapp: disconnected');
+      this.state('disconnected');
       void this.restart(`disconnected: ${reason}`);
     });
     client.on('message', (message) => current() && this.onMessage(message));
@@ -143,6 +153,7 @@ export class WhatsAppAdapter {
     const { firstMs, maxMs } = this.options.backoff ?? { firstMs: 2_000, maxMs: 120_000 };
     const pause = Math.min(maxMs, firstMs * 2 ** this.attempts++);
     this.log.info({ event: 'restart', reason, inMs: pause }, 'whatsapp: restarting with a new client');
+    this.state('restarting');
     await this.clock.sleep(pause);
     await this.connect();
   }
@@ -160,6 +171,8 @@ export class WhatsAppAdapter {
       );
       if (state !== 'CONNECTED') throw new Error(`state ${state}`);
       this.failedChecks = 0;
+      // A fresh time tells whoever reads the state that the connection was seen alive just now.
+      this.state('ready');
       return true;
     } catch (e) {
       this.failedChecks++;
@@ -172,6 +185,17 @@ export class WhatsAppAdapter {
         await this.restart('health');
       }
       return false;
+    }
+  }
+
+  private state(state: WaStateName): void {
+    try {
+      this.options.onState?.(state);
+    } catch (e) {
+      this.log.warn(
+        { event: 'state', reason: e instanceof Error ? e.message : String(e) },
+        'whatsapp: the state could not be recorded',
+      );
     }
   }
 

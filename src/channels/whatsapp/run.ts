@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import QRCode from 'qrcode';
 import qrcodeTerminal from 'qrcode-terminal';
-import { ROOT } from '../../config/env.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
 import { WhatsAppAdapter } from './adapter.js';
+import { whatsappFiles, writeWaState } from './state.js';
 import { createWwebClient } from './wweb.js';
 
 const HEALTH_EVERY_MS = 60_000;
@@ -22,11 +21,8 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
     );
     return null;
   }
-  const sessionDir = isAbsolute(config.WHATSAPP_SESSION_DIR)
-    ? config.WHATSAPP_SESSION_DIR
-    : join(ROOT, config.WHATSAPP_SESSION_DIR);
+  const { sessionDir, qrPng, stateFile } = whatsappFiles(config);
   mkdirSync(sessionDir, { recursive: true });
-  const qrPng = join(dirname(sessionDir), 'whatsapp-qr.png');
   const adapter = new WhatsAppAdapter(app.bot, log, {
     factory: () =>
       createWwebClient({
@@ -37,10 +33,14 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
       }),
     onQr: (qr) => {
       qrcodeTerminal.generate(qr, { small: true }, (art) => process.stderr.write(`${art}\n`));
-      QRCode.toFile(qrPng, qr, { width: 512 })
+      // Written aside and renamed: the studio may be reading the previous code at that moment.
+      QRCode.toFile(`${qrPng}.tmp`, qr, { type: 'png', width: 512 })
+        .then(() => renameSync(`${qrPng}.tmp`, qrPng))
         .then(() => log.info({ file: qrPng }, 'whatsapp: QR code written as PNG'))
         .catch((e: unknown) => log.warn({ reason: String(e) }, 'whatsapp: could not write the QR PNG'));
     },
+    // For the studio: the person holding the phone sees the state and the latest QR code.
+    onState: (state) => writeWaState(stateFile, state, new Date()),
   });
   adapter.start();
   const health = setInterval(() => void adapter.checkHealth(), HEALTH_EVERY_MS);
