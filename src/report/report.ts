@@ -57,16 +57,31 @@ export function buildReport(db: Db, sinceMs: number): Report {
       `SELECT query, lang, count(*) AS count FROM unanswered WHERE at >= @since GROUP BY query, lang ORDER BY count DESC, query LIMIT ${TOP}`,
     )
     .all({ since: sinceMs }) as Report['unanswered'];
-  const safety = db
+  const safety = perDay(db, 'safety_card', sinceMs);
+  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety };
+}
+
+export type PerDay = Array<{ day: string; lang: string | null; count: number }>;
+
+/**
+ * One kind of event per day (UTC) and language, oldest first: the rows still kept, and the
+ * daily counts of those the retention purge removed.
+ */
+function perDay(db: Db, name: string, sinceMs: number): PerDay {
+  return db
     .prepare(
       `SELECT strftime('%Y-%m-%d', t / 1000, 'unixepoch') AS day, lang, sum(n) AS count FROM (
-         SELECT at AS t, lang, 1 AS n FROM events WHERE name = 'safety_card' AND at >= @since
+         SELECT at AS t, lang, 1 AS n FROM events WHERE name = @name AND at >= @since
          UNION ALL
-         SELECT day, nullif(lang, ''), count FROM daily_counts WHERE name = 'safety_card' AND day >= @since)
+         SELECT day, nullif(lang, ''), count FROM daily_counts WHERE name = @name AND day >= @since)
        GROUP BY day, lang ORDER BY day, lang`,
     )
-    .all({ since: sinceMs }) as Report['safety'];
-  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety };
+    .all({ name, since: sinceMs }) as PerDay;
+}
+
+/** Conversations started per day and language, for the studio's chart. */
+export function conversationsPerDay(db: Db, sinceMs: number): PerDay {
+  return perDay(db, 'conversation_started', sinceMs);
 }
 
 /** "30d", "12h", "2w", or a date such as 2026-01-31. */
@@ -79,13 +94,24 @@ export function parseSince(text: string, now = Date.now()): number {
   return date;
 }
 
+/**
+ * One CSV cell. Unanswered questions are what users typed: a cell a spreadsheet would run as a
+ * formula (=, +, -, @) gets a leading apostrophe, so opening the export runs nothing.
+ */
+export function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? '' : String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Rows of one table as CSV, with their keys as the header. */
+export function rowsToCsv(columns: readonly string[], rows: ReadonlyArray<Record<string, unknown>>): string {
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(','))].join('\n');
+}
+
 export function reportToCsv(r: Report): string {
   const head = 'section,channel,lang,campaign,flow,faq,query,count,started,completed,helpful,not_helpful,day';
-  const cell = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const row = (...v: unknown[]) => v.map(cell).join(',');
+  const row = (...v: unknown[]) => v.map(csvCell).join(',');
   return [
     head,
     ...r.conversations.map((c) =>

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
@@ -24,6 +24,17 @@ export function openDb(path: string): Db {
   // Deleted rows are overwritten with zeros, so "deleted" means gone from the file, not just unlinked.
   db.pragma('secure_delete = ON');
   if (migrate(db)) wipeWal(db);
+  return db;
+}
+
+/**
+ * Opens the bot's database for reading only, as staff tools that run beside the bot do:
+ * they can never change it, nor create it. Null when the bot has not made it yet.
+ */
+export function openReadOnly(path: string): Db | null {
+  if (path === ':memory:' || !existsSync(path)) return null;
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
   return db;
 }
 

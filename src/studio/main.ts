@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { fail } from '../cli/shared.js';
 import { loadConfig } from '../config/env.js';
+import { studioAddress } from './address.js';
 import { createStudio } from './server.js';
 
 /** `npm run studio`: the preview page for staff, on STUDIO_HOST:STUDIO_PORT. */
@@ -10,8 +11,9 @@ function main(): void {
   const server = serve(
     { fetch: studio.app.fetch, port: config.STUDIO_PORT, hostname: config.STUDIO_HOST },
     (info) => {
-      const token = config.STUDIO_TOKEN ? `?token=${encodeURIComponent(config.STUDIO_TOKEN)}` : '';
-      process.stdout.write(`Puente studio: http://${config.STUDIO_HOST}:${info.port}/${token}\n`);
+      process.stdout.write(
+        `Puente studio: ${studioAddress(config.STUDIO_HOST, info.port, config.STUDIO_TOKEN)}\n`,
+      );
     },
   );
   const stop = () => {

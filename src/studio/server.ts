@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
@@ -6,6 +6,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { convertMessageToTelegram } from '../channels/telegram/convert.js';
 import { convertMessageToWhatsApp } from '../channels/whatsapp/convert.js';
+import { readWaState, whatsappFiles } from '../channels/whatsapp/state.js';
 import { type Config, ConfigError, ROOT } from '../config/env.js';
 import { checkFiles } from '../content/check.js';
 import { EventSchema, PositionSchema } from '../engine/types.js';
@@ -15,15 +16,28 @@ import { readContentFiles } from '../runtime/content.js';
 import { createLogger } from '../runtime/log.js';
 import { type Reloader, watchContent } from '../runtime/reload.js';
 import { LANGS, LangSchema } from '../text/lang.js';
-import { stepColumns } from './columns.js';
+import { sameOriginOnly, tokenRequired } from './auth.js';
+import { faqColumns, stepColumns } from './columns.js';
+import { readStudioReport, reportCsv, sinceOf } from './report.js';
 
 export const STUDIO_CHANNEL = 'studio';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const PUBLIC = join(ROOT, 'src', 'studio', 'public');
+const JS = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
 const FILES: Record<string, [string, string]> = {
   '/': ['index.html', 'text/html; charset=utf-8'],
-  '/app.js': ['app.js', 'text/javascript; charset=utf-8'],
-  '/style.css': ['style.css', 'text/css; charset=utf-8'],
+  '/app.js': ['app.js', JS],
+  '/report.js': ['report.js', JS],
+  '/whatsapp.js': ['whatsapp.js', JS],
+  '/style.css': ['style.css', CSS],
+};
+/** Libraries the page loads from node_modules: no CDN, so the studio works offline and leaks nothing. */
+const VENDOR: Record<string, [string, string]> = {
+  '/vendor/mermaid.min.js': ['mermaid/dist/mermaid.min.js', JS],
+  '/vendor/uPlot.iife.min.js': ['uplot/dist/uPlot.iife.min.js', JS],
+  '/vendor/uPlot.min.css': ['uplot/dist/uPlot.min.css', CSS],
+  '/vendor/panzoom.min.js': ['@panzoom/panzoom/dist/panzoom.min.js', JS],
 };
 
 const ChatSchema = z.object({
@@ -65,15 +79,8 @@ export function createStudio(config: Config): Studio {
   });
 
   const app = new Hono();
-  app.use('*', async (c, next) => {
-    if (!config.STUDIO_TOKEN) return next();
-    const given =
-      c.req.header('x-studio-token') ??
-      c.req.header('authorization')?.replace(/^Bearer /, '') ??
-      c.req.query('token');
-    if (given !== config.STUDIO_TOKEN) return c.text('A valid studio token is needed.', 401);
-    return next();
-  });
+  app.use('*', sameOriginOnly());
+  if (config.STUDIO_TOKEN) app.use('*', tokenRequired(config.STUDIO_TOKEN));
 
   for (const [path, [file, type]] of Object.entries(FILES)) {
     app.get(path, (c) =>
@@ -83,12 +90,14 @@ export function createStudio(config: Config): Studio {
       }),
     );
   }
-  app.get('/vendor/mermaid.min.js', (c) =>
-    c.body(readFileSync(join(ROOT, 'node_modules', 'mermaid', 'dist', 'mermaid.min.js'), 'utf8'), 200, {
-      'content-type': 'text/javascript; charset=utf-8',
-      'cache-control': 'max-age=3600',
-    }),
-  );
+  for (const [path, [file, type]] of Object.entries(VENDOR)) {
+    app.get(path, (c) =>
+      c.body(readFileSync(join(ROOT, 'node_modules', file), 'utf8'), 200, {
+        'content-type': type,
+        'cache-control': 'max-age=3600',
+      }),
+    );
+  }
 
   app.get('/api/content', (c) => {
     const files = readContentFiles(config.paths);
@@ -122,21 +131,48 @@ export function createStudio(config: Config): Studio {
 
   app.get('/api/faq/:id', (c) => {
     const entry = bot.bot.current.faq.get(c.req.param('id'));
-    if (!entry) return c.json({ error: 'no such entry' }, 404);
-    return c.json(
-      Object.fromEntries(
-        LANGS.map((l) => [
-          l,
-          entry[l]
-            ? {
-                title: entry[l].title,
-                answer: entry[l].answer,
-                suspicious: l !== 'es' && entry[l].answer === entry.es?.answer,
-              }
-            : null,
-        ]),
-      ),
-    );
+    return entry ? c.json(faqColumns(entry)) : c.json({ error: 'no such entry' }, 404);
+  });
+
+  // The report reads the bot's real database (read-only); the chat above uses the scratch one.
+  app.get('/api/report', (c) => {
+    const since = sinceOf(c.req.query('since'));
+    if (since === null) return c.json({ error: 'since takes a period like 30d, or a date' }, 400);
+    return c.json(readStudioReport(config.paths.db, since));
+  });
+
+  app.get('/api/report.csv', (c) => {
+    const since = sinceOf(c.req.query('since'));
+    if (since === null) return c.text('since takes a period like 30d, or a date', 400);
+    const section = c.req.query('section');
+    const csv = reportCsv(config.paths.db, since, section);
+    if (csv === null) return c.text('no such section', 404);
+    const name = `puente-report${section ? `-${section}` : ''}-${new Date().toISOString().slice(0, 10)}.csv`;
+    return c.body(csv, 200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${name}"`,
+      'cache-control': 'no-store',
+    });
+  });
+
+  // WhatsApp Web pairing, for whoever holds the phone: the state the bot last wrote, and its QR code.
+  const wa = whatsappFiles(config);
+  app.get('/api/whatsapp', (c) => {
+    const state = readWaState(wa.stateFile);
+    const qr = state?.state === 'qr' && existsSync(wa.qrPng) ? statSync(wa.qrPng).mtimeMs : null;
+    return c.json({
+      enabled: config.WHATSAPP_ENABLED,
+      state: state?.state ?? null,
+      at: state?.at ?? null,
+      qr,
+    });
+  });
+
+  app.get('/api/whatsapp/qr.png', (c) => {
+    // A code from an earlier pairing cannot be scanned; only the one WhatsApp shows now is served.
+    if (readWaState(wa.stateFile)?.state !== 'qr' || !existsSync(wa.qrPng))
+      return c.json({ error: 'no QR code to scan now' }, 404);
+    return c.body(readFileSync(wa.qrPng), 200, { 'content-type': 'image/png', 'cache-control': 'no-store' });
   });
 
   app.post('/api/chat', async (c) => {

@@ -1,10 +1,11 @@
 // The studio page: plain JavaScript, no build step. It talks to the studio server's /api.
-const token = new URLSearchParams(location.search).get('token');
-const headers = token
-  ? { 'x-studio-token': token, 'content-type': 'application/json' }
-  : { 'content-type': 'application/json' };
+// With a token, the cookie set by opening /?token=… carries it, for scripts and styles too.
+const headers = { 'content-type': 'application/json' };
 const $ = (id) => document.getElementById(id);
-const state = { user: `studio-${Math.random().toString(36).slice(2, 8)}`, last: [], at: null };
+const newUser = () => `studio-${Math.random().toString(36).slice(2, 8)}`;
+const state = { user: newUser(), last: [], at: null };
+/** What to load when a tab opens; report.js adds its own. */
+const tabLoaders = {};
 
 async function api(path, body) {
   const res = await fetch(path, body ? { method: 'POST', headers, body: JSON.stringify(body) } : { headers });
@@ -90,8 +91,10 @@ async function send(event, shown) {
   state.last.push(turn);
   const reply = await api('/api/chat', { user: state.user, lang: $('lang').value, ...event });
   turn.bot = reply.messages;
+  const answer = reply.messages.find((m) => m.faq);
   const lastStep = [...reply.messages].reverse().find((m) => m.flow && m.step);
-  if (lastStep) showColumns(lastStep.flow, lastStep.step);
+  if (answer) showFaqColumns(answer.faq, $('columns'));
+  else if (lastStep) showColumns(lastStep.flow, lastStep.step);
   if (reply.lang && reply.lang !== $('lang').value) $('lang').value = reply.lang;
   redraw();
 }
@@ -106,12 +109,26 @@ async function showColumns(flow, step) {
     return box.replaceChildren(
       el('p', { class: 'hint' }, `${flow} › ${step} is not in the current content.`),
     );
+  box.replaceChildren(el('h3', {}, `${data.flow} › ${data.step} (${data.type})`), columnsTable(data.rows));
+}
+
+/** An FAQ entry's title and answer in the three languages, into `box`. */
+async function showFaqColumns(id, box) {
+  if (box === $('columns')) state.at = { faq: id };
+  const data = await api(`/api/faq/${encodeURIComponent(id)}`).catch(() => null);
+  if (!data)
+    return box.replaceChildren(el('p', { class: 'hint' }, `FAQ ${id} is not in the current content.`));
+  box.replaceChildren(el('h3', {}, `FAQ ${data.id}`), columnsTable(data.rows));
+}
+
+/** Rows of texts in es, en and ht; missing ones red, ones identical to the Spanish orange. */
+function columnsTable(rows) {
   const table = el(
     'table',
-    {},
+    { class: 'three' },
     el('tr', {}, el('th', {}, ''), el('th', {}, 'es'), el('th', {}, 'en'), el('th', {}, 'ht')),
   );
-  for (const row of data.rows) {
+  for (const row of rows) {
     const tr = el('tr', {}, el('th', {}, row.key));
     for (const lang of ['es', 'en', 'ht']) {
       const cell = row.cells[lang];
@@ -129,7 +146,7 @@ async function showColumns(flow, step) {
     }
     table.append(tr);
   }
-  box.replaceChildren(el('h3', {}, `${data.flow} › ${data.step} (${data.type})`), table);
+  return table;
 }
 
 $('composer').addEventListener('submit', (e) => {
@@ -153,10 +170,19 @@ $('deeplink').addEventListener('submit', async (e) => {
 });
 $('lang').addEventListener('change', async () => {
   // A new language is a new user: the language is the one a new conversation starts in.
-  state.user = `studio-${Math.random().toString(36).slice(2, 8)}`;
+  state.user = newUser();
   state.last = [];
   redraw();
 });
+
+/** Starts the preview at a flow, in the chat's language, as a deep link to it would. */
+async function previewFlow(flow) {
+  showTab('chat');
+  state.user = newUser();
+  state.last = [];
+  redraw();
+  await send({ start: `${$('lang').value}_${flow}` }, `▶ ${flow}`);
+}
 
 // ---- content and problems ----
 async function loadContent() {
@@ -182,25 +208,42 @@ async function loadContent() {
       el(
         'li',
         {},
-        el('strong', {}, f.id),
+        el(
+          'button',
+          { type: 'button', class: 'flow-link', 'data-flow': f.id, onclick: () => previewFlow(f.id) },
+          f.id,
+        ),
         ` — ${f.description} (${f.steps.length} steps)`,
         ...of(`flows/${f.id}.yaml`).map(problemLine),
       ),
     ),
   );
   $('faq').replaceChildren(
-    ...data.faq.map((e) =>
-      el(
-        'li',
-        {},
-        el('strong', {}, e.id),
-        ' ',
-        ...['es', 'en', 'ht'].map((l) =>
-          el('span', { class: e.titles[l] ? '' : 'problem' }, `[${l}] ${e.titles[l] ?? '(missing)'} `),
+    ...data.faq.map((e) => {
+      const body = el('div', { class: 'faq-columns' });
+      const details = el(
+        'details',
+        { 'data-faq': e.id },
+        el(
+          'summary',
+          {},
+          el('strong', {}, e.id),
+          ' ',
+          ...['es', 'en', 'ht'].map((l) =>
+            el(
+              'span',
+              { class: e.titles[l] ? '' : 'problem inline' },
+              `[${l}] ${e.titles[l] ?? '(missing)'} `,
+            ),
+          ),
         ),
-        ...of(`data/faq/${e.id}.yaml`).map(problemLine),
-      ),
-    ),
+        body,
+      );
+      details.addEventListener('toggle', () => {
+        if (details.open) showFaqColumns(e.id, body);
+      });
+      return el('li', {}, details, ...of(`data/faq/${e.id}.yaml`).map(problemLine));
+    }),
   );
   const select = $('graph-flow');
   const current = select.value;
@@ -208,38 +251,55 @@ async function loadContent() {
   if (current) select.value = current;
 }
 
-// ---- diagram ----
+// ---- diagram: drawn by Mermaid, moved and zoomed by Panzoom (mouse, wheel, touch and pinch) ----
 let graphs = 0;
+let panzoom = null;
 async function loadGraph() {
   const flow = $('graph-flow').value;
   if (!flow) return;
   const source = await api(`/api/graph/${encodeURIComponent(flow)}?lang=${$('lang').value}`);
   $('graph-source').textContent = source;
-  if (window.mermaid) {
-    const { svg } = await window.mermaid.render(`graph${++graphs}`, source);
-    $('graph').innerHTML = svg;
+  if (!window.mermaid) return;
+  const { svg } = await window.mermaid.render(`graph${++graphs}`, source);
+  const box = $('graph');
+  box.innerHTML = svg;
+  panzoom?.destroy();
+  panzoom = null;
+  const drawing = box.querySelector('svg');
+  if (drawing && window.Panzoom) {
+    panzoom = window.Panzoom(drawing, { maxScale: 8, minScale: 0.25, step: 0.25, cursor: 'grab' });
   }
 }
+$('graph').addEventListener('wheel', (e) => panzoom?.zoomWithWheel(e), { passive: false });
+$('zoom-in').addEventListener('click', () => panzoom?.zoomIn());
+$('zoom-out').addEventListener('click', () => panzoom?.zoomOut());
+$('zoom-reset').addEventListener('click', () => panzoom?.reset());
 $('graph-flow').addEventListener('change', loadGraph);
+$('graph-preview').addEventListener('click', () => {
+  if ($('graph-flow').value) previewFlow($('graph-flow').value);
+});
+tabLoaders.diagram = loadGraph;
 
 // ---- tabs ----
+function showTab(name) {
+  for (const t of document.querySelectorAll('[role=tab]'))
+    t.setAttribute('aria-selected', String(t.dataset.tab === name));
+  for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${name}`;
+  tabLoaders[name]?.();
+}
 for (const tab of document.querySelectorAll('[role=tab]')) {
-  tab.addEventListener('click', () => {
-    for (const t of document.querySelectorAll('[role=tab]'))
-      t.setAttribute('aria-selected', String(t === tab));
-    for (const s of document.querySelectorAll('.tab')) s.hidden = s.id !== `tab-${tab.dataset.tab}`;
-    if (tab.dataset.tab === 'diagram') loadGraph();
-  });
+  tab.addEventListener('click', () => showTab(tab.dataset.tab));
 }
 
 // ---- live edits: the server's hot reload tells the page ----
-const events = new EventSource(`/api/events${token ? `?token=${encodeURIComponent(token)}` : ''}`);
+const events = new EventSource('/api/events');
 events.addEventListener('content', async (e) => {
   const { ok } = JSON.parse(e.data);
   $('live').classList.toggle('stale', !ok);
   $('live').textContent = ok ? '● live' : '● edit rejected: see Content';
   await loadContent();
-  if (state.at) showColumns(state.at.flow, state.at.step);
+  if (state.at?.faq) showFaqColumns(state.at.faq, $('columns'));
+  else if (state.at) showColumns(state.at.flow, state.at.step);
   if (!$('tab-diagram').hidden) loadGraph();
 });
 

@@ -1,0 +1,164 @@
+// The Report tab: what people asked, from the bot's real database. Each section is one entry
+// in SECTIONS, in the order shown; the server sends its rows under the same id.
+const LANG_COLOURS = { es: '#1f6feb', en: '#12b76a', ht: '#d92d20', other: '#667085' };
+
+/** A table of rows, or a line saying there is nothing in this period. */
+function table(rows, columns) {
+  if (!rows.length) return el('p', { class: 'hint' }, 'Nothing in this period.');
+  const head = el('tr', {}, ...columns.map(([, title]) => el('th', {}, title)));
+  const body = rows.map((r) =>
+    el('tr', {}, ...columns.map(([key]) => el('td', {}, r[key] === null ? '—' : String(r[key])))),
+  );
+  return el('table', { class: 'report-table' }, head, ...body);
+}
+
+/** Every day of the period, so that a day without conversations shows as zero. */
+function days(since, rows) {
+  const all = [since.slice(0, 10), new Date().toISOString().slice(0, 10), ...rows.map((r) => r.day)].sort();
+  const out = [];
+  for (let day = all[0]; day <= all.at(-1); ) {
+    out.push(day);
+    day = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  }
+  return out;
+}
+
+let chart = null;
+let redrawChart = null;
+function dailyChart(rows, report) {
+  if (!rows.length) return el('p', { class: 'hint' }, 'Nothing in this period.');
+  const box = el('div', { class: 'chart', id: 'daily-chart' });
+  const axis = days(report.since, rows);
+  const langs = [...new Set(rows.map((r) => r.lang ?? 'other'))].sort();
+  const counts = langs.map((l) =>
+    axis.map((day) => rows.find((r) => r.day === day && (r.lang ?? 'other') === l)?.count ?? 0),
+  );
+  const draw = () => {
+    chart?.destroy();
+    chart = null;
+    if (!window.uPlot || !box.isConnected) return;
+    chart = new window.uPlot(
+      {
+        width: Math.max(280, box.clientWidth),
+        height: 240,
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+        series: [
+          { label: 'day' },
+          ...langs.map((l) => ({
+            label: l,
+            stroke: LANG_COLOURS[l] ?? LANG_COLOURS.other,
+            width: 2,
+            points: { size: 6 },
+          })),
+        ],
+        axes: [{}, { label: 'conversations' }],
+      },
+      [axis.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000), ...counts],
+      box,
+    );
+  };
+  redrawChart = draw;
+  requestAnimationFrame(draw);
+  return box;
+}
+addEventListener('resize', () => redrawChart?.());
+
+const SECTIONS = [
+  {
+    id: 'daily',
+    title: 'Conversations per day, by language',
+    render: dailyChart,
+  },
+  {
+    id: 'campaigns',
+    title: 'Campaigns: people each link or poster brought',
+    render: (rows) =>
+      table(rows, [
+        ['campaign', 'campaign'],
+        ['count', 'conversations'],
+      ]),
+  },
+  {
+    id: 'conversations',
+    title: 'Conversations by channel and language',
+    render: (rows) =>
+      table(rows, [
+        ['channel', 'channel'],
+        ['lang', 'language'],
+        ['campaign', 'campaign'],
+        ['count', 'conversations'],
+      ]),
+  },
+  {
+    id: 'flows',
+    title: 'Flows started and completed',
+    render: (rows) =>
+      table(rows, [
+        ['flow', 'flow'],
+        ['started', 'started'],
+        ['completed', 'completed'],
+      ]),
+  },
+  {
+    id: 'faq',
+    title: 'Answers shown, and whether they helped',
+    render: (rows) =>
+      table(rows, [
+        ['id', 'entry'],
+        ['shown', 'shown'],
+        ['helpful', '👍 helpful'],
+        ['notHelpful', '👎 not helpful'],
+      ]),
+  },
+  {
+    id: 'unanswered',
+    title: 'Questions the bot could not answer',
+    hint: 'The best material for new FAQ entries, or for new phrasings of existing ones.',
+    render: (rows) =>
+      table(rows, [
+        ['query', 'question'],
+        ['lang', 'language'],
+        ['count', 'times'],
+      ]),
+  },
+];
+
+async function loadReport() {
+  const since = $('report-since').value;
+  $('report-csv').href = `/api/report.csv?since=${encodeURIComponent(since)}`;
+  const report = await api(`/api/report?since=${encodeURIComponent(since)}`);
+  const box = $('report');
+  if (!report.database) {
+    return box.replaceChildren(
+      el('p', { class: 'hint' }, 'The bot has not recorded anything yet: start it, then come back.'),
+    );
+  }
+  box.replaceChildren(
+    ...SECTIONS.filter((s) => report.sections[s.id]).map((s) =>
+      el(
+        'section',
+        { class: 'report-section', id: `report-${s.id}` },
+        el(
+          'h2',
+          {},
+          s.title,
+          ' ',
+          el(
+            'a',
+            {
+              class: 'csv',
+              href: `/api/report.csv?section=${s.id}&since=${encodeURIComponent(since)}`,
+              download: '',
+            },
+            'CSV',
+          ),
+        ),
+        ...(s.hint ? [el('p', { class: 'hint' }, s.hint)] : []),
+        s.render(report.sections[s.id], report),
+      ),
+    ),
+  );
+}
+
+$('report-since').addEventListener('change', loadReport);
+tabLoaders.report = loadReport;
