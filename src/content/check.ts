@@ -1,4 +1,5 @@
 import { MAX_CALLBACK_BYTES } from '../channels/telegram/convert.js';
+import { botProfile, profileProblems } from '../channels/telegram/profile.js';
 import { contentPaths, ROOT } from '../config/env.js';
 import { PAYLOAD_MAX } from '../engine/payload.js';
 import { type ContentFiles, type ContentPaths, readContentFiles } from '../runtime/content.js';
@@ -26,7 +27,7 @@ export function checkContent(paths: ContentPaths): CheckReport {
 
 /** The same report for content already read. */
 export function checkFiles(files: ContentFiles): CheckReport {
-  const problems = [...files.problems, ...limitProblems(files)].sort(
+  const problems = [...files.problems, ...limitProblems(files), ...profileLimitProblems(files)].sort(
     (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
   );
   const missingStrings = Object.fromEntries(
@@ -38,6 +39,29 @@ export function checkFiles(files: ContentFiles): CheckReport {
 
 export function checkRepo(): CheckReport {
   return checkContent(contentPaths(ROOT));
+}
+
+/** Telegram refuses a bot description or short description over its limits. */
+function profileLimitProblems(files: ContentFiles): Problem[] {
+  const lookup = (lang: Lang, ns: string, key: string): string => {
+    let node: unknown = files.locales[lang][ns];
+    for (const part of key.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+    return typeof node === 'string' ? node : '';
+  };
+  return profileProblems(botProfile(lookup)).map((p) => {
+    return {
+      severity: 'error' as const,
+      // Locale problems name the file; JSON keeps no positions once parsed.
+      file: `locales/${p.lang ?? 'ht'}/common.json`,
+      line: 1,
+      column: 1,
+      code: 'limit.telegram',
+      message: p.lang
+        ? `the ${p.lang} text "${p.key}" is ${p.length} characters; Telegram allows ${p.max}`
+        : `the three "${p.key}" texts together are ${p.length} characters; Telegram allows ${p.max} for people whose app is in another language`,
+      hint: 'shorten the text',
+    };
+  });
 }
 
 /** Sizes that only fail on a phone: button labels, callback data and deep-link payloads. */

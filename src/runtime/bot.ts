@@ -169,10 +169,12 @@ export class Bot {
     } else {
       this.forgetter.forgetUser(key);
     }
-    const lang = session?.lang ?? prior?.lang ?? input.hint?.lang ?? this.content.ctx.defaultLang;
+    const known = session?.lang ?? prior?.lang ?? input.hint?.lang ?? null;
+    const lang = known ?? this.content.ctx.defaultLang;
     this.records.apply(result.effects, {
       channel: input.channel,
-      lang,
+      // A user still choosing their language is counted as such, not as the default language.
+      lang: known,
       campaign: session?.campaign ?? prior?.campaign ?? null,
     });
     const logs = result.effects.flatMap((e) => (e.type === 'log' ? [e] : []));

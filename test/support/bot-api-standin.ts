@@ -128,6 +128,8 @@ export class BotApiStandIn {
         return reply(200, { ok: true, result: true });
       }
       case 'setMyCommands':
+      case 'setMyDescription':
+      case 'setMyShortDescription':
       case 'deleteWebhook':
       case 'setWebhook':
       case 'answerCallbackQuery':

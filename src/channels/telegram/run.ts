@@ -5,6 +5,7 @@ import { webhookCallback } from 'grammy';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
 import { createTelegramBot, registerCommands } from './bot.js';
+import { registerProfile } from './profile.js';
 
 /** my_chat_member tells when a user blocks the bot, so their data can be deleted. */
 const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
@@ -22,7 +23,8 @@ export async function startTelegram(app: App): Promise<RunningChannel> {
     );
   }
   log.info({ username: bot.botInfo.username }, 'telegram bot ready');
-  void registerCommands(bot, app);
+  // The command menu and the first screen's texts, in each language; neither blocks the start.
+  void registerCommands(bot, app).then(() => registerProfile(bot, app));
 
   if (config.TELEGRAM_WEBHOOK_URL) {
     const url = new URL(config.TELEGRAM_WEBHOOK_URL);
