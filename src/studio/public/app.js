@@ -267,7 +267,7 @@ async function loadGraph() {
   panzoom = null;
   const drawing = box.querySelector('svg');
   if (drawing && window.Panzoom) {
-    panzoom = window.Panzoom(drawing, { maxScale: 8, minScale: 0.25, step: 0.25, cursor: 'grab' });
+    panzoom = window.Panzoom(drawing, { maxScale: 10, minScale: 0.25, step: 0.5, cursor: 'grab' });
   }
 }
 $('graph').addEventListener('wheel', (e) => panzoom?.zoomWithWheel(e), { passive: false });

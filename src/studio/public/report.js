@@ -51,7 +51,8 @@ function dailyChart(rows, report) {
             points: { size: 6 },
           })),
         ],
-        axes: [{}, { label: 'conversations' }],
+        // Whole conversations only: no 0.5 on the axis.
+        axes: [{}, { label: 'conversations', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }],
       },
       [axis.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000), ...counts],
       box,
