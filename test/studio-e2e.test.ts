@@ -116,6 +116,12 @@ describe.skipIf(!runIt)('studio in token mode, reached from another machine', ()
       event: { text: 'hello' },
       hint: { lang: 'en', sure: true },
     });
+    bot.bot.handle({
+      channel: 'telegram',
+      user: 'p3',
+      event: { text: 'me estan golpeando' },
+      hint: { lang: 'es', sure: true },
+    });
     bot.bot.close();
 
     studio = createStudio(
@@ -165,6 +171,7 @@ describe.skipIf(!runIt)('studio in token mode, reached from another machine', ()
     await unanswered.waitFor();
     await page.locator('#report-campaigns td', { hasText: 'radio-7' }).waitFor();
     await page.locator('#daily-chart canvas').first().waitFor();
+    await page.locator('#safety-chart canvas').first().waitFor();
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'studio-report-phone.png'), fullPage: true });
 

@@ -37,6 +37,8 @@ describe('the studio report, from the real database', () => {
     h.send('d', { text: 'quien gano el partido de futbol' }, undefined, 'whatsapp');
     h.send('e', { text: 'hello' }, { lang: 'en', sure: true }, 'telegram');
     h.send('e', { text: 'who won the football match' }, undefined, 'telegram');
+    // Danger recognised: the emergency card, counted per day without the words.
+    h.send('f', { text: 'me estan golpeando' }, { lang: 'es', sure: true }, 'whatsapp');
     studio = createStudio(loadConfig({ DB_PATH: dbPath(), LOG_LEVEL: 'silent', HOT_RELOAD: '0' }, false));
   });
   afterAll(() => {
@@ -60,10 +62,12 @@ describe('the studio report, from the real database', () => {
     expect(r.sections.daily).toEqual(
       expect.arrayContaining([
         { day: today, lang: 'ht', count: 2 },
-        { day: today, lang: 'es', count: 2 },
+        { day: today, lang: 'es', count: 3 },
         { day: today, lang: 'en', count: 1 },
       ]),
     );
+    expect(r.sections.safety).toEqual([{ day: today, lang: 'es', count: 1 }]);
+    expect(JSON.stringify(r)).not.toContain('golpeando');
     expect(r.sections.campaigns).toEqual([
       { campaign: 'leader-1', count: 2 },
       { campaign: 'radio-2', count: 1 },

@@ -9,6 +9,11 @@ const tabLoaders = {};
 
 async function api(path, body) {
   const res = await fetch(path, body ? { method: 'POST', headers, body: JSON.stringify(body) } : { headers });
+  if (res.status === 401) {
+    // The week-long cookie ran out, or the token changed: say so rather than show an empty page.
+    $('live').classList.add('stale');
+    $('live').textContent = '● signed out: open the address the studio printed again';
+  }
   if (!res.ok) throw new Error(`${path}: ${res.status}`);
   return (res.headers.get('content-type') ?? '').includes('json') ? res.json() : res.text();
 }

@@ -23,52 +23,65 @@ function days(since, rows) {
   return out;
 }
 
-let chart = null;
-let redrawChart = null;
-function dailyChart(rows, report) {
-  if (!rows.length) return el('p', { class: 'hint' }, 'Nothing in this period.');
-  const box = el('div', { class: 'chart', id: 'daily-chart' });
-  const axis = days(report.since, rows);
-  const langs = [...new Set(rows.map((r) => r.lang ?? 'other'))].sort();
-  const counts = langs.map((l) =>
-    axis.map((day) => rows.find((r) => r.day === day && (r.lang ?? 'other') === l)?.count ?? 0),
-  );
-  const draw = () => {
-    chart?.destroy();
-    chart = null;
-    if (!window.uPlot || !box.isConnected) return;
-    chart = new window.uPlot(
-      {
-        width: Math.max(280, box.clientWidth),
-        height: 240,
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        series: [
-          { label: 'day' },
-          ...langs.map((l) => ({
-            label: l,
-            stroke: LANG_COLOURS[l] ?? LANG_COLOURS.other,
-            width: 2,
-            points: { size: 6 },
-          })),
-        ],
-        // Whole conversations only: no 0.5 on the axis.
-        axes: [{}, { label: 'conversations', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }],
-      },
-      [axis.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000), ...counts],
-      box,
+/** Charts drawn now, by section, so that a new period or a resized window draws them again. */
+const charts = new Map();
+
+/** A chart of counts per day, one line per language. */
+function perDayChart(unit) {
+  return (rows, report, id) => {
+    if (!rows.length) return el('p', { class: 'hint' }, 'Nothing in this period.');
+    const box = el('div', { class: 'chart', id: `${id}-chart` });
+    const axis = days(report.since, rows);
+    const langs = [...new Set(rows.map((r) => r.lang ?? 'other'))].sort();
+    const counts = langs.map((l) =>
+      axis.map((day) => rows.find((r) => r.day === day && (r.lang ?? 'other') === l)?.count ?? 0),
     );
+    const draw = () => {
+      charts.get(id)?.plot?.destroy();
+      charts.set(id, { draw });
+      if (!window.uPlot || !box.isConnected) return;
+      const plot = new window.uPlot(
+        {
+          width: Math.max(280, box.clientWidth),
+          height: 240,
+          scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+          series: [
+            { label: 'day' },
+            ...langs.map((l) => ({
+              label: l,
+              stroke: LANG_COLOURS[l] ?? LANG_COLOURS.other,
+              width: 2,
+              points: { size: 6 },
+            })),
+          ],
+          // Whole counts only: no 0.5 on the axis.
+          axes: [{}, { label: unit, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }],
+        },
+        [axis.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000), ...counts],
+        box,
+      );
+      charts.set(id, { draw, plot });
+    };
+    charts.set(id, { draw });
+    requestAnimationFrame(draw);
+    return box;
   };
-  redrawChart = draw;
-  requestAnimationFrame(draw);
-  return box;
 }
-addEventListener('resize', () => redrawChart?.());
+addEventListener('resize', () => {
+  for (const c of charts.values()) c.draw();
+});
 
 const SECTIONS = [
   {
     id: 'daily',
     title: 'Conversations per day, by language',
-    render: dailyChart,
+    render: perDayChart('conversations'),
+  },
+  {
+    id: 'safety',
+    title: 'Emergency cards shown per day, by language',
+    hint: 'How often the bot recognised danger and showed the emergency numbers. Never the words that called for it.',
+    render: perDayChart('cards'),
   },
   {
     id: 'campaigns',
@@ -129,6 +142,8 @@ async function loadReport() {
   $('report-csv').href = `/api/report.csv?since=${encodeURIComponent(since)}`;
   const report = await api(`/api/report?since=${encodeURIComponent(since)}`);
   const box = $('report');
+  for (const c of charts.values()) c.plot?.destroy();
+  charts.clear();
   if (!report.database) {
     return box.replaceChildren(
       el('p', { class: 'hint' }, 'The bot has not recorded anything yet: start it, then come back.'),
@@ -155,7 +170,7 @@ async function loadReport() {
           ),
         ),
         ...(s.hint ? [el('p', { class: 'hint' }, s.hint)] : []),
-        s.render(report.sections[s.id], report),
+        s.render(report.sections[s.id], report, s.id),
       ),
     ),
   );
