@@ -91,17 +91,29 @@ describe('production install', () => {
       child.stderr.on('data', (d) => {
         err += String(d);
       });
-      const menu = new Promise<void>((resolve) => {
+      // The first screen asks the language; "1" (Español) must bring the main menu.
+      const asked = new Promise<void>((resolve) => {
         child.stdout.on('data', (d) => {
           out += String(d);
-          if (out.includes('Trabajo y justicia laboral')) resolve();
+          if (out.includes('Chwazi lang ou')) resolve();
         });
       });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      child.stdin.write('hola\n');
-      await Promise.race([menu, exited]);
+      // Never hang the suite: a bot that says nothing for two minutes has failed.
+      const stuck = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      await Promise.race([asked, exited]);
+      child.stdin.write('1\n');
+      await Promise.race([
+        exited,
+        new Promise<void>((resolve) => {
+          const check = () => (out.includes('Trabajo y justicia laboral') ? resolve() : undefined);
+          child.stdout.on('data', check);
+          check();
+        }),
+      ]);
       child.stdin.end();
       const code = await exited;
+      clearTimeout(stuck);
       expect(out, err).toContain('¿Sobre qué tema necesitas información?');
       expect(code, err).toBe(0);
       expect(existsSync(join(clone, 'dist', 'main.js'))).toBe(true);

@@ -53,7 +53,8 @@ export type Studio = { app: Hono; close: () => void; bot: App };
 
 /**
  * The staff studio: the real engine on a scratch database, the content with its problems,
- * each step in three languages, and the flow diagrams. Binding beyond this machine needs a token.
+ * each step and FAQ entry in three languages, the flow diagrams, the report from the bot's real
+ * database (read-only) and WhatsApp's pairing state. Binding beyond this machine needs a token.
  */
 export function createStudio(config: Config): Studio {
   if (!LOOPBACK.has(config.STUDIO_HOST) && !config.STUDIO_TOKEN) {
