@@ -11,7 +11,7 @@ import { copyContent } from './support/content-dir.js';
 import { Harness } from './support/harness.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const TOPICS = readFileSync(join(ROOT, '..', 'shared', 'content', 'faq-topics.md'), 'utf8');
+const TOPICS = readFileSync(join(ROOT, 'docs', 'content-guide.md'), 'utf8');
 const CATALOGUE_IDS = [...TOPICS.matchAll(/^\| ([a-z]+\.[a-z-]+) \|/gm)].map((m) => m[1]!);
 
 describe('FAQ content', () => {
