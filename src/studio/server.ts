@@ -11,7 +11,7 @@ import { checkFiles } from '../content/check.js';
 import { EventSchema, PositionSchema } from '../engine/types.js';
 import { flowToMermaid } from '../flows/graph.js';
 import { type App, createApp } from '../runtime/app.js';
-import { readContentFiles } from '../runtime/content.js';
+import { contentSettings, readContentFiles } from '../runtime/content.js';
 import { createLogger } from '../runtime/log.js';
 import { type Reloader, watchContent } from '../runtime/reload.js';
 import { LANGS, LangSchema } from '../text/lang.js';
@@ -60,9 +60,16 @@ export function createStudio(config: Config): Studio {
     log,
   );
   const listeners = new Set<(ok: boolean) => void>();
-  const reloader: Reloader = watchContent(bot.bot, bot.db, config.paths, config.DEFAULT_LANG, log, (ok) => {
-    for (const l of listeners) l(ok);
-  });
+  const reloader: Reloader = watchContent(
+    bot.bot,
+    bot.db,
+    config.paths,
+    contentSettings(config),
+    log,
+    (ok) => {
+      for (const l of listeners) l(ok);
+    },
+  );
 
   const app = new Hono();
   app.use('*', async (c, next) => {
@@ -193,7 +200,7 @@ export function createStudio(config: Config): Studio {
     app,
     bot,
     close: () => {
-      reloader.close();
+      void reloader.close();
       bot.close();
       rmSync(scratch, { recursive: true, force: true });
     },
