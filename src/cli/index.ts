@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerChat } from './chat.js';
 import { registerCheck } from './check.js';
+import { registerContent } from './content.js';
 import { registerEval } from './eval.js';
 import { registerFaq } from './faq.js';
 import { registerFlows } from './flows.js';
@@ -16,6 +17,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 const program = new Command('puente').description('Puente: tools for the chat bot and its content');
 registerChat(program);
 registerCheck(program);
+registerContent(program);
 registerFlows(program);
 registerLinks(program);
 registerReport(program);

@@ -153,7 +153,7 @@ function faqHint(issue: z.core.$ZodIssue): string {
 export function loadContacts(
   path: string,
   root = process.cwd(),
-): { contacts: ContactsFile; problems: Problem[] } {
+): { contacts: ContactsFile; source?: YamlSource; problems: Problem[] } {
   const empty: ContactsFile = { countries: {} };
   let text: string;
   try {
@@ -177,8 +177,8 @@ export function loadContacts(
         ['countries', code],
         'contacts.emergency',
         `${c.name.en} (${code}) has no emergency number: the emergency card and the help reply would have none to show`,
-        'add emergency: { number: "...", source: "..." } (a list when police, fire and ambulance differ), with verified: false until it is confirmed',
+        'add emergency: { number: "...", source: "...", checked: YYYY-MM-DD, verified: false } (a list when police, fire and ambulance differ); verified: false until staff confirm it',
       ),
     );
-  return { contacts: parsed.data, problems: missing };
+  return { contacts: parsed.data, source, problems: missing };
 }

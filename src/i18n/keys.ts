@@ -68,6 +68,18 @@ export const COMMON_KEYS = [
 ] as const;
 export type CommonKey = (typeof COMMON_KEYS)[number];
 
+/** Keys shown on buttons: they must fit a button label. */
+export const BUTTON_KEYS = [
+  'nav.back',
+  'nav.menu',
+  'nav.emergency',
+  'faq.helpfulYes',
+  'faq.helpfulNo',
+  'card.human',
+  'card.contacts',
+  'card.exit',
+] as const satisfies readonly CommonKey[];
+
 /** The i18next lookup of the content, as the engine's context gives it. */
 type Lookup = (lang: Lang, ns: string, key: string, vars?: Record<string, string>) => string;
 

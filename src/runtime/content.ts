@@ -56,6 +56,8 @@ export type ContentFiles = {
   /** Where each FAQ entry's values are in its file. */
   faqSources: Map<string, YamlSource>;
   contacts: ContactsFile;
+  /** Where the contacts' values are in data/contacts.yaml, when it loaded. */
+  contactsSource?: YamlSource;
   /** WhatsApp message templates, for the Cloud API outside the 24-hour window. */
   templates: TemplatesFile;
   locales: Locales;
@@ -106,6 +108,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
     faq: faq.entries,
     faqSources: faq.sources,
     contacts: contacts.contacts,
+    contactsSource: contacts.source,
     templates: templates.templates,
     locales: locales.locales,
     localeReviews: locales.reviews,

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config/env.js';
+import { Harness } from './support/harness.js';
+
+/** Opens the about menu and asks for a person, in one language. */
+function talkToAPerson(h: Harness, lang: 'es' | 'en' | 'ht'): string {
+  h.say(lang, 'menu', lang);
+  h.say(lang, '8', lang);
+  const out = h.say(lang, '2', lang).at(-1)!;
+  expect(out.faq).toBe('help.human');
+  return out.text;
+}
+
+describe('talking to a person: the organisation from the configuration', () => {
+  it('gives the organisation’s name, contact and hours in every language', () => {
+    const h = new Harness({
+      ORG_NAME: 'Red de Apoyo_Migrante',
+      ORG_CONTACT: 'WhatsApp +502 5555 0000',
+      ORG_HOURS: 'lunes a viernes, 9 a 17 h',
+    });
+    try {
+      for (const lang of ['es', 'en', 'ht'] as const) {
+        const text = talkToAPerson(h, lang);
+        expect(text, lang).toContain('Red de Apoyo_Migrante');
+        expect(text, lang).toContain('WhatsApp +502 5555 0000');
+        expect(text, lang).toContain('lunes a viernes, 9 a 17 h');
+        expect(text, lang).not.toContain('{{');
+        // Markup in a configured value is escaped, so "_" cannot start italics.
+        expect(h.app.bot.current.ctx.faq.view('help.human', lang)?.answer).toContain(
+          '*Red de Apoyo\\_Migrante*',
+        );
+      }
+    } finally {
+      h.close();
+    }
+  });
+
+  it('invents no contact when none is configured: it says to ask whoever shared the bot, and how to get urgent help', () => {
+    const h = new Harness();
+    try {
+      const words = {
+        es: [/organización o a la persona que te compartió/, /emergencias/],
+        en: [/organisation or the person who shared/, /emergency/],
+        ht: [/òganizasyon an oswa moun ki te pataje/, /ijans/],
+      };
+      for (const lang of ['es', 'en', 'ht'] as const) {
+        const text = talkToAPerson(h, lang);
+        for (const w of words[lang]) expect(text, lang).toMatch(w);
+        expect(text, lang).not.toContain('{{');
+        expect(text, lang).not.toMatch(/\d{3,}|@|https?:/);
+      }
+    } finally {
+      h.close();
+    }
+  });
+
+  it('refuses a contact without a name, and hours without a contact, naming the variable', () => {
+    expect(() => loadConfig({ ORG_CONTACT: '+502 5555 0000' }, false)).toThrow(ConfigError);
+    expect(() => loadConfig({ ORG_CONTACT: '+502 5555 0000' }, false)).toThrow(/ORG_NAME/);
+    expect(() => loadConfig({ ORG_NAME: 'Red', ORG_HOURS: '9 a 17 h' }, false)).toThrow(/ORG_CONTACT/);
+    expect(loadConfig({ ORG_NAME: 'Red' }, false).ORG_NAME).toBe('Red');
+  });
+});
+
+describe('country contacts', () => {
+  const contacts = (country: string, lang: 'es' | 'en' | 'ht') => {
+    const h = new Harness();
+    try {
+      return h.app.bot.current.ctx.contacts(country, lang) ?? '';
+    } finally {
+      h.close();
+    }
+  };
+
+  it('lists each emergency line of a country with its service', () => {
+    expect(contacts('GY', 'en')).toMatch(/Police: 911\n.*Fire: 912\n.*Ambulance: 913/);
+    expect(contacts('Guatemala', 'es')).toContain('Policía: 110');
+    expect(contacts('panama', 'es')).toMatch(/Emergencias: 911\n.*Policía: 104/);
+  });
+
+  it('says the migration authority is not an emergency or help service, in every language', () => {
+    expect(contacts('MX', 'es')).toMatch(
+      /Migración: Instituto Nacional de Migración \(INM\) \(.*no es un servicio de emergencia ni de ayuda\)/,
+    );
+    expect(contacts('MX', 'en')).toContain('not an emergency or help service');
+    expect(contacts('MX', 'ht')).toContain('se pa yon sèvis ijans ni yon sèvis èd');
+  });
+
+  it('names Guyana "Giyana" in Creole', () => {
+    expect(contacts('giyana', 'ht')).toContain('*Kontak nan Giyana*');
+  });
+});
