@@ -3,7 +3,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { Logger } from 'pino';
 import { ContentError, formatProblem } from '../content/problems.js';
-import { CONTENT_DIRS, isContentPath } from '../content/tree.js';
+import { CONTENT_DIRS, contentVersion, isContentPath, readContentTree } from '../content/tree.js';
 import type { Db } from '../store/db.js';
 import type { Bot } from './bot.js';
 import { type ContentPaths, type ContentSettings, loadContent } from './content.js';
@@ -133,7 +133,10 @@ export function watchContent(
     reload();
   };
 
-  const ready = arm();
+  // An edit saved while the watch was starting is not an event: compare what is on disk.
+  const ready = arm().then(() => {
+    if (!closed && contentVersion(readContentTree(paths.root)) !== bot.current.version) settle(reload);
+  });
   return {
     reload,
     ready,

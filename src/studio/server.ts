@@ -35,7 +35,13 @@ const ChatSchema = z.object({
   start: z.string().max(64).optional(),
 });
 
-export type Studio = { app: Hono; close: () => void; bot: App };
+export type Studio = {
+  app: Hono;
+  close: () => void;
+  bot: App;
+  /** Resolves once content edits are watched. */
+  ready: Promise<void>;
+};
 
 /**
  * The staff studio: the real engine on a scratch database, the content with its problems,
@@ -199,6 +205,7 @@ export function createStudio(config: Config): Studio {
   return {
     app,
     bot,
+    ready: reloader.ready,
     close: () => {
       void reloader.close();
       bot.close();
