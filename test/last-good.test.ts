@@ -5,7 +5,7 @@ import { ContentError } from '../src/content/problems.js';
 import { ContentSnapshots } from '../src/store/content-snapshots.js';
 import { copyContent } from './support/content-dir.js';
 import { Harness } from './support/harness.js';
-import { captureLog } from './support/log-capture.js';
+import { LogSink } from './support/log-sink.js';
 
 describe('last good content', () => {
   const dirs: string[] = [];
@@ -53,13 +53,13 @@ describe('last good content', () => {
     h = new Harness({ CONTENT_DIR: dir });
     const good = h.app.bot.current.version;
     breakFiles(dir);
-    const { log, lines } = captureLog('info');
-    h.restart(log);
+    const sink = new LogSink('info');
+    h.restart(sink.logger);
     expect(h.app.bot.current.origin).toBe('last-good');
     expect(h.app.bot.current.version).toBe(good);
     expect(h.say('u', 'hola', 'es').at(-1)).toMatchObject({ flow: 'main', step: 'home' });
     expect(h.say('u', '1', 'es').at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
-    const loud = lines.find((l) => l.code === 'content.last_good');
+    const loud = sink.lines().find((l) => l.code === 'content.last_good');
     expect(loud).toMatchObject({ level: 50, version: good });
     expect(String(loud?.msg)).toMatch(/THE CONTENT FILES HAVE \d+ ERROR/);
     expect(loud?.errors).toEqual(

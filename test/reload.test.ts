@@ -6,7 +6,7 @@ import { contentSettings } from '../src/runtime/content.js';
 import { type Reloader, watchContent } from '../src/runtime/reload.js';
 import { copyContent } from './support/content-dir.js';
 import { Harness } from './support/harness.js';
-import { captureLog } from './support/log-capture.js';
+import { LogSink } from './support/log-sink.js';
 
 /** Saves as vim, VS Code's atomic save, `sed -i` and `git pull` do: a new file renamed over the old one. */
 function atomicSave(file: string, text: string): void {
@@ -31,7 +31,7 @@ describe('hot reload', () => {
   let dir = '';
   const reloads: boolean[] = [];
   let waiting: Array<() => void> = [];
-  const captured = captureLog('info');
+  let sink = new LogSink('info');
 
   afterEach(async () => {
     await w?.close();
@@ -40,7 +40,7 @@ describe('hot reload', () => {
     h = undefined;
     reloads.length = 0;
     waiting = [];
-    captured.lines.length = 0;
+    sink = new LogSink('info');
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -48,7 +48,7 @@ describe('hot reload', () => {
     dir = contentDir;
     h = new Harness({ CONTENT_DIR: dir });
     const cfg = h.config();
-    w = watchContent(h.app.bot, h.app.db, cfg.paths, contentSettings(cfg), captured.log, (ok) => {
+    w = watchContent(h.app.bot, h.app.db, cfg.paths, contentSettings(cfg), sink.logger, (ok) => {
       reloads.push(ok);
       for (const wake of waiting.splice(0)) wake();
     });
@@ -222,14 +222,17 @@ describe('hot reload', () => {
     expect(w!.reload()).toBe(false);
     expect(h.say('u', 'hola', 'es').at(-1)).toMatchObject({ flow: 'main' });
     expect(h.say('u', '1', 'es').at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
-    const rejection = captured.lines.find((l) => l.code === 'content.rejected');
+    const rejection = sink.lines().find((l) => l.code === 'content.rejected');
     expect(rejection?.files).toContain('flows/labor.yaml');
     expect(String((rejection?.errors as string[] | undefined)?.[0])).toMatch(
       /^flows\/labor.yaml:\d+:\d+ error: /,
     );
     atomicSave(labor, good.replace('¿Qué te pasa?', '¿Qué te pasó?'));
     await live(() => h.app.bot.current !== before, 'the fix');
-    const ok = captured.lines.filter((l) => l.code === 'content.reloaded').at(-1);
+    const ok = sink
+      .lines()
+      .filter((l) => l.code === 'content.reloaded')
+      .at(-1);
     expect(ok).toMatchObject({ files: expect.arrayContaining(['flows/labor.yaml']) });
     expect(ok?.version).toBe(h.app.bot.current.version);
   });
