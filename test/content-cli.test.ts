@@ -178,12 +178,13 @@ describe('translators’ round-trip and review status', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
-  it('reads sheets saved with semicolons, and takes the language from the header', () => {
+  it('reads sheets saved with semicolons and empty rows, and takes the language from the header', () => {
     const dir = content();
     const csv = stringifyCsv(
       [
         ['id', 'field', 'es', 'en', 'status'],
         ['locale:common', 'faq.unknown', '', "I couldn't find an answer to that.", ''],
+        ['', '', '', '', ''],
       ],
       { delimiter: ';' },
     );

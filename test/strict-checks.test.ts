@@ -82,7 +82,8 @@ describe('stricter content checks', () => {
       expect(p, errors.map(formatProblem).join('\n')).toMatchObject({ code: `string.missing.${lang}` });
       expect(p!.message).toContain('the bot uses it');
     }
-    expect(errors).toHaveLength(3);
+    // Nothing else is wrong with these files: no error but missing strings.
+    expect(errors.filter((p) => !p.code.startsWith('string.missing.'))).toEqual([]);
     const r = cli(['check'], '', { CONTENT_DIR: dir });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/locales\/ht\/common.json:\d+:\d+ error: .*"faq.unknown" is missing/);

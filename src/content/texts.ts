@@ -2,7 +2,7 @@ import { FAQ_TEXT_FIELDS, type FaqTextField, MAX_ANSWER_WORDS, MAX_FAQ_TITLE } f
 import { BUTTON_KEYS } from '../i18n/keys.js';
 import { leafKeys } from '../i18n/locales.js';
 import type { ContentFiles } from '../runtime/content.js';
-import type { Lang } from '../text/lang.js';
+import { LANGS, type Lang } from '../text/lang.js';
 import type { Review } from './review-schema.js';
 import type { Located } from './yaml.js';
 
@@ -68,12 +68,12 @@ export function contentDocs(files: ContentFiles): ContentDoc[] {
       texts: FAQ_TEXT_FIELDS.map((field) => ({
         field,
         es: es[field],
-        values: Object.fromEntries((['es', 'en', 'ht'] as const).map((l) => [l, entry[l]?.[field]])),
+        values: Object.fromEntries(LANGS.map((l) => [l, entry[l]?.[field]])),
         limit: FAQ_LIMITS[field],
       })),
       has: (lang) => Boolean(entry[lang]),
       reviewed: Object.fromEntries(
-        (['es', 'en', 'ht'] as const).flatMap((l) => (entry[l]?.reviewed ? [[l, entry[l]!.reviewed!]] : [])),
+        LANGS.flatMap((l) => (entry[l]?.reviewed ? [[l, entry[l]!.reviewed!]] : [])),
       ),
       reviewBy: entry.review_by,
       at: (lang, what) =>
@@ -140,7 +140,7 @@ export function contentDocs(files: ContentFiles): ContentDoc[] {
       texts,
       has: (lang) => Boolean(files.locales[lang][ns]),
       reviewed: Object.fromEntries(
-        (['es', 'en', 'ht'] as const).flatMap((l) => {
+        LANGS.flatMap((l) => {
           const r = files.localeReviews[l][ns];
           return r ? [[l, r]] : [];
         }),

@@ -91,11 +91,9 @@ export function planImport(root: string, csv: string, langOption?: string): Impo
       bom: true,
       delimiter: guessDelimiter(csv),
       relax_column_count: true,
-      skip_empty_lines: true,
     }) as string[][];
   } catch (e) {
-    const m = /line (\d+)/.exec(String((e as Error).message));
-    fail(m ? Number(m[1]) : 0, `the file cannot be read as CSV: ${(e as Error).message}`);
+    fail(0, `the file cannot be read as CSV: ${(e as Error).message}`);
     return plan;
   }
   const header = (records[0] ?? []).map((h) => h.trim().toLowerCase());
@@ -125,6 +123,8 @@ export function planImport(root: string, csv: string, langOption?: string): Impo
   const seen = new Map<string, number>();
   for (const [i, cells] of records.slice(1).entries()) {
     const row = i + 2;
+    // Spreadsheets often save rows of empty cells at the end.
+    if (cells.every((c) => !c.trim())) continue;
     const problem = planRow(plan, docs, seen, row, cells);
     if (problem) fail(row, problem);
   }
