@@ -296,6 +296,31 @@ describe('translators’ round-trip and review status', () => {
     SLOW,
   );
 
+  it('takes a review written by hand: a fingerprint that does not match is stale, not an error', () => {
+    const dir = content();
+    const file = join(dir, 'data', 'faq', 'covid.vaccine.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        /\nht:\n/,
+        '\nht:\n  reviewed: { by: Ana, on: 2025-01-01, source: abc123 }\n',
+      ),
+    );
+    const report = checkContent(contentPaths(dir));
+    expect(report.errors).toBe(0);
+    const stale = report.problems.filter((p) => p.code === 'review.stale');
+    expect(stale).toEqual([
+      expect.objectContaining({ severity: 'warning', file: 'data/faq/covid.vaccine.yaml' }),
+    ]);
+    expect(stale[0]!.message).toMatch(
+      /Haitian Creole \(ht\) text of "covid.vaccine" was reviewed by Ana on 2025-01-01/,
+    );
+    writeFileSync(file, readFileSync(file, 'utf8').replace('on: 2025-01-01', 'on: 2025-02-30'));
+    expect(checkContent(contentPaths(dir)).problems.find((p) => p.severity === 'error')?.message).toMatch(
+      /ht.reviewed.on: this day does not exist/,
+    );
+  });
+
   it('keeps a locale file’s review out of its strings', () => {
     const dir = content();
     cli(['content', 'review', 'locale:common', '--lang', 'ht', '--by', 'Marie'], '', { CONTENT_DIR: dir });

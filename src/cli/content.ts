@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/env.js';
 import { applyEdits, writeFiles } from '../content/edit.js';
@@ -9,6 +10,11 @@ import { exportCsv, exportRows, planImport, TARGET_LANGS, type TargetLang } from
 import { readContentFiles } from '../runtime/content.js';
 import { isLang, type Lang } from '../text/lang.js';
 import { fail, writeJson } from './shared.js';
+
+/** `npm run` starts in the repository root; a file named on the command line is where the user was. */
+function userPath(file: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), file);
+}
 
 /** A mistake in how the command was called: one line, exit 2, no stack trace. */
 class UsageError extends Error {}
@@ -78,7 +84,7 @@ export function registerContent(program: Command): void {
         const files = readContentFiles(loadConfig().paths);
         const csv = exportCsv(files, lang);
         if (!opts.out) return void process.stdout.write(csv);
-        writeFileSync(opts.out, csv);
+        writeFileSync(userPath(opts.out), csv);
         process.stdout.write(`wrote ${exportRows(files, lang).length} texts to ${opts.out}\n`);
       }),
     );
@@ -95,7 +101,7 @@ export function registerContent(program: Command): void {
         if (opts.lang !== undefined) targetLang(opts.lang);
         let bytes: Buffer;
         try {
-          bytes = readFileSync(file);
+          bytes = readFileSync(userPath(file));
         } catch {
           usage(`cannot read ${file}: check the path`);
         }
