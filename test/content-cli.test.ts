@@ -52,31 +52,43 @@ describe('translators’ round-trip and review status', () => {
     return dir;
   };
 
-  it('exports one row per text: id, field, the Spanish source, the translation and its status', () => {
-    const dir = content();
-    const out = join(dir, 'ht.csv');
-    const r = cli(['content', 'export', '--lang', 'ht', '--out', out], '', { CONTENT_DIR: dir });
-    expect(r.status, r.stderr).toBe(0);
-    const { header, rows } = readSheet(readFileSync(out, 'utf8'));
-    expect(header).toEqual(['id', 'field', 'es', 'ht', 'status']);
-    const files = readContentFiles(contentPaths(dir));
-    const answer = rows.find((x) => x[0] === 'labor.unpaid-wages' && x[1] === 'answer')!;
-    expect(answer[2]).toBe(files.faq.get('labor.unpaid-wages')!.es!.answer.trim());
-    expect(answer[3]).toBe(files.faq.get('labor.unpaid-wages')!.ht!.answer.trim());
-    expect(answer[4]).toBe('unreviewed');
-    const label = rows.find((x) => x[0] === 'flow:main' && x[1] === 'steps.home.options.labor.label')!;
-    expect(label.slice(2, 4)).toEqual(['Trabajo y justicia laboral', 'Dwa travay ak jistis']);
-    const string = rows.find((x) => x[0] === 'locale:common' && x[1] === 'hint.number')!;
-    expect(string[2]).toContain('{{max}}');
-    // Every FAQ entry gives its title, question and answer; every row has the five columns.
-    expect(rows.filter((x) => x[0] === 'covid.vaccine').map((x) => x[1])).toEqual([
-      'title',
-      'question',
-      'answer',
-    ]);
-    for (const row of rows) expect(row).toHaveLength(5);
-    expect(new Set(rows.map((x) => x[4]))).toEqual(new Set(['unreviewed']));
-  });
+  it(
+    'exports one row per text: id, field, the Spanish source, the translation and its status',
+    () => {
+      const dir = content();
+      const out = join(dir, 'ht.csv');
+      const r = cli(['content', 'export', '--lang', 'ht', '--out', out], '', { CONTENT_DIR: dir });
+      expect(r.status, r.stderr).toBe(0);
+      const { header, rows } = readSheet(readFileSync(out, 'utf8'));
+      expect(header).toEqual(['id', 'field', 'es', 'ht', 'status']);
+      const files = readContentFiles(contentPaths(dir));
+      const answer = rows.find((x) => x[0] === 'labor.unpaid-wages' && x[1] === 'answer')!;
+      expect(answer[2]).toBe(files.faq.get('labor.unpaid-wages')!.es!.answer.trim());
+      expect(answer[3]).toBe(files.faq.get('labor.unpaid-wages')!.ht!.answer.trim());
+      expect(answer[4]).toBe('unreviewed');
+      const label = rows.find((x) => x[0] === 'flow:main' && x[1] === 'steps.home.options.labor.label')!;
+      expect(label.slice(2, 4)).toEqual(['Trabajo y justicia laboral', 'Dwa travay ak jistis']);
+      const string = rows.find((x) => x[0] === 'locale:common' && x[1] === 'hint.number')!;
+      expect(string[2]).toContain('{{max}}');
+      // Every FAQ entry gives its title, question and answer; every row has the five columns.
+      expect(rows.filter((x) => x[0] === 'covid.vaccine').map((x) => x[1])).toEqual([
+        'title',
+        'question',
+        'answer',
+      ]);
+      for (const row of rows) expect(row).toHaveLength(5);
+      expect(new Set(rows.map((x) => x[4]))).toEqual(new Set(['unreviewed']));
+      // For Excel, a byte-order mark; the import reads the file the same.
+      const excel = join(dir, 'en.csv');
+      expect(
+        cli(['content', 'export', '--lang', 'en', '--bom', '--out', excel], '', { CONTENT_DIR: dir }).status,
+      ).toBe(0);
+      const bytes = readFileSync(excel, 'utf8');
+      expect(bytes.startsWith('\uFEFFid,field,es,en,status\n')).toBe(true);
+      expect(planImport(dir, bytes)).toMatchObject({ lang: 'en', errors: [], edits: [] });
+    },
+    SLOW,
+  );
 
   it(
     'round-trips a Creole change made in a spreadsheet, keeping comments, and marks it not reviewed',

@@ -76,13 +76,17 @@ export function registerContent(program: Command): void {
     )
     .option('--lang <lang>', 'the language to translate into: en or ht')
     .option('--out <file>', 'the .csv file to write (default: print it)')
-    .action((opts: { lang?: string; out?: string }) =>
+    .option(
+      '--bom',
+      'start the file with a byte-order mark, so that Excel shows accents right when it opens it',
+    )
+    .action((opts: { lang?: string; out?: string; bom?: boolean }) =>
       run(() => {
         const lang = targetLang(opts.lang);
         if (opts.out !== undefined && !/\.csv$/i.test(opts.out))
           usage(`--out must name a .csv file, not "${opts.out}"`);
         const files = readContentFiles(loadConfig().paths);
-        const csv = exportCsv(files, lang);
+        const csv = `${opts.bom ? '\uFEFF' : ''}${exportCsv(files, lang)}`;
         if (!opts.out) return void process.stdout.write(csv);
         writeFileSync(userPath(opts.out), csv);
         process.stdout.write(`wrote ${exportRows(files, lang).length} texts to ${opts.out}\n`);
