@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentSettings } from '../src/runtime/content.js';
@@ -177,6 +177,21 @@ describe('hot reload', () => {
     );
     edit(join(dir, 'flows', 'covid.yaml'), 'COVID-19: carpeta nueva', 'COVID-19: después del cambio');
     await live(() => covidMenu(h, 'b') === 'COVID-19: después del cambio', 'edit after the swap');
+  });
+
+  it('watches a new kind of content folder under data/, through a swap and later edits', async () => {
+    const h = await start();
+    const kept = (path: string) => h.app.bot.current.tree.get(path)?.toString('utf8');
+    mkdirSync(join(dir, 'data', 'lexicon'));
+    writeFileSync(join(dir, 'data', 'lexicon', 'es.yaml'), 'words: [chamba]\n');
+    await live(() => kept('data/lexicon/es.yaml') === 'words: [chamba]\n', 'new folder');
+    cpSync(join(dir, 'data', 'lexicon'), join(dir, 'data', 'lexicon.new'), { recursive: true });
+    writeFileSync(join(dir, 'data', 'lexicon.new', 'es.yaml'), 'words: [jale]\n');
+    renameSync(join(dir, 'data', 'lexicon'), join(dir, 'data', 'lexicon.old'));
+    renameSync(join(dir, 'data', 'lexicon.new'), join(dir, 'data', 'lexicon'));
+    await live(() => kept('data/lexicon/es.yaml') === 'words: [jale]\n', 'swapped folder');
+    atomicSave(join(dir, 'data', 'lexicon', 'es.yaml'), 'words: [pega]\n');
+    await live(() => kept('data/lexicon/es.yaml') === 'words: [pega]\n', 'edit after the swap');
   });
 
   it('follows a git checkout of another revision, and serves later edits', async () => {

@@ -85,6 +85,7 @@ export function watchContent(
   let files: FSWatcher | undefined;
   let sentinels: DirWatcher[] = [];
   let rearming = false;
+  let foldersChanged = false;
 
   const arm = (): Promise<void> => {
     const watcher = watch(paths.root, {
@@ -96,10 +97,16 @@ export function watchContent(
         return r !== '' && !isContentPath(r, stats ? stats.isFile() : false);
       },
     });
-    watcher.on('all', (_event, path) => {
+    watcher.on('all', (event, path) => {
       if (closed) return;
       changed.add(rel(path));
-      if (!rearming) settle(reload);
+      if (event === 'addDir' || event === 'unlinkDir') foldersChanged = true;
+      if (rearming) return;
+      settle(() => {
+        reload();
+        // A folder created since the watch began gets its own guard against swaps.
+        if (foldersChanged && !closed && !rearming) guardFolders();
+      });
     });
     watcher.on('error', (e) => {
       log.error(
@@ -108,18 +115,28 @@ export function watchContent(
       );
     });
     files = watcher;
+    guardFolders();
+    return new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  };
+
+  const unguard = () => {
+    for (const s of sentinels) s.close();
+    sentinels = [];
+  };
+
+  const guardFolders = () => {
+    unguard();
+    foldersChanged = false;
     sentinels = watchParents(paths.root, (dir) => {
       if (closed) return;
       changed.add(`${rel(dir)}/`);
       rearming = true;
       settle(() => void rearm());
     });
-    return new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   };
 
   const disarm = async () => {
-    for (const s of sentinels) s.close();
-    sentinels = [];
+    unguard();
     await files?.close();
   };
 
