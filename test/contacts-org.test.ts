@@ -72,10 +72,10 @@ describe('country contacts', () => {
     }
   };
 
-  it('lists each emergency line of a country with its service', () => {
-    expect(contacts('GY', 'en')).toMatch(/Police: 911\n.*Fire: 912\n.*Ambulance: 913/);
-    expect(contacts('Guatemala', 'es')).toContain('Policía: 110');
-    expect(contacts('panama', 'es')).toMatch(/Emergencias: 911\n.*Policía: 104/);
+  it('lists each emergency number of a country with its service', () => {
+    expect(contacts('GY', 'en')).toContain('Emergencies: 911 police, 912 fire, 913 ambulance');
+    expect(contacts('Guatemala', 'es')).toContain('Emergencias: 110 policía');
+    expect(contacts('panama', 'es')).toContain('Emergencias: 911, 104 policía');
   });
 
   it('says the migration authority is not an emergency or help service, in every language', () => {
