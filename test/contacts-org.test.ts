@@ -1,5 +1,9 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config/env.js';
+import { ConfigError, contentPaths, loadConfig } from '../src/config/env.js';
+import { checkContent } from '../src/content/check.js';
+import { copyContent } from './support/content-dir.js';
 import { Harness } from './support/harness.js';
 
 /** Opens the about menu and asks for a person, in one language. */
@@ -84,6 +88,39 @@ describe('country contacts', () => {
     );
     expect(contacts('MX', 'en')).toContain('not an emergency or help service');
     expect(contacts('MX', 'ht')).toContain('se pa yon sèvis ijans ni yon sèvis èd');
+  });
+
+  it('warns about every contact not yet verified: countries and numbers, with the line to fix', () => {
+    const dir = copyContent();
+    try {
+      const file = join(dir, 'data', 'contacts.yaml');
+      const text = readFileSync(file, 'utf8').replace(
+        'Mexico\'s single national emergency number (gob.mx).", checked: 2026-11-23, verified: true }',
+        'Mexico\'s single national emergency number (gob.mx).", checked: 2026-11-23, verified: false }',
+      );
+      writeFileSync(
+        file,
+        text.replace(
+          'gob.mx.\n    checked: 2026-11-23\n    verified: true',
+          'gob.mx.\n    checked: 2026-11-23\n    verified: false',
+        ),
+      );
+      const warnings = checkContent(contentPaths(dir)).problems.filter(
+        (p) => p.code === 'contacts.unverified',
+      );
+      const lines = readFileSync(file, 'utf8').split('\n');
+      expect(warnings.map((w) => w.message)).toEqual(
+        expect.arrayContaining([
+          'the emergency number 911 of Mexico (MX) is not verified',
+          'the contacts of Mexico (MX) are not verified',
+          'the police number 110 of Guatemala (GT) is not verified',
+        ]),
+      );
+      expect(warnings).toHaveLength(7);
+      for (const w of warnings) expect(lines[w.line - 1]).toMatch(/verified: false/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names Guyana "Giyana" in Creole', () => {

@@ -165,7 +165,7 @@ export function reviewProblems(files: ContentFiles, day = today()): Problem[] {
           contacts.file,
           at.line,
           'contacts.unverified',
-          `the ${e.service} number ${e.number} of ${c.name.en} (${code}) is not verified`,
+          `the ${e.service ?? 'emergency'} number ${e.number} of ${c.name.en} (${code}) is not verified`,
           'confirm it with the institution named in its source, then set verified: true and checked to that day',
         );
       });
