@@ -34,6 +34,7 @@ export const COMMON_KEYS = [
   'contacts.children',
   'contacts.noEmergency',
   'media.textOnly',
+  'whatsapp.listButton',
   'exit.done',
   'card.title',
   'card.now',
