@@ -4,6 +4,7 @@ import { fail } from './cli/shared.js';
 import { cloudApiEnabled, loadConfig } from './config/env.js';
 import type { HttpRoute, HttpServer } from './http/server.js';
 import { createApp } from './runtime/app.js';
+import { contentSettings } from './runtime/content.js';
 import { watchContent } from './runtime/reload.js';
 
 /** `npm start`: the configured channels, or the console chat when none is configured. */
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     );
   });
   const watcher = config.HOT_RELOAD
-    ? watchContent(app.bot, app.db, config.paths, config.DEFAULT_LANG, app.log)
+    ? watchContent(app.bot, app.db, config.paths, contentSettings(config), app.log)
     : undefined;
   const channels: RunningChannel[] = [];
   if (config.TELEGRAM_BOT_TOKEN) {
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
     // No new webhook calls first, then the channels finish what they hold.
     await http?.close();
     await Promise.allSettled(channels.map((c) => c.stop()));
-    watcher?.close();
+    await watcher?.close();
     app.close();
     process.exit(0);
   };

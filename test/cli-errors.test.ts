@@ -33,6 +33,18 @@ const CASES: Array<{ command: string; args: string[]; allowed: RegExp }> = [
   { command: 'faq show', args: ['faq', 'show', 'labor.dismissal', '--lang', 'fr'], allowed: /es, en, ht/ },
   { command: 'faq check', args: ['faq', 'check', '--strict'], allowed: /Options: --json/ },
   { command: 'eval', args: ['eval', '--set', join(dir, 'missing.yaml')], allowed: /no such file/ },
+  { command: 'content stale', args: ['content', 'stale', '--lang', 'fr'], allowed: /es, en or ht/ },
+  { command: 'content export', args: ['content', 'export', '--lang', 'fr'], allowed: /en or ht/ },
+  {
+    command: 'content import',
+    args: ['content', 'import', 'sheet.csv', '--lang', 'fr'],
+    allowed: /en or ht/,
+  },
+  {
+    command: 'content review',
+    args: ['content', 'review', 'labor.dismissal', '--lang', 'ht', '--by', 'Ana', '--on', 'yesterday'],
+    allowed: /YYYY-MM-DD/,
+  },
 ];
 
 /** More bad values where a flag takes a pattern rather than a list. */

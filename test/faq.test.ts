@@ -2,16 +2,20 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { contentPaths } from '../src/config/env.js';
 import { formatProblem } from '../src/content/problems.js';
+import { runTurn } from '../src/engine/run.js';
+import type { Session } from '../src/engine/types.js';
 import { evaluate, readEvalSet } from '../src/faq/eval.js';
 import { loadFaqDir } from '../src/faq/loader.js';
 import { importFaq, readFaq } from '../src/faq/store.js';
+import { buildContent, readContentFiles } from '../src/runtime/content.js';
 import { LANGS } from '../src/text/lang.js';
 import { copyContent } from './support/content-dir.js';
 import { Harness } from './support/harness.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const TOPICS = readFileSync(join(ROOT, '..', 'shared', 'content', 'faq-topics.md'), 'utf8');
+const TOPICS = readFileSync(join(ROOT, 'docs', 'content-guide.md'), 'utf8');
 const CATALOGUE_IDS = [...TOPICS.matchAll(/^\| ([a-z]+\.[a-z-]+) \|/gm)].map((m) => m[1]!);
 
 describe('FAQ content', () => {
@@ -90,18 +94,29 @@ describe('FAQ store in SQLite', () => {
     expect(importFaq(h.app.db, entries.values())).toMatchObject({ added: 1, unchanged: 27 });
   });
 
-  it("answers in Spanish with a note when an entry lacks the user's language", () => {
+  it('refuses an entry that lacks a language; the engine would still answer in Spanish with a note', () => {
     const dir = copyContent();
     dirs.push(dir);
     const file = join(dir, 'data', 'faq', 'labor.minimum-wage.yaml');
     const data = parse(readFileSync(file, 'utf8'));
     delete data.ht;
     writeFileSync(file, stringify(data));
-    h = new Harness({ CONTENT_DIR: dir });
-    h.say('u', 'bonjou', 'ht');
-    h.say('u', '1', 'ht');
-    h.say('u', '7', 'ht');
-    const out = h.say('u', '1', 'ht');
+    expect(() => new Harness({ CONTENT_DIR: dir }).close()).toThrow(
+      /data\/faq\/labor.minimum-wage.yaml:1:1 error: the Haitian Creole \(ht\) version is missing/,
+    );
+    // The fallback stays, as a second line of defence, for content built without the check.
+    const files = readContentFiles(contentPaths(dir));
+    const content = buildContent(files, { defaultLang: 'es', org: null });
+    let session: Session | null = null;
+    const say = (text: string) => {
+      const r = runTurn(content.ctx, session, { text }, { lang: 'ht', sure: true });
+      session = r.session;
+      return r.messages;
+    };
+    say('bonjou');
+    say('1');
+    say('7');
+    const out = say('1');
     expect(out.at(-1)?.faq).toBe('labor.minimum-wage');
     expect(out.at(-1)?.text).toMatch(/^\(Repons sa a poko egziste nan lang ou/);
     expect(out.at(-1)?.text).toContain(data.es.title);

@@ -19,9 +19,10 @@ describe('studio API', () => {
       body: body ? JSON.stringify(body) : undefined,
     });
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = copyContent();
     studio = createStudio(loadConfig({ CONTENT_DIR: dir, LOG_LEVEL: 'silent' }, false));
+    await studio.ready;
   });
   afterAll(() => {
     studio.close();

@@ -76,7 +76,7 @@ describe.skipIf(!runIt)('studio in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(url);
     await page.click('button[data-tab="content"]');
-    await page.getByText('No problems: the content is ready to serve.').waitFor();
+    await page.getByText('No errors: the content is ready to serve.').waitFor();
     expect(await page.locator('#faq li').count()).toBe(28);
     await page.click('button[data-tab="diagram"]');
     await page.selectOption('#graph-flow', 'covid');

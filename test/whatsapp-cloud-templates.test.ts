@@ -18,6 +18,11 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** Leaves out what `cli check` says about reviews and unconfirmed contacts: work for staff, not mistakes. */
+const STATUS = /^(review\.|contacts\.unverified$)/;
+const mistakes = <T extends { code: string }>(problems: T[]): T[] =>
+  problems.filter((p) => !STATUS.test(p.code));
+
 function contentWith(templates: string | null): string {
   const dir = copyContent();
   dirs.push(dir);
@@ -40,7 +45,7 @@ describe('data/templates.yaml', () => {
   it('is optional: without it there are no templates and no problem', () => {
     const dir = contentWith(null);
     const report = checkContent(contentPaths(dir));
-    expect(report.problems).toEqual([]);
+    expect(mistakes(report.problems)).toEqual([]);
   });
 
   it('reports mistakes at their line through cli check, with a fix, and exits 1', () => {
@@ -63,7 +68,7 @@ describe('data/templates.yaml', () => {
       problems: Array<{ file: string; line: number; code: string; hint?: string }>;
     };
     const at = (code: string) => report.problems.filter((p) => p.code === code).map((p) => p.line);
-    expect(report.problems.every((p) => p.file === 'data/templates.yaml' && p.hint)).toBe(true);
+    expect(mistakes(report.problems).every((p) => p.file === 'data/templates.yaml' && p.hint)).toBe(true);
     expect(at('schema.invalid_format').sort()).toEqual([3, 4]);
 
     // Right names and codes: now the placeholders are checked against the parameters.
@@ -81,8 +86,8 @@ describe('data/templates.yaml', () => {
       ].join('\n'),
     );
     const report2 = checkContent(contentPaths(dir2));
-    const lines = report2.problems.map(formatProblem);
-    expect(report2.problems.map((p) => [p.code, p.severity, p.line])).toEqual([
+    const lines = mistakes(report2.problems).map(formatProblem);
+    expect(mistakes(report2.problems).map((p) => [p.code, p.severity, p.line])).toEqual([
       ['template.language', 'warning', 4],
       ['template.parameters', 'error', 8],
       ['template.parameters', 'error', 9],
@@ -100,7 +105,7 @@ describe('data/templates.yaml', () => {
     expect(typo.problems.map((p) => p.message).join('\n')).toMatch(/unknown key\(s\): langs/);
     const broken = checkContent(contentPaths(contentWith('templates:\n  update:\n  name: [\n')));
     expect(broken.ok).toBe(false);
-    expect(broken.problems[0]!.code).toBe('yaml');
+    expect(mistakes(broken.problems)[0]!.code).toBe('yaml');
   });
 });
 

@@ -17,8 +17,10 @@ export function registerCheck(program: Command): void {
         else {
           for (const p of report.problems) process.stdout.write(`${formatProblem(p)}\n`);
           const missing = LANGS.map((l) => `${l} ${report.missingStrings[l]}`).join(', ');
+          const r = report.review;
           process.stdout.write(
-            `${report.errors} error(s), ${report.warnings} warning(s); missing strings: ${missing}\n`,
+            `${report.errors} error(s), ${report.warnings} warning(s); missing strings: ${missing}\n` +
+              `review: ${r.stale} stale, ${r.unreviewed} never reviewed, ${r.overdue} past their review date, ${r.unverified} contact(s) not verified (details: npm run cli -- content stale)\n`,
           );
           if (report.ok) process.stdout.write('The content is ready to serve.\n');
         }

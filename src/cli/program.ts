@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { configureErrors, listOptionsOnError } from './args.js';
 import { registerChat } from './chat.js';
 import { registerCheck } from './check.js';
+import { registerContent } from './content.js';
 import { registerEval } from './eval.js';
 import { registerFaq } from './faq.js';
 import { registerFlows } from './flows.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   );
   registerChat(program);
   registerCheck(program);
+  registerContent(program);
   registerFlows(program);
   registerLinks(program);
   registerReport(program);

@@ -86,8 +86,28 @@ export const EnvSchema = z
     STUDIO_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
     STUDIO_HOST: z.string().default('127.0.0.1'),
     STUDIO_TOKEN: optional,
+    /** Who runs this bot, for "talk to a person": shown to users as written. */
+    ORG_NAME: optional.pipe(z.string().max(80, 'ORG_NAME is at most 80 characters').optional()),
+    ORG_CONTACT: optional.pipe(z.string().max(200, 'ORG_CONTACT is at most 200 characters').optional()),
+    ORG_HOURS: optional.pipe(z.string().max(120, 'ORG_HOURS is at most 120 characters').optional()),
   })
   .superRefine((e, ctx) => {
+    // A contact without a name, or hours without a contact, would send people nowhere.
+    if (e.ORG_CONTACT && !e.ORG_NAME) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ORG_NAME'],
+        message: 'ORG_NAME is needed when ORG_CONTACT is set: people must know whom they are writing to',
+      });
+    }
+    if (e.ORG_HOURS && !e.ORG_CONTACT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ORG_CONTACT'],
+        message:
+          'ORG_CONTACT is needed when ORG_HOURS is set: hours alone do not tell people how to reach you',
+      });
+    }
     // Without the app secret no webhook call can be trusted, and without the verify token Meta
     // cannot register the webhook: a half-configured Cloud API channel would answer nobody.
     if (!e.WHATSAPP_CLOUD_TOKEN !== !e.WHATSAPP_CLOUD_PHONE_NUMBER_ID) {

@@ -5,10 +5,10 @@ import { PAYLOAD_MAX } from '../engine/payload.js';
 import { type ContentFiles, type ContentPaths, readContentFiles } from '../runtime/content.js';
 import { LANGS, type Lang } from '../text/lang.js';
 import type { Problem } from './problems.js';
+import { reviewProblems, staleRows, today } from './review.js';
+import { MAX_BUTTON_LABEL } from './texts.js';
 import type { PathKey } from './yaml.js';
 
-/** Telegram shows about this much of a button on a small phone; longer labels are cut. */
-export const MAX_BUTTON_LABEL = 40;
 /** Room kept in a deep-link payload for a campaign tag. */
 const CAMPAIGN_ROOM = 13;
 
@@ -17,24 +17,36 @@ export type CheckReport = {
   errors: number;
   warnings: number;
   missingStrings: Record<Lang, number>;
+  /** Texts whose review is stale, never done or past its date, and contacts not yet confirmed. */
+  review: { stale: number; unreviewed: number; overdue: number; unverified: number };
   problems: Problem[];
 };
 
 /** Everything staff can get wrong in flows/, locales/ and data/, in one report. */
-export function checkContent(paths: ContentPaths): CheckReport {
-  return checkFiles(readContentFiles(paths));
+export function checkContent(paths: ContentPaths, day = today()): CheckReport {
+  return checkFiles(readContentFiles(paths), day);
 }
 
 /** The same report for content already read. */
-export function checkFiles(files: ContentFiles): CheckReport {
-  const problems = [...files.problems, ...limitProblems(files), ...profileLimitProblems(files)].sort(
-    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
-  );
+export function checkFiles(files: ContentFiles, day = today()): CheckReport {
+  const problems = [
+    ...files.problems,
+    ...limitProblems(files),
+    ...profileLimitProblems(files),
+    ...reviewProblems(files, day),
+  ].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   const missingStrings = Object.fromEntries(
     LANGS.map((l) => [l, problems.filter((p) => p.code === `string.missing.${l}`).length]),
   ) as Record<Lang, number>;
   const errors = problems.filter((p) => p.severity === 'error').length;
-  return { ok: errors === 0, errors, warnings: problems.length - errors, missingStrings, problems };
+  const rows = staleRows(files, day);
+  const review = {
+    stale: rows.filter((r) => r.status === 'stale').length,
+    unreviewed: rows.filter((r) => r.status === 'unreviewed').length,
+    overdue: rows.filter((r) => r.status === 'overdue').length,
+    unverified: problems.filter((p) => p.code === 'contacts.unverified').length,
+  };
+  return { ok: errors === 0, errors, warnings: problems.length - errors, missingStrings, review, problems };
 }
 
 export function checkRepo(): CheckReport {

@@ -1,4 +1,5 @@
 import type { Flow } from '../flows/schema.js';
+import { commonText } from '../i18n/keys.js';
 import { foldScrubbed, scrub } from '../privacy/scrub.js';
 import { LANGS } from '../text/lang.js';
 import { clean, hasWords, parseNumber } from '../text/normalize.js';
@@ -358,7 +359,7 @@ function helpBeforeLanguage(turn: Turn): void {
 }
 
 function askLanguage(turn: Turn): void {
-  turn.say(LANGS.map((l) => turn.ctx.t(l, 'common', 'welcome')).join('\n\n'));
+  turn.say(LANGS.map((l) => commonText(turn.ctx.t, l, 'welcome')).join('\n\n'));
   startFlow(turn, 'language');
 }
 

@@ -1,4 +1,5 @@
 import type { Flow, Option, Step } from '../flows/schema.js';
+import { type CommonKey, commonText } from '../i18n/keys.js';
 import type { Lang } from '../text/lang.js';
 import type { EngineContext } from './context.js';
 import type { Effect, OptionOut, OutMessage, Position, Session } from './types.js';
@@ -47,8 +48,8 @@ export class Turn {
   }
 
   /** A string from locales/<lang>/common.json. */
-  common(key: string, vars?: Record<string, string>): string {
-    return this.ctx.t(this.lang, 'common', key, vars);
+  common(key: CommonKey, vars?: Record<string, string>): string {
+    return commonText(this.ctx.t, this.lang, key, vars);
   }
 
   /** A string written inline in a flow file. */

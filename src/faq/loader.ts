@@ -7,42 +7,55 @@ import { isLang, LANG_NAMES, LANGS } from '../text/lang.js';
 import {
   type ContactsFile,
   ContactsFileSchema,
+  FAQ_ORG_PLACEHOLDER,
+  FAQ_TEXT_FIELDS,
   type FaqEntry,
   FaqEntrySchema,
   MAX_ANSWER_WORDS,
   URGENT_MARK,
 } from './schema.js';
 
-export type LoadedFaq = { entries: Map<string, FaqEntry>; problems: Problem[] };
+export type LoadedFaq = {
+  entries: Map<string, FaqEntry>;
+  /** Where each entry's values are in its file. */
+  sources: Map<string, YamlSource>;
+  /** Ids of files that exist but failed to load: references to them are not reported again. */
+  broken: Set<string>;
+  problems: Problem[];
+};
 
 /** Reads data/faq/*.yaml: one file per topic, named after its id. */
 export function loadFaqDir(dir: string, root = process.cwd()): LoadedFaq {
   const entries = new Map<string, FaqEntry>();
   const problems: Problem[] = [];
   const sources = new Map<string, YamlSource>();
+  const broken = new Set<string>();
   let files: string[] = [];
   try {
     files = readdirSync(dir)
       .filter((f) => /\.ya?ml$/.test(f))
       .sort();
   } catch {
-    return { entries, problems };
+    return { entries, sources, broken, problems };
   }
   for (const name of files) {
     const shown = relative(root, join(dir, name));
+    const expected = name.replace(/\.ya?ml$/, '');
     const { source, problems: yamlProblems } = YamlSource.parse(shown, readFileSync(join(dir, name), 'utf8'));
     if (yamlProblems.length) {
       problems.push(...yamlProblems);
+      broken.add(expected);
       continue;
     }
     const parsed = FaqEntrySchema.safeParse(source.data());
     if (!parsed.success) {
       problems.push(...zodProblems(source, parsed.error, faqHint));
+      broken.add(expected);
       continue;
     }
     const entry = parsed.data;
-    const expected = name.replace(/\.ya?ml$/, '');
     if (entry.id !== expected) {
+      broken.add(expected);
       problems.push(
         source.problem(
           ['id'],
@@ -59,7 +72,7 @@ export function loadFaqDir(dir: string, root = process.cwd()): LoadedFaq {
   for (const [id, entry] of entries) {
     const source = sources.get(id)!;
     entry.related.forEach((rel, i) => {
-      if (!entries.has(rel)) {
+      if (!entries.has(rel) && !broken.has(rel)) {
         problems.push(
           source.problem(
             ['related', i],
@@ -77,9 +90,8 @@ export function loadFaqDir(dir: string, root = process.cwd()): LoadedFaq {
           source.problem(
             [],
             `string.missing.${lang}`,
-            `the ${LANG_NAMES[lang]} (${lang}) version is missing; users get the Spanish one with a note`,
-            `add a "${lang}:" block with title, question, phrasings, keywords and answer`,
-            'warning',
+            `the ${LANG_NAMES[lang]} (${lang}) version is missing`,
+            `add a "${lang}:" block with title, question, phrasings, keywords and answer; every entry needs es, en and ht`,
           ),
         );
         continue;
@@ -93,6 +105,21 @@ export function loadFaqDir(dir: string, root = process.cwd()): LoadedFaq {
             `add a line starting with ${URGENT_MARK} that says how to get urgent help, e.g. "${URGENT_MARK} If you are in danger now, call the emergency number."`,
           ),
         );
+      }
+      for (const field of FAQ_TEXT_FIELDS) {
+        for (const m of text[field].matchAll(/\{\{[^}]*\}\}/g)) {
+          if (field === 'answer' && m[0] === FAQ_ORG_PLACEHOLDER) continue;
+          problems.push(
+            source.problem(
+              [lang, field],
+              'faq.placeholder',
+              `the ${lang} ${field} holds "${m[0]}", which people would see as it is`,
+              field === 'answer'
+                ? `the only variable of an answer is ${FAQ_ORG_PLACEHOLDER} (how to reach the organisation); remove the braces`
+                : 'remove the braces',
+            ),
+          );
+        }
       }
       const words = text.answer.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
       if (words > MAX_ANSWER_WORDS) {
@@ -108,7 +135,7 @@ export function loadFaqDir(dir: string, root = process.cwd()): LoadedFaq {
       }
     }
   }
-  return { entries, problems };
+  return { entries, sources, broken, problems };
 }
 
 function faqHint(issue: z.core.$ZodIssue): string {
@@ -126,7 +153,7 @@ function faqHint(issue: z.core.$ZodIssue): string {
 export function loadContacts(
   path: string,
   root = process.cwd(),
-): { contacts: ContactsFile; problems: Problem[] } {
+): { contacts: ContactsFile; source?: YamlSource; problems: Problem[] } {
   const empty: ContactsFile = { countries: {} };
   let text: string;
   try {
@@ -150,8 +177,8 @@ export function loadContacts(
         ['countries', code],
         'contacts.emergency',
         `${c.name.en} (${code}) has no emergency number: the emergency card and the help reply would have none to show`,
-        'add emergency: { number: "...", source: "..." } (a list when police, fire and ambulance differ), with verified: false until it is confirmed',
+        'add emergency: { number: "...", source: "...", checked: YYYY-MM-DD, verified: false } (a list when police, fire and ambulance differ); verified: false until staff confirm it',
       ),
     );
-  return { contacts: parsed.data, problems: missing };
+  return { contacts: parsed.data, source, problems: missing };
 }

@@ -1,26 +1,41 @@
 import { z } from 'zod';
+import { IsoDateSchema, ReviewSchema } from '../content/review-schema.js';
 
 export const FAQ_ID = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 
+/** The title is a button label. */
+export const MAX_FAQ_TITLE = 30;
+
 export const FaqTextSchema = z.strictObject({
   /** A short label for a button: 30 characters at most. */
-  title: z.string().trim().min(1).max(30, 'a title is a button label: keep it to 30 characters'),
+  title: z
+    .string()
+    .trim()
+    .min(1)
+    .max(MAX_FAQ_TITLE, `a title is a button label: keep it to ${MAX_FAQ_TITLE} characters`),
   question: z.string().trim().min(1),
   phrasings: z
     .array(z.string().trim().min(1))
     .min(6, 'write at least 6 phrasings, the way people really type'),
   keywords: z.array(z.string().trim().min(1)).min(1),
   answer: z.string().trim().min(1),
+  /** Who checked this language's text, when, and against which Spanish text. */
+  reviewed: ReviewSchema.optional(),
 });
 export type FaqText = z.infer<typeof FaqTextSchema>;
 
-/** One file per topic in data/faq/. A missing language is served in Spanish with a note. */
+/**
+ * One file per topic in data/faq/. The schema accepts a missing language so that the check can
+ * count it per language; the check makes it an error, and the engine still falls back to Spanish.
+ */
 export const FaqEntrySchema = z
   .strictObject({
     id: z.string().regex(FAQ_ID, 'an FAQ id looks like "labor.unpaid-wages"'),
     related: z.array(z.string().regex(FAQ_ID)).default([]),
     /** The topic can mean danger: the answer offers the emergency contacts. */
     safety: z.boolean().default(false),
+    /** Rules on this topic change: after this day the answer must be checked again. */
+    review_by: IsoDateSchema.optional(),
     es: FaqTextSchema.optional(),
     en: FaqTextSchema.optional(),
     ht: FaqTextSchema.optional(),
@@ -34,20 +49,37 @@ export type FaqEntry = z.infer<typeof FaqEntrySchema>;
  */
 export const URGENT_MARK = '🆘';
 
+/** The fields of an entry's language block that people read, in the order translators get them. */
+export const FAQ_TEXT_FIELDS = ['title', 'question', 'answer'] as const;
+export type FaqTextField = (typeof FAQ_TEXT_FIELDS)[number];
+
+/**
+ * The one variable an answer may hold: how to reach a person of the organisation that runs the
+ * bot (ORG_NAME, ORG_CONTACT, ORG_HOURS), or, when none is configured, to ask whoever shared it.
+ */
+export const FAQ_ORG_PLACEHOLDER = '{{org}}';
+
 /** Answers are read on a phone: about 120 words is the most a screen holds well. */
 export const MAX_ANSWER_WORDS = 125;
 export const MIN_PHRASINGS = 6;
 
+/** Where a contact comes from, when someone last checked it, and whether staff confirmed it. */
+const Provenance = {
+  /** The institution, and where it publishes the name or number. */
+  source: z.string().min(5, 'say which institution publishes it, and where'),
+  checked: IsoDateSchema,
+  /** false until staff confirm it; shown to users all the same, as the best known, and `cli check` warns. */
+  verified: z.boolean(),
+};
+
 export const EMERGENCY_SERVICES = ['police', 'fire', 'ambulance'] as const;
 
-/** One emergency number; `source` says where it comes from. */
+/** One emergency number, with where it comes from. */
 export const EmergencyNumberSchema = z.strictObject({
   number: z.string().regex(/^[0-9]{3,6}$/, 'an emergency number is 3 to 6 digits, e.g. "911"'),
   /** Left out when one number answers every emergency. */
   service: z.enum(EMERGENCY_SERVICES).optional(),
-  source: z.string().min(5),
-  /** false until staff have confirmed the number; shown to users all the same, as it is the best known. */
-  verified: z.boolean().optional(),
+  ...Provenance,
   note: z.string().optional(),
 });
 export type EmergencyNumber = z.infer<typeof EmergencyNumberSchema>;
@@ -63,7 +95,7 @@ export const CountryContactsSchema = z.strictObject({
     .union([EmergencyNumberSchema, z.array(EmergencyNumberSchema).min(1)])
     .optional()
     .transform((v): EmergencyNumber[] => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
-  source: z.string().min(5),
+  ...Provenance,
 });
 export type CountryContacts = z.infer<typeof CountryContactsSchema>;
 

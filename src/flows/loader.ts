@@ -14,6 +14,8 @@ export type LoadedFlows = { flows: Map<string, Flow>; sources: Map<string, YamlS
 export type FlowLoadOptions = {
   /** When given, options and steps that name an FAQ id outside this set are reported. */
   faqIds?: ReadonlySet<string>;
+  /** FAQ files that exist but failed to load: their own problems say why, so references to them are not reported. */
+  brokenFaqIds?: ReadonlySet<string>;
   /** Paths in messages are shown relative to this folder. */
   root?: string;
 };
@@ -25,14 +27,20 @@ export function loadFlows(dir: string, options: FlowLoadOptions = {}): LoadedFlo
   const flows = new Map<string, Flow>();
   const sources = new Map<string, YamlSource>();
   const problems: Problem[] = [];
+  // Files that exist but failed to load: a reference to one is not "a flow that does not exist".
+  const broken = new Set<string>();
   for (const name of files) {
     const path = join(dir, name);
     const shown = relative(options.root ?? process.cwd(), path) || path;
     const result = parseFlow(shown, readFileSync(path, 'utf8'));
     problems.push(...result.problems);
-    if (!result.flow || !result.source) continue;
     const expected = basename(name).replace(/\.ya?ml$/, '');
+    if (!result.flow || !result.source) {
+      broken.add(expected);
+      continue;
+    }
     if (result.flow.id !== expected) {
+      broken.add(expected);
       problems.push(
         result.source.problem(
           ['id'],
@@ -59,7 +67,9 @@ export function loadFlows(dir: string, options: FlowLoadOptions = {}): LoadedFlo
       });
     }
   }
-  for (const [id, flow] of flows) problems.push(...crossCheck(flow, sources.get(id)!, flows, options.faqIds));
+  const refs: Refs = { flows, broken, faqIds: options.faqIds, brokenFaqIds: options.brokenFaqIds };
+  for (const [id, flow] of flows) problems.push(...crossCheck(flow, sources.get(id)!, refs));
+  problems.push(...cycleProblems(flows, sources));
   return { flows, sources, problems };
 }
 
@@ -109,12 +119,16 @@ function flowHint(issue: z.core.$ZodIssue): string {
   return 'see "Writing a flow" in the README';
 }
 
-function crossCheck(
-  flow: Flow,
-  source: YamlSource,
-  flows: Map<string, Flow>,
-  faqIds?: ReadonlySet<string>,
-): Problem[] {
+/** What a flow's references are checked against. */
+type Refs = {
+  flows: Map<string, Flow>;
+  broken: ReadonlySet<string>;
+  faqIds?: ReadonlySet<string>;
+  brokenFaqIds?: ReadonlySet<string>;
+};
+
+function crossCheck(flow: Flow, source: YamlSource, refs: Refs): Problem[] {
+  const { flows, broken, faqIds, brokenFaqIds } = refs;
   const problems: Problem[] = [];
   const stepIds = Object.keys(flow.steps);
   const stepRef = (path: PathKey[], target: string) => {
@@ -130,7 +144,7 @@ function crossCheck(
     }
   };
   const flowRef = (path: PathKey[], target: string) => {
-    if (!flows.has(target)) {
+    if (!flows.has(target) && !broken.has(target)) {
       problems.push(
         source.problem(
           path,
@@ -142,7 +156,7 @@ function crossCheck(
     }
   };
   const faqRef = (path: PathKey[], target: string) => {
-    if (faqIds && !faqIds.has(target)) {
+    if (faqIds && !faqIds.has(target) && !brokenFaqIds?.has(target)) {
       problems.push(
         source.problem(
           path,
@@ -236,6 +250,116 @@ export function reachableSteps(flow: Flow): Set<string> {
     if (step) queue.push(...stepTargets(step));
   }
   return seen;
+}
+
+/**
+ * Steps that go on by themselves (message, branch, goto, contacts, an FAQ with next) must never
+ * come back round without a step that waits for the user: the bot would send messages forever.
+ */
+function cycleProblems(flows: Map<string, Flow>, sources: Map<string, YamlSource>): Problem[] {
+  const key = (flow: string, step: string) => `${flow}:${step}`;
+  const edges = new Map<string, string[]>();
+  for (const [flowId, flow] of flows) {
+    for (const [stepId, step] of Object.entries(flow.steps)) {
+      const local = (targets: string[]) => targets.filter((t) => flow.steps[t]).map((t) => key(flowId, t));
+      let next: string[] = [];
+      switch (step.type) {
+        case 'message':
+        case 'contacts':
+          next = local([step.next]);
+          break;
+        case 'faq':
+          next = step.next ? local([step.next]) : [];
+          break;
+        case 'branch':
+          next = local([...Object.values(step.cases), step.default]);
+          break;
+        case 'goto': {
+          const target = flows.get(step.flow);
+          next = target?.steps[target.start] ? [key(step.flow, target.start)] : [];
+          break;
+        }
+        default:
+          next = [];
+      }
+      edges.set(key(flowId, stepId), [...new Set(next)]);
+    }
+  }
+  const problems: Problem[] = [];
+  for (const cycle of findCycles(edges)) {
+    const [flowId, stepId] = cycle[0]!.split(':') as [string, string];
+    const source = sources.get(flowId);
+    if (!source) continue;
+    const name = (node: string) => (node.startsWith(`${flowId}:`) ? node.slice(flowId.length + 1) : node);
+    const path = [...cycle, cycle[0]!].map(name).join(' → ');
+    problems.push(
+      source.problem(
+        ['steps', stepId],
+        'flow.cycle',
+        `these steps lead into each other without waiting for the user, so the bot would send messages forever: ${path}`,
+        'make one of them wait for the user (a menu or a question), or point its next out of the loop',
+      ),
+    );
+  }
+  return problems;
+}
+
+/** One cycle for each group of nodes that can reach each other (Tarjan's strongly connected components). */
+function findCycles(edges: Map<string, string[]>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  let counter = 0;
+  const visit = (v: string) => {
+    index.set(v, counter);
+    low.set(v, counter);
+    counter++;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const group: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      group.push(w);
+    } while (w !== v);
+    const members = new Set(group);
+    if (group.length > 1 || edges.get(v)?.includes(v))
+      cycles.push(cycleThrough(group.sort()[0]!, members, edges));
+  };
+  for (const v of [...edges.keys()].sort()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
+/** A walk from `start` back to itself inside one group, for the message. */
+function cycleThrough(start: string, members: Set<string>, edges: Map<string, string[]>): string[] {
+  const parent = new Map<string, string>();
+  const queue = [start];
+  while (queue.length) {
+    const v = queue.shift()!;
+    for (const w of edges.get(v) ?? []) {
+      if (!members.has(w)) continue;
+      if (w === start) {
+        const path = [v];
+        while (path[0] !== start) path.unshift(parent.get(path[0]!)!);
+        return path;
+      }
+      if (!parent.has(w)) {
+        parent.set(w, v);
+        queue.push(w);
+      }
+    }
+  }
+  return [start];
 }
 
 function duplicates(values: string[]): string[] {

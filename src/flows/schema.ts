@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReviewSchema } from '../content/review-schema.js';
 
 /**
  * Flow files: one YAML file per flow in flows/. Every user-visible string is written
@@ -107,6 +108,10 @@ export const STEP_TYPES = StepSchema.options.map((o) => o.shape.type.value);
 export const FlowSchema = z.strictObject({
   id: FlowId,
   description: z.string().optional(),
+  /** Per language: who checked this flow's texts, when, and against which Spanish texts. */
+  reviewed: z
+    .strictObject({ es: ReviewSchema.optional(), en: ReviewSchema.optional(), ht: ReviewSchema.optional() })
+    .optional(),
   start: StepId,
   steps: z
     .record(StepId, StepSchema)

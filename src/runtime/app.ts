@@ -4,7 +4,8 @@ import { type Db, openDb } from '../store/db.js';
 import { Retention } from '../store/retention.js';
 import { loadUserKeySecret, UserKeys } from '../store/user-key.js';
 import { Bot } from './bot.js';
-import { loadContent } from './content.js';
+import { contentSettings } from './content.js';
+import { loadStartContent } from './last-good.js';
 import { createLogger } from './log.js';
 
 export type App = {
@@ -24,7 +25,8 @@ export type AppOptions = {
 
 /**
  * Opens the database, loads the user key secret (moving an old salt out of the database),
- * loads and checks the content, and starts the retention purge: now, and every hour.
+ * loads and checks the content (or the last good version, when the files are broken), and
+ * starts the retention purge: now, and every hour.
  */
 export function createApp(
   config: Config,
@@ -38,7 +40,7 @@ export function createApp(
       { configured: config.USER_KEY_SECRET ?? config.USER_KEY_SALT, file: config.SECRET_KEY_FILE },
       log,
     );
-    const content = loadContent(config.paths, db, config.DEFAULT_LANG);
+    const content = loadStartContent(config.paths, db, contentSettings(config), log);
     const bot = new Bot(db, content, new UserKeys(secret), log, options.now);
     const retention = new Retention(
       db,

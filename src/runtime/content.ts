@@ -3,10 +3,11 @@ import { loadTemplates, type TemplatesFile } from '../channels/whatsapp-cloud/te
 import type { Config } from '../config/env.js';
 import { countryLookup } from '../contacts/country.js';
 import { ContentError, hasErrors, type Problem } from '../content/problems.js';
+import { type ContentTree, contentVersion, encodingProblems, readContentTree } from '../content/tree.js';
 import type { YamlSource } from '../content/yaml.js';
 import type { EngineContext, FaqSource, FaqView, Translate } from '../engine/context.js';
 import { loadContacts, loadFaqDir } from '../faq/loader.js';
-import type { ContactsFile, FaqEntry } from '../faq/schema.js';
+import { type ContactsFile, FAQ_ORG_PLACEHOLDER, type FaqEntry } from '../faq/schema.js';
 import { FaqSearcher } from '../faq/search.js';
 import { importFaq, readFaq } from '../faq/store.js';
 import { loadFlows } from '../flows/loader.js';
@@ -14,7 +15,8 @@ import type { Flow } from '../flows/schema.js';
 import { commandMatcher } from '../i18n/commands.js';
 import { languageDetector } from '../i18n/detect.js';
 import { createI18n } from '../i18n/i18n.js';
-import { type Locales, loadLocales } from '../i18n/locales.js';
+import { commonText } from '../i18n/keys.js';
+import { type LocaleReviews, type Locales, loadLocales } from '../i18n/locales.js';
 import { emergencyLiner, formatNumbers } from '../safety/emergency-line.js';
 import { caughtCommands, loadSafety } from '../safety/loader.js';
 import type { SafetyFile } from '../safety/schema.js';
@@ -22,21 +24,44 @@ import { readPhrases, Triage } from '../safety/triage.js';
 import { loadSmallTalk, shadowedSmallTalk } from '../smalltalk/loader.js';
 import { SmallTalkMatcher } from '../smalltalk/matcher.js';
 import { LISTED_KINDS, type SmallTalkFile } from '../smalltalk/schema.js';
+import { ContentSnapshots } from '../store/content-snapshots.js';
 import type { Db } from '../store/db.js';
 import { LANGS, type Lang } from '../text/lang.js';
 
 export type ContentPaths = Config['paths'];
 
+/** Who runs the bot, from ORG_NAME, ORG_CONTACT and ORG_HOURS: "talk to a person" points there. */
+export type OrgContact = { name: string; contact: string; hours?: string };
+
+/** What the content is built with besides its files. */
+export type ContentSettings = { defaultLang: Lang; org: OrgContact | null };
+
+export function contentSettings(config: Config): ContentSettings {
+  const org =
+    config.ORG_NAME && config.ORG_CONTACT
+      ? { name: config.ORG_NAME, contact: config.ORG_CONTACT, hours: config.ORG_HOURS }
+      : null;
+  return { defaultLang: config.DEFAULT_LANG, org };
+}
+
 /** Everything staff edit, read and checked together. */
 export type ContentFiles = {
+  /** The bytes of every content file, as read for this version. */
+  tree: ContentTree;
+  version: string;
   flows: Map<string, Flow>;
   /** Where each flow's values are in its file, for problems found after loading. */
   flowSources: Map<string, YamlSource>;
   faq: Map<string, FaqEntry>;
+  /** Where each FAQ entry's values are in its file. */
+  faqSources: Map<string, YamlSource>;
   contacts: ContactsFile;
+  /** Where the contacts' values are in data/contacts.yaml, when it loaded. */
+  contactsSource?: YamlSource;
   /** WhatsApp message templates, for the Cloud API outside the 24-hour window. */
   templates: TemplatesFile;
   locales: Locales;
+  localeReviews: LocaleReviews;
   /** Danger phrases (data/safety.yaml). */
   safety: SafetyFile;
   smallTalk: SmallTalkFile;
@@ -49,17 +74,25 @@ export type Content = ContentFiles & {
   triage: Triage;
   ctx: EngineContext;
   detect: (text: string) => Lang | null;
+  settings: ContentSettings;
+  /** "files" when read from disk; "last-good" when the files were broken and the database's copy serves. */
+  origin: 'files' | 'last-good';
 };
 
-/** Reads and checks flows/, locales/, data/faq/ and the files in data/; never throws for bad content. */
+/** Reads and checks flows/, locales/ and data/ together; never throws for bad content. */
 export function readContentFiles(paths: ContentPaths): ContentFiles {
+  const tree = readContentTree(paths.root);
   const faq = loadFaqDir(paths.faq, paths.root);
   const locales = loadLocales(paths.locales, paths.root);
   const contacts = loadContacts(paths.contacts, paths.root);
   const safety = loadSafety(paths.safety, paths.root);
   const smallTalk = loadSmallTalk(paths.smalltalk, paths.root);
   const templates = loadTemplates(paths.templates, paths.root);
-  const flows = loadFlows(paths.flows, { faqIds: new Set(faq.entries.keys()), root: paths.root });
+  const flows = loadFlows(paths.flows, {
+    faqIds: new Set(faq.entries.keys()),
+    brokenFaqIds: faq.broken,
+    root: paths.root,
+  });
   const triage = new Triage(readPhrases(safety.safety));
   const shadowed = [
     ...shadowedSmallTalk(smallTalk, commandMatcher(locales.locales), (text) => triage.match(text, null)),
@@ -68,15 +101,21 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
     ),
   ];
   return {
+    tree,
+    version: contentVersion(tree),
     flows: flows.flows,
     flowSources: flows.sources,
     faq: faq.entries,
+    faqSources: faq.sources,
     contacts: contacts.contacts,
+    contactsSource: contacts.source,
     templates: templates.templates,
     locales: locales.locales,
+    localeReviews: locales.reviews,
     safety: safety.safety,
     smallTalk: smallTalk.smallTalk,
     problems: [
+      ...encodingProblems(tree),
       ...flows.problems,
       ...locales.problems,
       ...faq.problems,
@@ -90,36 +129,86 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
 }
 
 /**
- * Loads the content, imports the FAQ into SQLite, and builds the engine's context from what
- * SQLite holds. Throws ContentError when anything is wrong, so the caller keeps the last good version.
+ * Loads the content, imports the FAQ into SQLite, builds the engine's context from what SQLite
+ * holds, and keeps the version as the last good one. Throws ContentError when anything is wrong,
+ * so the caller keeps the version it has.
  */
-export function loadContent(paths: ContentPaths, db: Db, defaultLang: Lang): Content {
+export function loadContent(
+  paths: ContentPaths,
+  db: Db,
+  settings: ContentSettings,
+  origin: Content['origin'] = 'files',
+): Content {
   const files = readContentFiles(paths);
   if (hasErrors(files.problems)) throw new ContentError(files.problems);
   importFaq(db, files.faq.values());
-  return buildContent({ ...files, faq: readFaq(db) }, defaultLang);
+  const content = buildContent({ ...files, faq: readFaq(db) }, settings, origin);
+  // Keep exactly what was checked: a file saved while we read is left to the next reload.
+  if (origin === 'files' && contentVersion(readContentTree(paths.root)) === files.version) {
+    new ContentSnapshots(db).save(files.version, treeText(files.tree));
+  }
+  return content;
 }
 
-export function buildContent(files: ContentFiles, defaultLang: Lang): Content {
+export function treeText(tree: ContentTree): Record<string, string> {
+  return Object.fromEntries([...tree].map(([path, bytes]) => [path, bytes.toString('utf8')]));
+}
+
+export function buildContent(
+  files: ContentFiles,
+  settings: ContentSettings,
+  origin: Content['origin'] = 'files',
+): Content {
   const { t } = createI18n(files.locales, files.flows.values());
+  const faq = withOrgContact(files.faq, settings.org, t);
   const detect = languageDetector(detectionSamples(files));
-  const searcher = new FaqSearcher(files.faq.values(), detect);
+  const searcher = new FaqSearcher(faq.values(), detect);
   const triage = new Triage(readPhrases(files.safety));
   const smallTalk = new SmallTalkMatcher(files.smallTalk);
   const emergencyLine = emergencyLiner(files.contacts, t);
   const ctx: EngineContext = {
     flows: files.flows,
     t,
-    faq: faqSource(files.faq, searcher),
+    faq: faqSource(faq, searcher),
     command: commandMatcher(files.locales),
     detectLang: detect,
     contacts: contactsRenderer(files.contacts, t),
     triage: (text, prefer) => triage.match(text, prefer),
     smallTalk: (text) => smallTalk.match(text),
     emergencyLine,
-    defaultLang,
+    defaultLang: settings.defaultLang,
   };
-  return { ...files, searcher, triage, ctx, detect };
+  return { ...files, faq, searcher, triage, ctx, detect, settings, origin };
+}
+
+/**
+ * Answers may hold {{org}}: how to reach a person of the organisation that runs the bot, or,
+ * when none is configured, to ask whoever shared the bot. Never a contact we do not have.
+ */
+function withOrgContact(
+  entries: Map<string, FaqEntry>,
+  org: OrgContact | null,
+  t: Translate,
+): Map<string, FaqEntry> {
+  const line = (lang: Lang): string => {
+    if (!org) return commonText(t, lang, 'org.none');
+    const contact = commonText(t, lang, 'org.contact', { name: org.name, contact: org.contact });
+    return org.hours ? `${contact}\n${commonText(t, lang, 'org.hours', { hours: org.hours })}` : contact;
+  };
+  const out = new Map<string, FaqEntry>();
+  for (const [id, entry] of entries) {
+    if (!LANGS.some((l) => entry[l]?.answer.includes(FAQ_ORG_PLACEHOLDER))) {
+      out.set(id, entry);
+      continue;
+    }
+    const copy: FaqEntry = { ...entry };
+    for (const lang of LANGS) {
+      const text = entry[lang];
+      if (text) copy[lang] = { ...text, answer: text.answer.replaceAll(FAQ_ORG_PLACEHOLDER, line(lang)) };
+    }
+    out.set(id, copy);
+  }
+  return out;
 }
 
 function faqSource(entries: Map<string, FaqEntry>, searcher: FaqSearcher): FaqSource {
@@ -149,12 +238,13 @@ function contactsRenderer(file: ContactsFile, t: Translate): EngineContext['cont
   return (country, lang) => {
     const c = find(country)?.contacts;
     if (!c) return null;
-    const line = (key: string, value: string) => t(lang, 'common', `contacts.${key}`, { value });
+    const line = (key: 'emergency' | 'labour' | 'migration' | 'children', value: string) =>
+      commonText(t, lang, `contacts.${key}`, { value });
     return [
-      t(lang, 'common', 'contacts.header', { country: c.name[lang] }),
+      commonText(t, lang, 'contacts.header', { country: c.name[lang] }),
       c.emergency.length
         ? line('emergency', formatNumbers(c.emergency, lang, t))
-        : t(lang, 'common', 'contacts.noEmergency'),
+        : commonText(t, lang, 'contacts.noEmergency'),
       line('labour', c.labour),
       line('migration', c.migration),
       line('children', c.children),

@@ -1,6 +1,7 @@
 import { countryLookup } from '../contacts/country.js';
 import type { EngineContext, Translate } from '../engine/context.js';
 import type { ContactsFile, EmergencyNumber } from '../faq/schema.js';
+import { commonText } from '../i18n/keys.js';
 import type { Lang } from '../text/lang.js';
 
 /**
@@ -24,18 +25,18 @@ export function emergencyLiner(file: ContactsFile, t: Translate): EngineContext[
   return (country, lang) => {
     const found = country ? find(country) : null;
     if (found && found.contacts.emergency.length > 0) {
-      return t(lang, 'common', 'emergency.country', {
+      return commonText(t, lang, 'emergency.country', {
         country: found.contacts.name[lang],
         numbers: numbers(found.contacts.emergency, lang),
       });
     }
-    if (!shared && !others.length) return t(lang, 'common', 'emergency.unknown');
+    if (!shared && !others.length) return commonText(t, lang, 'emergency.unknown');
     const exceptions = others.map((c) =>
-      t(lang, 'common', 'emergency.except', { country: c.name[lang], numbers: numbers(c.emergency, lang) }),
+      commonText(t, lang, 'emergency.except', { country: c.name[lang], numbers: numbers(c.emergency, lang) }),
     );
     const rest = exceptions.join('; ');
     const list = shared ? (rest ? `${shared} (${rest})` : shared) : rest;
-    return t(lang, 'common', 'emergency.region', { numbers: list });
+    return commonText(t, lang, 'emergency.region', { numbers: list });
   };
 }
 
@@ -44,9 +45,9 @@ export function formatNumbers(list: readonly EmergencyNumber[], lang: Lang, t: T
   return list
     .map((n) =>
       n.service
-        ? t(lang, 'common', 'emergency.withService', {
+        ? commonText(t, lang, 'emergency.withService', {
             number: n.number,
-            service: t(lang, 'common', `emergency.service.${n.service}`),
+            service: commonText(t, lang, `emergency.service.${n.service}`),
           })
         : n.number,
     )

@@ -93,4 +93,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sessions ADD COLUMN inbound_at INTEGER NOT NULL DEFAULT 0;
   UPDATE sessions SET inbound_at = updated_at;
   `,
+  // The last version of the content that loaded without errors, kept so that a broken edit on
+  // disk never stops the bot from starting: one row, every content file's text by its path.
+  `
+  CREATE TABLE content_snapshots (
+    version TEXT PRIMARY KEY,
+    saved_at INTEGER NOT NULL,
+    files TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

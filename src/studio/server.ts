@@ -12,7 +12,7 @@ import { checkFiles } from '../content/check.js';
 import { EventSchema, PositionSchema } from '../engine/types.js';
 import { flowToMermaid } from '../flows/graph.js';
 import { type App, createApp } from '../runtime/app.js';
-import { readContentFiles } from '../runtime/content.js';
+import { contentSettings, readContentFiles } from '../runtime/content.js';
 import { createLogger } from '../runtime/log.js';
 import { type Reloader, watchContent } from '../runtime/reload.js';
 import { LANGS, LangSchema } from '../text/lang.js';
@@ -49,7 +49,13 @@ const ChatSchema = z.object({
   start: z.string().max(64).optional(),
 });
 
-export type Studio = { app: Hono; close: () => void; bot: App };
+export type Studio = {
+  app: Hono;
+  close: () => void;
+  bot: App;
+  /** Resolves once content edits are watched. */
+  ready: Promise<void>;
+};
 
 /**
  * The staff studio: the real engine on a scratch database, the content with its problems,
@@ -75,9 +81,16 @@ export function createStudio(config: Config): Studio {
     log,
   );
   const listeners = new Set<(ok: boolean) => void>();
-  const reloader: Reloader = watchContent(bot.bot, bot.db, config.paths, config.DEFAULT_LANG, log, (ok) => {
-    for (const l of listeners) l(ok);
-  });
+  const reloader: Reloader = watchContent(
+    bot.bot,
+    bot.db,
+    config.paths,
+    contentSettings(config),
+    log,
+    (ok) => {
+      for (const l of listeners) l(ok);
+    },
+  );
 
   const app = new Hono();
   app.use('*', sameOriginOnly());
@@ -229,8 +242,9 @@ export function createStudio(config: Config): Studio {
   return {
     app,
     bot,
+    ready: reloader.ready,
     close: () => {
-      reloader.close();
+      void reloader.close();
       bot.close();
       rmSync(scratch, { recursive: true, force: true });
     },

@@ -39,14 +39,14 @@ export class Harness {
     );
   }
 
-  private open(): App {
-    return createApp(this.config(), this.options.log ?? createLogger('silent'), this.options);
+  private open(log = this.options.log ?? createLogger('silent')): App {
+    return createApp(this.config(), log, this.options);
   }
 
-  /** Closes the database and opens it again, as a new process would. */
-  restart(): void {
+  /** Closes the database and opens it again, as a new process would (optionally with another logger). */
+  restart(log?: Logger): void {
     this.app.close();
-    this.app = this.open();
+    this.app = this.open(log);
   }
 
   send(

@@ -2,6 +2,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot as Grammy } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import { commonText } from '../../i18n/keys.js';
 import type { App } from '../../runtime/app.js';
 import { LANGS } from '../../text/lang.js';
 import { convertMessageToTelegram, convertUpdateToIncoming } from './convert.js';
@@ -93,7 +94,7 @@ export async function registerCommands(bot: Grammy, app: App): Promise<void> {
   const list = (lang: (typeof LANGS)[number]) =>
     COMMANDS.map((command) => ({
       command,
-      description: t(lang, 'common', `commandDescriptions.${command}`),
+      description: commonText(t, lang, `commandDescriptions.${command}`),
     }));
   try {
     await bot.api.setMyCommands(list(app.config.DEFAULT_LANG));

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import type { OutMessage } from '../../engine/types.js';
+import { commonText } from '../../i18n/keys.js';
 import type { Bot } from '../../runtime/bot.js';
 import type { Lang } from '../../text/lang.js';
 import { type Clock, realClock } from '../whatsapp/pacer.js';
@@ -184,7 +185,7 @@ export class CloudChannel {
 
   /** Engine messages as Cloud API messages, in the reader's language. */
   render(messages: readonly OutMessage[], lang: Lang): CloudPayload[] {
-    const listButton = this.bot.current.ctx.t(lang, 'common', 'whatsapp.listButton');
+    const listButton = commonText(this.bot.current.ctx.t, lang, 'whatsapp.listButton');
     return messages.flatMap((m) => convertMessageToCloud(m, { listButton }));
   }
 

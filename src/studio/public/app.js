@@ -203,10 +203,15 @@ async function loadContent() {
       { class: `problem ${p.severity}` },
       `${p.file}:${p.line}:${p.column} ${p.message}${p.hint ? ` — fix: ${p.hint}` : ''}`,
     );
+  // Warnings (reviews to do, contacts to confirm) never hide that the content can be served.
+  const ready = data.report.errors === 0;
   $('problems').replaceChildren(
-    ...(problems.length
-      ? problems.map((p) => el('li', {}, problemLine(p)))
-      : [el('li', {}, 'No problems: the content is ready to serve.')]),
+    ...(problems.length === 0
+      ? [el('li', {}, 'No problems: the content is ready to serve.')]
+      : [
+          ...(ready ? [el('li', {}, 'No errors: the content is ready to serve. Still to do:')] : []),
+          ...problems.map((p) => el('li', {}, problemLine(p))),
+        ]),
   );
   $('flows').replaceChildren(
     ...data.flows.map((f) =>
