@@ -112,7 +112,8 @@ describe('LOG_LEVEL=trace never writes a raw id, a phone number, a name or messa
       });
       const sent = api.sent(RAW_ID).length;
       api.push(textUpdate(RAW_ID, 'mi patron no me paga el salario', 'es'));
-      await api.until(() => log.text.includes('update failed') && api.calls.length > sent);
+      // Sending is the outbox's work: a refused message is logged by it, once.
+      await api.until(() => log.text.includes('outbox.rejected') && api.calls.length > sent);
       api.push(memberUpdate(RAW_ID, 'kicked'));
       await api.until(() => log.text.includes('telegram.blocked'));
     } finally {
@@ -122,7 +123,7 @@ describe('LOG_LEVEL=trace never writes a raw id, a phone number, a name or messa
     }
     const codes = log.lines().map((l) => l.code ?? l.msg);
     expect(codes).toEqual(
-      expect.arrayContaining(['telegram.update', 'telegram.blocked', 'telegram update ignored']),
+      expect.arrayContaining(['outbox.rejected', 'telegram.blocked', 'telegram update ignored']),
     );
     expect(log.text).toContain('Bad Request: chat # not found');
     expect(leaks(log.text)).toEqual([]);

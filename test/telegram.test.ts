@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningChannel } from '../src/channels/channel.js';
 import { startTelegram } from '../src/channels/telegram/run.js';
+import { startHttpServer } from '../src/http/server.js';
 import {
   BotApiStandIn,
   callbackUpdate,
@@ -165,22 +166,21 @@ describe('Telegram webhook mode', () => {
   it('accepts updates only with the secret token, and handles each once', async () => {
     const api = new BotApiStandIn();
     const root = await api.start();
-    const port = 30_000 + Math.floor(Math.random() * 20_000);
     const h = new Harness({
       TELEGRAM_BOT_TOKEN: api.token,
       TELEGRAM_API_ROOT: root,
       TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/telegram/hook',
       TELEGRAM_WEBHOOK_SECRET: 'the-secret',
-      TELEGRAM_WEBHOOK_PORT: String(port),
     });
     const channel = await startTelegram(h.app);
+    const http = await startHttpServer({ port: 0, host: '127.0.0.1', routes: channel.routes, log: h.app.log });
     try {
       expect(api.calls.find((c) => c.method === 'setWebhook')?.params).toMatchObject({
         url: 'https://bot.example.org/telegram/hook',
         secret_token: 'the-secret',
       });
       const post = (secret: string | undefined, body: unknown) =>
-        fetch(`http://127.0.0.1:${port}/telegram/hook`, {
+        fetch(`${http.url}/telegram/hook`, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -193,8 +193,11 @@ describe('Telegram webhook mode', () => {
       expect((await post('wrong', update)).status).toBe(401);
       expect((await post('the-secret', update)).status).toBe(200);
       expect((await post('the-secret', update)).status).toBe(200);
+      // The answer comes once the turn has committed; the outbox sends the replies after it.
+      await api.until(() => api.sent(601).length >= 2 && h.app.bot.outbox.stats(Date.now()).backlog === 0);
       expect(api.sent(601)).toHaveLength(2);
     } finally {
+      await http.close();
       await channel.stop();
       await api.stop();
       h.close();

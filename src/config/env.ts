@@ -45,7 +45,10 @@ export const EnvSchema = z
         .regex(/^[A-Za-z0-9_-]{1,256}$/)
         .optional(),
     ),
-    TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
+    /** The old name of HTTP_PORT, still accepted. */
+    TELEGRAM_WEBHOOK_PORT: optional.pipe(
+      z.coerce.number<string | undefined>().int().min(0).max(65535).optional(),
+    ),
     WHATSAPP_ENABLED: flag,
     WHATSAPP_NUMBER: optional.pipe(
       z
@@ -80,8 +83,27 @@ export const EnvSchema = z
         .regex(/^v\d+\.\d+$/, 'WHATSAPP_CLOUD_API_VERSION looks like v24.0')
         .default(GRAPH_API_VERSION),
     ),
-    HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HTTP_PORT: optional.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
     HTTP_HOST: z.string().default('127.0.0.1'),
+    /** On SIGTERM or SIGINT: how long the outbox may send before the process exits. */
+    SHUTDOWN_GRACE_S: z.coerce.number().min(0).max(600).default(10),
+    /** How long a message is retried on 5xx and network errors before it is given up on. */
+    OUTBOX_RETRY_H: z.coerce
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24),
+    /** Telegram's limits: messages per second per bot, and per chat sustained. */
+    OUTBOX_TELEGRAM_PER_S: z.coerce.number().positive().max(10_000).default(30),
+    OUTBOX_PER_CHAT_PER_S: z.coerce.number().positive().max(10_000).default(1),
+    /** How long a channel may take to start (Telegram's getMe) before the bot gives up. */
+    STARTUP_TIMEOUT_S: z.coerce.number().positive().max(600).default(30),
+    /** WhatsApp Web: messages that arrived while the client was down are answered when younger than this. */
+    WHATSAPP_GRACE_MIN: z.coerce
+      .number()
+      .min(0)
+      .max(24 * 60)
+      .default(10),
     HOT_RELOAD: flag.default(true),
     STUDIO_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
     STUDIO_HOST: z.string().default('127.0.0.1'),
@@ -130,7 +152,11 @@ export const EnvSchema = z
   });
 export type Env = z.infer<typeof EnvSchema>;
 
-export type Config = Env & {
+export type Config = Omit<Env, 'HTTP_PORT'> & {
+  /** HTTP_PORT, or its old name TELEGRAM_WEBHOOK_PORT, or 3000. */
+  HTTP_PORT: number;
+  /** True when the operator set the port: the HTTP server starts for /health and /metrics. */
+  httpPortSet: boolean;
   paths: {
     db: string;
     flows: string;
@@ -159,6 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, readDotEnv = tr
   const abs = (p: string) => (isAbsolute(p) ? p : join(ROOT, p));
   return {
     ...e,
+    HTTP_PORT: e.HTTP_PORT ?? e.TELEGRAM_WEBHOOK_PORT ?? 3000,
+    httpPortSet: e.HTTP_PORT !== undefined || e.TELEGRAM_WEBHOOK_PORT !== undefined,
     SECRET_KEY_FILE: abs(e.SECRET_KEY_FILE),
     paths: contentPaths(abs(e.CONTENT_DIR), e.DB_PATH === ':memory:' ? e.DB_PATH : abs(e.DB_PATH)),
   };

@@ -25,6 +25,7 @@ export const COMMON_KEYS = [
   'faq.suggest',
   'stop.done',
   'error.loop',
+  'error.store',
   'end.default',
   'contacts.none',
   'contacts.header',

@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
+import { Metrics } from '../http/metrics.js';
+import { AddressSeal } from '../outbox/seal.js';
 import { type Db, openDb } from '../store/db.js';
+import { DbFileWatch } from '../store/file-watch.js';
 import { Retention } from '../store/retention.js';
 import { loadUserKeySecret, UserKeys } from '../store/user-key.js';
 import { Bot } from './bot.js';
@@ -14,6 +17,7 @@ export type App = {
   bot: Bot;
   log: Logger;
   retention: Retention;
+  metrics: Metrics;
   /** Stops the retention timer and closes the database. */
   close: () => void;
 };
@@ -41,7 +45,7 @@ export function createApp(
       log,
     );
     const content = loadStartContent(config.paths, db, contentSettings(config), log);
-    const bot = new Bot(db, content, new UserKeys(secret), log, options.now);
+    const bot = new Bot(db, content, new UserKeys(secret), log, new AddressSeal(secret), options.now);
     const retention = new Retention(
       db,
       { sessions: bot.sessions, records: bot.records, forgetter: bot.forgetter },
@@ -49,11 +53,17 @@ export function createApp(
       { days: config.RETENTION_DAYS, now: options.now },
     );
     retention.start();
+    const metrics = new Metrics(bot.outbox, options.now);
+    bot.metrics = metrics;
+    const fileWatch = new DbFileWatch(config.paths.db, log);
+    fileWatch.start();
+    bot.fileWatch = fileWatch;
     const close = () => {
       retention.stop();
+      fileWatch.stop();
       bot.close();
     };
-    return { config, db, bot, log, retention, close };
+    return { config, db, bot, log, retention, metrics, close };
   } catch (e) {
     db.close();
     throw e;

@@ -1,3 +1,4 @@
+import type { OutboxStore } from '../outbox/contract.js';
 import { type Db, wipeWal } from './db.js';
 import type { SqliteSessions } from './sessions.js';
 
@@ -13,11 +14,13 @@ export class Forgetter {
   constructor(
     private readonly db: Db,
     private readonly sessions: SqliteSessions,
+    private readonly outbox: OutboxStore,
   ) {}
 
   /** Deletes the user's rows; runs inside the caller's transaction. */
   forgetUser(key: string): void {
     this.sessions.delete(key);
+    this.outbox.deleteUser(key);
     this.deleted();
   }
 

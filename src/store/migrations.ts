@@ -102,4 +102,23 @@ export const MIGRATIONS: readonly string[] = [
     files TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // The outbox: a turn writes its outgoing messages here in its own transaction, and a sender per
+  // channel sends them. The chat's address and the text are sealed with a key the database does
+  // not hold; a sent row is deleted, a failed one keeps only its reason.
+  `
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    user_key TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    state INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    next_at INTEGER NOT NULL,
+    reason TEXT
+  );
+  CREATE INDEX outbox_pending ON outbox (channel, user_key, id) WHERE state = 0;
+  CREATE INDEX outbox_user ON outbox (user_key);
+  `,
 ];

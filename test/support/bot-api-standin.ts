@@ -32,6 +32,20 @@ export class BotApiStandIn {
     await new Promise<void>((r) => this.server?.close(() => r()) ?? r());
   }
 
+  /** The offset the bot last asked from: every update before it is confirmed. */
+  confirmed = 0;
+
+  private dropConfirmed(): void {
+    const keep = this.queue.filter((u) => (u as { update_id: number }).update_id >= this.confirmed);
+    this.queue.splice(0, this.queue.length, ...keep);
+  }
+
+  /** Updates handed out or waiting, not yet confirmed by the bot. */
+  get unconfirmed(): number {
+    this.dropConfirmed();
+    return this.queue.length;
+  }
+
   push(...updates: unknown[]): void {
     this.queue.push(...updates);
     for (const w of this.waiters.splice(0)) w();
@@ -92,6 +106,10 @@ export class BotApiStandIn {
           },
         });
       case 'getUpdates': {
+        // As Telegram: asking from an offset confirms every update before it, and only those go.
+        const offset = Number(params.offset ?? 0);
+        if (offset > this.confirmed) this.confirmed = offset;
+        this.dropConfirmed();
         if (!this.queue.length) {
           const wait = Math.min(Number(params.timeout ?? 0), 0.3) * 1000;
           await new Promise<void>((r) => {
@@ -102,7 +120,8 @@ export class BotApiStandIn {
             });
           });
         }
-        return reply(200, { ok: true, result: this.queue.splice(0) });
+        this.dropConfirmed();
+        return reply(200, { ok: true, result: this.queue.slice(0, Number(params.limit ?? 100)) });
       }
       case 'sendMessage':
         call.messageId = this.nextMessageId++;

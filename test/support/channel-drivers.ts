@@ -40,14 +40,9 @@ export async function telegramDriver(): Promise<ChannelDriver> {
   const exchange = async (user: number, update: unknown): Promise<Seen[]> => {
     const before = api.calls.length;
     api.push(update);
-    // The turn is done once getUpdates is called again after the replies.
-    await api.until(() =>
-      api.calls
-        .slice(before)
-        .some(
-          (c, i, all) => c.method === 'getUpdates' && all.slice(0, i).some((x) => x.method === 'sendMessage'),
-        ),
-    );
+    // The turn is done once the update is confirmed and the outbox has sent everything.
+    const id = (update as { update_id: number }).update_id;
+    await api.until(() => api.confirmed > id && h.app.bot.outbox.stats(Date.now()).backlog === 0);
     return api.calls
       .slice(before)
       .filter((c) => c.method === 'sendMessage' && c.params.chat_id === user)

@@ -1,91 +1,95 @@
-import { autoRetry } from '@grammyjs/auto-retry';
-import { sequentialize } from '@grammyjs/runner';
-import { Bot as Grammy } from 'grammy';
+import { type Api, Bot as Grammy } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { commonText } from '../../i18n/keys.js';
 import type { App } from '../../runtime/app.js';
+import { StoreFault } from '../../store/fault.js';
 import { LANGS } from '../../text/lang.js';
-import { convertMessageToTelegram, convertUpdateToIncoming } from './convert.js';
+import { convertUpdateToIncoming } from './convert.js';
+import { renderTelegram } from './transport.js';
 
 export const TELEGRAM_CHANNEL = 'telegram';
 const COMMANDS = ['start', 'menu', 'language', 'help', 'exit', 'stop'] as const;
+/** A user whose turns cannot be saved gets one apology in this time, not one per redelivery. */
+const APOLOGY_EVERY_MS = 10 * 60_000;
 
 export type TelegramOptions = { token: string; apiRoot?: string; botInfo?: UserFromGetMe };
 
 /**
- * A thin grammY bot: each update becomes one engine turn, and the turn's messages become
- * sendMessage calls. Updates of one chat run one after another; a 429 waits as Telegram asks.
+ * grammY for the Bot API calls only: updates come from our own polling loop or webhook, which
+ * confirm an update only once its turn has committed, and messages go out through the outbox.
  */
-export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
-  const bot = new Grammy(options.token, {
-    client: options.apiRoot ? { apiRoot: options.apiRoot } : {},
+export function createTelegramBot(options: TelegramOptions): Grammy {
+  return new Grammy(options.token, {
+    // A call never hangs for ever: long polling asks for 25 s, anything else is much shorter.
+    client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}), timeoutSeconds: 40 },
     botInfo: options.botInfo,
   });
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
-  bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
-  bot.use(async (ctx) => {
-    const incoming = convertUpdateToIncoming(ctx.update);
+}
+
+/** The chat an update belongs to, so that one chat's updates run in order. */
+export function chatOfUpdate(raw: unknown): string {
+  const incoming = convertUpdateToIncoming(raw);
+  if ('forget' in incoming) return incoming.forget;
+  if ('ignore' in incoming) return '';
+  return String(incoming.chatId);
+}
+
+/**
+ * One update, one turn: the turn writes its replies to the outbox in its transaction, and the
+ * returned promise settles once it has committed. A StoreFault means it did not, and the
+ * caller must not confirm the update to Telegram; the user got a short apology directly.
+ */
+export function createUpdateHandler(app: App, api: Api): (raw: unknown) => Promise<void> {
+  const apologised = new Map<number, number>();
+  const apologise = async (chatId: number, lang: Parameters<App['bot']['apology']>[0]) => {
+    const now = Date.now();
+    if ((apologised.get(chatId) ?? 0) > now - APOLOGY_EVERY_MS) return;
+    if (apologised.size > 10_000) apologised.clear();
+    apologised.set(chatId, now);
+    await api
+      .sendMessage(chatId, app.bot.apology(lang), { link_preview_options: { is_disabled: true } })
+      .catch((e) =>
+        app.log.warn({ code: 'telegram.apology', err: String(e) }, 'the apology could not be sent'),
+      );
+  };
+  return async (raw) => {
+    const incoming = convertUpdateToIncoming(raw);
     if ('forget' in incoming) {
       app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
       app.log.debug({ code: 'telegram.blocked' }, 'a user blocked the bot; their data is deleted');
       return;
     }
     if ('ignore' in incoming) {
-      if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+      if (incoming.callbackId) void api.answerCallbackQuery(incoming.callbackId).catch(() => undefined);
       app.log.debug({ reason: incoming.ignore }, 'telegram update ignored');
       return;
     }
-    if (incoming.pressed) {
-      // Answer at once so the button stops spinning; the keyboard goes, so an old menu is not pressed twice.
-      await ctx.api
-        .answerCallbackQuery(incoming.pressed.callbackId)
+    const pressed = incoming.pressed;
+    // Answered at once, whatever happens next, so the button stops spinning; a press on a
+    // keyboard already used gets only this.
+    if (pressed)
+      void api
+        .answerCallbackQuery(pressed.callbackId)
         .catch((e) => app.log.warn({ err: String(e) }, 'answerCallbackQuery failed'));
-      await ctx.api
-        .editMessageReplyMarkup(incoming.chatId, incoming.pressed.messageId, {
-          reply_markup: { inline_keyboard: [] },
-        })
-        .catch(() => undefined);
-    }
-    const reply = app.bot.handle({
-      channel: TELEGRAM_CHANNEL,
-      user: incoming.user,
-      event: incoming.event,
-      updateId: incoming.updateId,
-      messageId: incoming.messageId === undefined ? undefined : String(incoming.messageId),
-      hint: incoming.hint,
-    });
-    if (reply.duplicate) return;
-    // Quick exit: the chat's history goes first, so that only the short reply is left to see.
-    // A message older than 48 hours, or already deleted, cannot be deleted; the others still go.
-    let failed = 0;
-    for (const id of reply.erase) {
-      await ctx.api.deleteMessage(incoming.chatId, Number(id)).catch(() => failed++);
-    }
-    if (failed)
-      app.log.info({ code: 'telegram.erase', failed, of: reply.erase.length }, 'some messages stayed');
-    const sent: string[] = [];
     try {
-      for (const message of reply.messages) {
-        for (const send of convertMessageToTelegram(message)) {
-          const out = await ctx.api.sendMessage(incoming.chatId, send.text, {
-            parse_mode: send.parse_mode,
-            reply_markup: send.reply_markup,
-            link_preview_options: { is_disabled: true },
-          });
-          sent.push(String(out.message_id));
-        }
-      }
-    } finally {
-      if (reply.session) app.bot.recordSent(TELEGRAM_CHANNEL, incoming.user, sent);
+      app.bot.handle({
+        channel: TELEGRAM_CHANNEL,
+        user: incoming.user,
+        event: incoming.event,
+        updateId: incoming.updateId,
+        messageId: incoming.messageId === undefined ? undefined : String(incoming.messageId),
+        hint: incoming.hint,
+        once: pressed ? `keyboard:${pressed.messageId}` : undefined,
+        deliver: {
+          address: String(incoming.chatId),
+          render: (messages, erase) => renderTelegram(messages, erase, pressed?.messageId),
+        },
+      });
+    } catch (e) {
+      if (e instanceof StoreFault) await apologise(incoming.chatId, incoming.hint?.lang);
+      throw e;
     }
-  });
-  bot.catch((err) => {
-    app.log.error(
-      { code: 'telegram.update', error: err.error instanceof Error ? err.error.message : String(err.error) },
-      'update failed',
-    );
-  });
-  return bot;
+  };
 }
 
 /** The command menu in each language; a failure is logged and the bot goes on. */

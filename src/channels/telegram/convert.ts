@@ -1,10 +1,17 @@
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import { z } from 'zod';
 import type { LangHint } from '../../engine/context.js';
+import { MAX_INPUT } from '../../engine/run.js';
 import type { Event, OutMessage, Position } from '../../engine/types.js';
 import { isLang } from '../../text/lang.js';
 import { decodeChoice, encodeChoice } from '../choice.js';
 import { convertToTelegramHtml, splitText } from '../render.js';
+
+/**
+ * What is read of a user's message: the engine reads MAX_INPUT characters after cleaning; twice
+ * that leaves room for the spaces and marks cleaning removes.
+ */
+export const MAX_INPUT_CHARS = MAX_INPUT * 2;
 
 /** Telegram's limits: message text and callback data. */
 export const MAX_TEXT = 4096;
@@ -24,7 +31,10 @@ export type TelegramIncoming = {
   messageId?: number;
 };
 
-export type Ignored = { ignore: string };
+export type Ignored = {
+  ignore: string /** A press to answer, so the button stops spinning. */;
+  callbackId?: string;
+};
 
 /** The user blocked the bot (or deleted the chat): everything stored for them is deleted. */
 export type Blocked = { forget: string };
@@ -104,9 +114,9 @@ export function convertUpdateToIncoming(raw: unknown): TelegramIncoming | Ignore
   if (update.callback_query) {
     const q = update.callback_query;
     const msg = q.message;
-    if (msg?.chat.type !== 'private') return { ignore: 'callback outside a private chat' };
+    if (msg?.chat.type !== 'private') return { ignore: 'callback outside a private chat', callbackId: q.id };
     const decoded = q.data ? decodeCallback(q.data) : null;
-    if (!decoded) return { ignore: 'unknown callback data' };
+    if (!decoded) return { ignore: 'unknown callback data', callbackId: q.id };
     return {
       user: String(q.from.id),
       chatId: msg.chat.id,
@@ -131,7 +141,8 @@ export function convertUpdateToIncoming(raw: unknown): TelegramIncoming | Ignore
   if (typeof m.text === 'string') {
     const start = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/.exec(m.text);
     if (start) return { ...base, event: { start: (start[1] ?? '').slice(0, 64) } };
-    return { ...base, event: { text: m.text } };
+    // Cut before any other work: a huge message costs no more than a long one.
+    return { ...base, event: { text: m.text.slice(0, MAX_INPUT_CHARS) } };
   }
   const kind = MEDIA.find((k) => k in m) ?? 'other';
   return { ...base, event: { media: kind } };

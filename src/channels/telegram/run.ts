@@ -1,30 +1,78 @@
-import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { type RunnerHandle, run } from '@grammyjs/runner';
-import { webhookCallback } from 'grammy';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GrammyError } from 'grammy';
+import { Hono } from 'hono';
+import type { HttpRoute } from '../../http/server.js';
+import { OutboxSender } from '../../outbox/sender.js';
 import type { App } from '../../runtime/app.js';
-import type { RunningChannel } from '../channel.js';
-import { createTelegramBot, registerCommands } from './bot.js';
+import { isStoreError } from '../../store/fault.js';
+import { ChannelStartError, type RunningChannel } from '../channel.js';
+import {
+  chatOfUpdate,
+  createTelegramBot,
+  createUpdateHandler,
+  registerCommands,
+  TELEGRAM_CHANNEL,
+} from './bot.js';
+import { Poller } from './poll.js';
 import { registerProfile } from './profile.js';
+import { TelegramTransport } from './transport.js';
 
 /** my_chat_member tells when a user blocks the bot, so their data can be deleted. */
 const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
 
-/** Starts Telegram: long polling by default, a webhook server when TELEGRAM_WEBHOOK_URL is set. */
-export async function startTelegram(app: App): Promise<RunningChannel> {
+export type TelegramChannel = RunningChannel & { routes: HttpRoute[]; sender: OutboxSender };
+
+/**
+ * Starts Telegram: the outbox sender (what an earlier run left is sent first), then long
+ * polling by default, or a webhook route on the shared HTTP server when TELEGRAM_WEBHOOK_URL is set.
+ */
+export async function startTelegram(app: App): Promise<TelegramChannel> {
   const { config, log } = app;
   const token = config.TELEGRAM_BOT_TOKEN!;
-  const bot = createTelegramBot(app, { token, apiRoot: config.TELEGRAM_API_ROOT });
+  const bot = createTelegramBot({ token, apiRoot: config.TELEGRAM_API_ROOT });
   try {
-    await bot.init();
-  } catch (e) {
-    throw new Error(
-      `Telegram did not accept the bot token (getMe failed: ${e instanceof Error ? e.message : String(e)}). Check TELEGRAM_BOT_TOKEN.`,
+    await bot.init(
+      AbortSignal.timeout(config.STARTUP_TIMEOUT_S * 1000) as unknown as Parameters<typeof bot.init>[0],
     );
+  } catch (e) {
+    const why =
+      e instanceof GrammyError && e.error_code === 401
+        ? 'Telegram did not accept the bot token (401 Unauthorized). Check TELEGRAM_BOT_TOKEN.'
+        : `Telegram did not answer getMe within ${config.STARTUP_TIMEOUT_S} s (${e instanceof Error ? e.message : String(e)}). Check the network and TELEGRAM_BOT_TOKEN.`;
+    throw new ChannelStartError(why);
   }
   log.info({ username: bot.botInfo.username }, 'telegram bot ready');
   // The command menu and the first screen's texts, in each language; neither blocks the start.
   void registerCommands(bot, app).then(() => registerProfile(bot, app));
+
+  let resolveFailure!: (reason: string) => void;
+  const failure = new Promise<string>((r) => {
+    resolveFailure = r;
+  });
+  const sender = new OutboxSender({
+    channel: TELEGRAM_CHANNEL,
+    store: app.bot.outbox,
+    transport: new TelegramTransport(bot.api),
+    log,
+    limits: {
+      perSecond: config.OUTBOX_TELEGRAM_PER_S,
+      perChatPerSecond: config.OUTBOX_PER_CHAT_PER_S,
+      retryForMs: config.OUTBOX_RETRY_H * 3600_000,
+    },
+    hooks: {
+      sent: (row, ids) => {
+        if (ids.length) app.metrics.repliesSent.inc({ channel: TELEGRAM_CHANNEL });
+        app.bot.recordSentByKey(row.userKey, ids);
+      },
+      blocked: (key) => app.bot.forgetKey(key),
+      fatal: () =>
+        resolveFailure('Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN'),
+      failed: (channel, reason) => app.metrics.sendFailures.inc({ channel, reason }),
+    },
+  });
+  app.bot.wakers.set(TELEGRAM_CHANNEL, () => sender.wake());
+  sender.start();
+  const handle = createUpdateHandler(app, bot.api);
 
   if (config.TELEGRAM_WEBHOOK_URL) {
     const url = new URL(config.TELEGRAM_WEBHOOK_URL);
@@ -32,30 +80,76 @@ export async function startTelegram(app: App): Promise<RunningChannel> {
     const secret =
       config.TELEGRAM_WEBHOOK_SECRET ??
       createHash('sha256').update(`webhook:${token}`).digest('hex').slice(0, 64);
-    const handle = webhookCallback(bot, 'http', { secretToken: secret });
-    const server: Server = createServer((req, res) => {
-      if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== url.pathname) {
-        res.writeHead(404).end();
-        return;
-      }
-      void handle(req, res);
-    });
-    await new Promise<void>((resolve) => server.listen(config.TELEGRAM_WEBHOOK_PORT, resolve));
+    const route = telegramWebhook(app, handle, secret);
     await bot.api.setWebhook(url.href, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
-    log.info({ port: config.TELEGRAM_WEBHOOK_PORT, path: url.pathname }, 'telegram webhook listening');
+    log.info({ path: url.pathname }, 'telegram webhook set');
     return {
-      name: 'telegram',
-      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+      name: TELEGRAM_CHANNEL,
+      routes: [{ path: url.pathname, app: route }],
+      sender,
+      state: () => 'webhook',
+      up: () => true,
+      failure,
+      stop: async (graceMs = 0) => {
+        app.bot.wakers.delete(TELEGRAM_CHANNEL);
+        await sender.stop(graceMs);
+      },
     };
   }
 
   await bot.api.deleteWebhook().catch((e) => log.warn({ err: String(e) }, 'deleteWebhook failed'));
-  const runner: RunnerHandle = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } });
+  const poller = new Poller(bot.api, handle, chatOfUpdate, log, { allowedUpdates: ALLOWED_UPDATES });
+  poller.start();
+  void poller.failure.then(resolveFailure);
   log.info('telegram long polling');
   return {
-    name: 'telegram',
-    stop: async () => {
-      if (runner.isRunning()) await runner.stop();
+    name: TELEGRAM_CHANNEL,
+    routes: [],
+    sender,
+    state: () => poller.state,
+    up: () => poller.state === 'polling' || poller.state === 'starting',
+    failure,
+    stop: async (graceMs = 0) => {
+      await poller.stop();
+      app.bot.wakers.delete(TELEGRAM_CHANNEL);
+      await sender.stop(graceMs);
     },
   };
+}
+
+/**
+ * The webhook: the secret checked, the body parsed (400 at once when it is not JSON), the turn
+ * committed, then 200. Sending happens from the outbox, so a slow Bot API never holds the answer.
+ * A store that cannot commit answers 503, and Telegram delivers the update again later.
+ */
+export function telegramWebhook(app: App, handle: (update: unknown) => Promise<void>, secret: string): Hono {
+  const expected = Buffer.from(secret);
+  const route = new Hono();
+  route.post('/', async (c) => {
+    const given = Buffer.from(c.req.header('x-telegram-bot-api-secret-token') ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected))
+      return c.text('Unauthorized', 401);
+    let update: unknown;
+    try {
+      update = JSON.parse(await c.req.text());
+    } catch {
+      return c.text('Bad Request', 400);
+    }
+    try {
+      await handle(update);
+    } catch (e) {
+      if (isStoreError(e)) return c.text('Service Unavailable', 503);
+      // The update itself is at fault: Telegram would only send it again.
+      log(app, e);
+    }
+    return c.json({ ok: true });
+  });
+  return route;
+}
+
+function log(app: App, e: unknown): void {
+  app.log.error(
+    { code: 'telegram.update', err: e instanceof Error ? e.message : String(e) },
+    'update failed',
+  );
 }

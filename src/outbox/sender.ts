@@ -1,0 +1,286 @@
+import type { Logger } from 'pino';
+import { LogThrottle } from '../runtime/throttle.js';
+import type { Claimed, FailReason, OutboxStore } from './contract.js';
+import { Bucket } from './limiter.js';
+
+/** What a channel's transport made of one outgoing call. */
+export type SendOutcome =
+  | { ok: true; ids?: string[] }
+  /** The platform asks to wait (Telegram's 429 retry_after, in seconds). */
+  | { ok: false; kind: 'retry_after'; seconds: number }
+  /** 5xx, a network error, a timeout: worth trying again later. */
+  | { ok: false; kind: 'transient'; reason: string }
+  /** The person blocked the bot: everything of theirs goes. */
+  | { ok: false; kind: 'blocked' }
+  /** The platform will never take this message. */
+  | { ok: false; kind: 'rejected'; reason: string }
+  /** The token is not valid: nothing can be sent on this channel. */
+  | { ok: false; kind: 'unauthorized' };
+
+export interface Transport {
+  send(address: string, payload: unknown): Promise<SendOutcome>;
+}
+
+export type SenderLimits = {
+  /** Messages per second for the whole channel (Telegram: 30 per bot). */
+  perSecond: number;
+  /** Messages per second to one chat, sustained (Telegram: about 1). */
+  perChatPerSecond: number;
+  /** Messages a chat may get at once before the per-chat pace applies (a reply of a few messages). */
+  chatBurst: number;
+  /** How long 5xx and network errors are retried before the message is given up on. */
+  retryForMs: number;
+  /** The longest pause between two tries. */
+  maxBackoffMs: number;
+  /** Sends in flight at once. */
+  concurrency: number;
+};
+
+export const DEFAULT_LIMITS: SenderLimits = {
+  perSecond: 30,
+  perChatPerSecond: 1,
+  chatBurst: 3,
+  retryForMs: 24 * 3600_000,
+  maxBackoffMs: 5 * 60_000,
+  concurrency: 16,
+};
+
+export type SenderHooks = {
+  /** After a message went: its platform ids (for a quick exit to delete later). */
+  sent?: (row: Claimed, ids: string[]) => void;
+  /** The person blocked the bot: delete their session and pending messages. */
+  blocked?: (userKey: string) => void;
+  /** The channel cannot send at all (a revoked token). */
+  fatal?: (reason: string) => void;
+  failed?: (channel: string, reason: string) => void;
+};
+
+/**
+ * Drains one channel's outbox: in order per chat (only a chat's oldest pending message is
+ * sent, and one at a time), within the channel's limits, replies first. Every message ends
+ * sent, failed with its reason, or deleted with its user; until then it stays in the store,
+ * so a crash or a stop leaves it for the next start.
+ */
+export class OutboxSender {
+  private running = false;
+  private loop?: Promise<void>;
+  private readonly busy = new Set<string>();
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly chats = new Map<string, Bucket>();
+  private readonly global: Bucket;
+  private pausedUntil = 0;
+  private wakeUp: (() => void) | null = null;
+  private readonly quiet = new LogThrottle();
+  readonly limits: SenderLimits;
+
+  constructor(
+    private readonly options: {
+      channel: string;
+      store: OutboxStore;
+      transport: Transport;
+      log: Logger;
+      limits?: Partial<SenderLimits>;
+      hooks?: SenderHooks;
+      now?: () => number;
+    },
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.global = new Bucket(this.limits.perSecond, Math.max(1, this.limits.perSecond), this.now());
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  get channel(): string {
+    return this.options.channel;
+  }
+
+  /** Starts draining, pending messages of an earlier run first. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** New messages were written: look now rather than at the next tick. */
+  wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
+  }
+
+  /**
+   * Sends what is due for up to `graceMs`, then stops. What is left stays for the next start;
+   * a send still in flight at the end may go again then.
+   */
+  async stop(graceMs = 0): Promise<void> {
+    const end = this.now() + graceMs;
+    while (this.running && this.now() < end) {
+      if (!this.inflight.size && !this.hasDue()) break;
+      await new Promise((r) => setTimeout(r, 25));
+      this.wake();
+    }
+    this.running = false;
+    this.wake();
+    await this.loop;
+    // Give a send in flight a moment to be marked; it goes again at the next start otherwise.
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 1000))]);
+  }
+
+  private hasDue(): boolean {
+    try {
+      return this.options.store.claim(this.channel, this.now(), 1, new Set()).length > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeUp = null;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const now = this.now();
+      if (now < this.pausedUntil) {
+        await this.sleep(this.pausedUntil - now);
+        continue;
+      }
+      const room = this.limits.concurrency - this.inflight.size;
+      if (room <= 0) {
+        await this.sleep(1000);
+        continue;
+      }
+      let rows: Claimed[];
+      try {
+        rows = this.options.store.claim(this.channel, now, room, this.busy);
+      } catch (e) {
+        this.storeFault(e);
+        await this.sleep(1000);
+        continue;
+      }
+      let wait = rows.length ? Number.POSITIVE_INFINITY : 500;
+      for (const row of rows) {
+        let chat = this.chats.get(row.userKey);
+        if (!chat) {
+          chat = new Bucket(this.limits.perChatPerSecond, this.limits.chatBurst, now);
+          this.chats.set(row.userKey, chat);
+        }
+        const chatWait = chat.wait(now);
+        if (chatWait > 0) {
+          wait = Math.min(wait, chatWait);
+          continue;
+        }
+        const globalWait = this.global.take(now);
+        if (globalWait > 0) {
+          wait = Math.min(wait, globalWait);
+          break;
+        }
+        chat.take(now);
+        this.dispatch(row);
+        wait = 0;
+      }
+      if (this.chats.size > 10_000) {
+        for (const [k, b] of this.chats) if (!this.busy.has(k) && b.full(now)) this.chats.delete(k);
+      }
+      if (wait > 0) await this.sleep(Math.min(wait, 500));
+    }
+  }
+
+  private dispatch(row: Claimed): void {
+    this.busy.add(row.userKey);
+    const p = this.options.transport
+      .send(row.address, row.payload)
+      .catch((e): { ok: false; kind: 'transient'; reason: string } => ({
+        ok: false,
+        kind: 'transient',
+        reason: e instanceof Error ? e.message : String(e),
+      }))
+      .then((outcome) => this.settle(row, outcome))
+      .catch((e) => this.storeFault(e))
+      .finally(() => {
+        this.busy.delete(row.userKey);
+        this.inflight.delete(p);
+        this.wake();
+      });
+    this.inflight.add(p);
+  }
+
+  private settle(row: Claimed, outcome: SendOutcome): void {
+    const { store, log, hooks } = this.options;
+    const now = this.now();
+    if (outcome.ok) {
+      store.markSent(row.id);
+      hooks?.sent?.(row, outcome.ids ?? []);
+      return;
+    }
+    hooks?.failed?.(this.channel, outcome.kind);
+    switch (outcome.kind) {
+      case 'retry_after': {
+        const at = now + Math.max(1, outcome.seconds) * 1000;
+        this.pausedUntil = Math.max(this.pausedUntil, at);
+        store.retryAt(row.id, at, 'retry_after');
+        return;
+      }
+      case 'transient': {
+        if (now - row.createdAt >= this.limits.retryForMs) {
+          this.giveUp(row, 'retries');
+          return;
+        }
+        const backoff = Math.min(this.limits.maxBackoffMs, 1000 * 2 ** Math.min(row.attempts, 20));
+        store.retryAt(row.id, now + Math.round(backoff * (0.8 + Math.random() * 0.4)), 'transient');
+        if (this.quiet.allow(`transient:${this.channel}`) !== null)
+          log.warn(
+            { code: 'outbox.transient', channel: this.channel, reason: outcome.reason },
+            'send failed; retrying',
+          );
+        return;
+      }
+      case 'blocked':
+        // The user's pending messages go with their session; nothing is left to mark.
+        hooks?.blocked?.(row.userKey);
+        store.deleteUser(row.userKey);
+        return;
+      case 'rejected':
+        log.warn(
+          { code: 'outbox.rejected', channel: this.channel, reason: outcome.reason },
+          'message refused',
+        );
+        this.giveUp(row, 'rejected');
+        return;
+      case 'unauthorized':
+        this.running = false;
+        hooks?.fatal?.('unauthorized');
+        return;
+    }
+  }
+
+  private giveUp(row: Claimed, reason: FailReason): void {
+    this.options.store.markFailed(row.id, reason);
+    this.options.log.warn({ code: 'outbox.failed', channel: this.channel, reason }, 'message given up on');
+  }
+
+  private storeFault(e: unknown): void {
+    const skipped = this.quiet.allow(`store:${this.channel}`);
+    if (skipped !== null)
+      this.options.log.error(
+        {
+          code: 'outbox.store',
+          channel: this.channel,
+          err: e instanceof Error ? e.message : String(e),
+          skipped,
+        },
+        'the outbox cannot be read or updated',
+      );
+  }
+}
