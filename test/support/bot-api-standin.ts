@@ -35,8 +35,13 @@ export class BotApiStandIn {
   /** The offset the bot last asked from: every update before it is confirmed. */
   confirmed = 0;
 
+  /** Updates getUpdates has handed out: an offset past one confirms it. */
+  private readonly handedOut = new Set<unknown>();
+
   private dropConfirmed(): void {
-    const keep = this.queue.filter((u) => (u as { update_id: number }).update_id >= this.confirmed);
+    const keep = this.queue.filter(
+      (u) => !this.handedOut.has(u) || (u as { update_id: number }).update_id >= this.confirmed,
+    );
     this.queue.splice(0, this.queue.length, ...keep);
   }
 
@@ -44,6 +49,12 @@ export class BotApiStandIn {
   get unconfirmed(): number {
     this.dropConfirmed();
     return this.queue.length;
+  }
+
+  /** The bot has confirmed this update (asked for updates past it). */
+  isConfirmed(update: unknown): boolean {
+    this.dropConfirmed();
+    return this.handedOut.has(update) && !this.queue.includes(update);
   }
 
   push(...updates: unknown[]): void {
@@ -107,8 +118,7 @@ export class BotApiStandIn {
         });
       case 'getUpdates': {
         // As Telegram: asking from an offset confirms every update before it, and only those go.
-        const offset = Number(params.offset ?? 0);
-        if (offset > this.confirmed) this.confirmed = offset;
+        this.confirmed = Number(params.offset ?? 0);
         this.dropConfirmed();
         if (!this.queue.length) {
           const wait = Math.min(Number(params.timeout ?? 0), 0.3) * 1000;
@@ -121,7 +131,9 @@ export class BotApiStandIn {
           });
         }
         this.dropConfirmed();
-        return reply(200, { ok: true, result: this.queue.slice(0, Number(params.limit ?? 100)) });
+        const batch = this.queue.slice(0, Number(params.limit ?? 100));
+        for (const u of batch) this.handedOut.add(u);
+        return reply(200, { ok: true, result: batch });
       }
       case 'sendMessage':
         call.messageId = this.nextMessageId++;

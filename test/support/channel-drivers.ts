@@ -41,8 +41,7 @@ export async function telegramDriver(): Promise<ChannelDriver> {
     const before = api.calls.length;
     api.push(update);
     // The turn is done once the update is confirmed and the outbox has sent everything.
-    const id = (update as { update_id: number }).update_id;
-    await api.until(() => api.confirmed > id && h.app.bot.outbox.stats(Date.now()).backlog === 0);
+    await api.until(() => api.isConfirmed(update) && h.app.bot.outbox.stats(Date.now()).backlog === 0);
     return api.calls
       .slice(before)
       .filter((c) => c.method === 'sendMessage' && c.params.chat_id === user)
