@@ -73,49 +73,41 @@ describe('Telegram under faults, real processes against the stand-in Bot API', (
     return { missing, repeats };
   };
 
-  it(
-    'kill -9 during a load of 1,000 users, then a restart on the same database: no reply lost, no update unprocessed',
-    async () => {
-      const users = 1000;
-      const expected = expectedTexts();
-      expect(expected.length).toBeGreaterThanOrEqual(3);
-      bot.start();
-      await api.until(() => api.calls.some((c) => c.method === 'getUpdates'), 30_000);
-      load(users);
-      const total = users * expected.length;
-      await api.until(() => api.sent().length >= total / 3, 120_000);
-      const killed = await bot.kill('SIGKILL');
-      expect(killed.signal).toBe('SIGKILL');
-      expect(api.sent().length).toBeLessThan(total);
+  it('kill -9 during a load of 1,000 users, then a restart on the same database: no reply lost, no update unprocessed', async () => {
+    const users = 1000;
+    const expected = expectedTexts();
+    expect(expected.length).toBeGreaterThanOrEqual(3);
+    bot.start();
+    await api.until(() => api.calls.some((c) => c.method === 'getUpdates'), 30_000);
+    load(users);
+    const total = users * expected.length;
+    await api.until(() => api.sent().length >= total / 3, 120_000);
+    const killed = await bot.kill('SIGKILL');
+    expect(killed.signal).toBe('SIGKILL');
+    expect(api.sent().length).toBeLessThan(total);
 
-      bot.start();
-      await api.until(() => delivered(users, expected).missing === 0 && api.unconfirmed === 0, 240_000);
-      const { repeats } = delivered(users, expected);
-      // Only the sends in flight at the kill may go twice.
-      expect(repeats).toBeLessThanOrEqual(DEFAULT_LIMITS.concurrency);
-      expect(api.unconfirmed).toBe(0);
-      await bot.kill('SIGTERM');
-    },
-    400_000,
-  );
+    bot.start();
+    await api.until(() => delivered(users, expected).missing === 0 && api.unconfirmed === 0, 240_000);
+    const { repeats } = delivered(users, expected);
+    // Only the sends in flight at the kill may go twice.
+    expect(repeats).toBeLessThanOrEqual(DEFAULT_LIMITS.concurrency);
+    expect(api.unconfirmed).toBe(0);
+    await bot.kill('SIGTERM');
+  }, 400_000);
 
-  it(
-    'SIGTERM during a load: intake stops, turns commit, the outbox drains, exit 0, and nothing is lost',
-    async () => {
-      const users = 300;
-      const expected = expectedTexts();
-      bot.start({ SHUTDOWN_GRACE_S: '10' });
-      await api.until(() => api.calls.some((c) => c.method === 'getUpdates'), 30_000);
-      load(users);
-      await api.until(() => api.sent().length >= 50, 60_000);
-      const stopped = await bot.kill('SIGTERM');
-      expect(stopped.code, bot.log).toBe(0);
-      // Whatever the grace left is sent at the next start; the updates not confirmed come again.
-      bot.start();
-      await api.until(() => delivered(users, expected).missing === 0 && api.unconfirmed === 0, 120_000);
-      expect(delivered(users, expected).repeats).toBe(0);
-      await bot.kill('SIGTERM');
-    },
-    300_000,
-  );
+  it('SIGTERM during a load: intake stops, turns commit, the outbox drains, exit 0, and nothing is lost', async () => {
+    const users = 300;
+    const expected = expectedTexts();
+    bot.start({ SHUTDOWN_GRACE_S: '10' });
+    await api.until(() => api.calls.some((c) => c.method === 'getUpdates'), 30_000);
+    load(users);
+    await api.until(() => api.sent().length >= 50, 60_000);
+    const stopped = await bot.kill('SIGTERM');
+    expect(stopped.code, bot.log).toBe(0);
+    // Whatever the grace left is sent at the next start; the updates not confirmed come again.
+    bot.start();
+    await api.until(() => delivered(users, expected).missing === 0 && api.unconfirmed === 0, 120_000);
+    expect(delivered(users, expected).repeats).toBe(0);
+    await bot.kill('SIGTERM');
+  }, 300_000);
 });

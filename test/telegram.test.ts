@@ -173,7 +173,12 @@ describe('Telegram webhook mode', () => {
       TELEGRAM_WEBHOOK_SECRET: 'the-secret',
     });
     const channel = await startTelegram(h.app);
-    const http = await startHttpServer({ port: 0, host: '127.0.0.1', routes: channel.routes, log: h.app.log });
+    const http = await startHttpServer({
+      port: 0,
+      host: '127.0.0.1',
+      routes: channel.routes,
+      log: h.app.log,
+    });
     try {
       expect(api.calls.find((c) => c.method === 'setWebhook')?.params).toMatchObject({
         url: 'https://bot.example.org/telegram/hook',

@@ -62,6 +62,9 @@ export class BotApiStandIn {
     for (const w of this.waiters.splice(0)) w();
   }
 
+  /** Answers to `method` take this long (a slow or hanging Bot API). */
+  readonly delays = new Map<string, number>();
+
   failNext(method: string, failure: Failure): void {
     this.failures.set(method, [...(this.failures.get(method) ?? []), failure]);
   }
@@ -100,6 +103,8 @@ export class BotApiStandIn {
     const params = await readParams(req);
     const call: Call = { method, params, at: Date.now() };
     this.calls.push(call);
+    const delay = this.delays.get(method);
+    if (delay) await new Promise((r) => setTimeout(r, delay));
     const failure = this.failures.get(method)?.shift();
     if (failure) return reply(failure.error_code, { ok: false, ...failure });
     switch (method) {
