@@ -1,5 +1,6 @@
 import { unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { convertUpdateToIncoming, MAX_INPUT_CHARS } from '../src/channels/telegram/convert.js';
 import type { TelegramChannel } from '../src/channels/telegram/run.js';
 import { startTelegram } from '../src/channels/telegram/run.js';
 import { healthRoutes } from '../src/http/health.js';
@@ -170,5 +171,104 @@ describe('Telegram hardening against the stand-in Bot API', () => {
       expect(text).not.toContain(h.app.bot.userKeyOf('telegram', '870555'));
       expect(text).not.toMatch(/me pegan/);
     }
+  });
+});
+
+describe('the Telegram webhook on the shared HTTP server', () => {
+  let api: BotApiStandIn;
+  let h: Harness;
+  let channel: TelegramChannel;
+  let http: HttpServer;
+  const SECRET = 'the-secret';
+
+  const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+    fetch(`${http.url}/telegram/hook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET, ...headers },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+
+  afterEach(async () => {
+    await http.close();
+    await channel.stop();
+    await api.stop();
+    h.close();
+  });
+
+  const open = async () => {
+    api = new BotApiStandIn();
+    const root = await api.start();
+    h = new Harness({
+      TELEGRAM_BOT_TOKEN: api.token,
+      TELEGRAM_API_ROOT: root,
+      TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/telegram/hook',
+      TELEGRAM_WEBHOOK_SECRET: SECRET,
+      ...FAST,
+    });
+    channel = await startTelegram(h.app);
+    http = await startHttpServer({ port: 0, host: '127.0.0.1', routes: channel.routes, log: h.app.log });
+  };
+
+  it('malformed JSON gets 400 at once, and the server still stops', async () => {
+    await open();
+    expect((await post('{"update_id": 1, "message": ')).status).toBe(400);
+    expect((await post('not json at all')).status).toBe(400);
+  });
+
+  it('a body over 1 MB gets 413, with or without its length, and memory stays bounded', async () => {
+    await open();
+    const before = process.memoryUsage().rss;
+    const big = 'x'.repeat(50 * 1024 * 1024);
+    expect((await post(big)).status).toBe(413);
+    // Streamed without a length: the limit holds while reading.
+    const chunk = new Uint8Array(1024 * 1024).fill(32);
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ >= 50) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const res = await post(stream as unknown as BodyInit).catch(() => null);
+    if (res) expect(res.status).toBe(413);
+    expect(sent).toBeLessThan(50);
+    // The 50 MB string of this test is most of what was added; the server kept none of it.
+    expect(process.memoryUsage().rss - before).toBeLessThan(400 * 1024 * 1024);
+    // Other users are still served.
+    expect((await post(JSON.stringify(textUpdate(880_001, 'hola', 'es')))).status).toBe(200);
+  });
+
+  it('answers 200 once the turn has committed, before a slow send is done', async () => {
+    await open();
+    api.delays.set('sendMessage', 1500);
+    const res = await post(JSON.stringify(textUpdate(880_002, 'hola', 'es')));
+    expect(res.status).toBe(200);
+    expect(h.app.bot.sessions.read(h.app.bot.userKeyOf('telegram', '880002'))).not.toBeNull();
+    expect(h.app.bot.outbox.stats(Date.now()).backlog).toBeGreaterThan(0);
+    await api.until(() => h.app.bot.outbox.stats(Date.now()).backlog === 0);
+    expect(api.sent(880_002).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a store that cannot commit answers 503, so that Telegram delivers the update again', async () => {
+    await open();
+    h.app.db.pragma('query_only = 1');
+    expect((await post(JSON.stringify(textUpdate(880_003, 'hello', 'en')))).status).toBe(503);
+    await api.until(() => api.sent(880_003).length === 1);
+    expect(api.sent(880_003)[0]!.params.text).toBe(h.app.bot.apology('en'));
+    h.app.db.pragma('query_only = 0');
+    expect((await post(JSON.stringify(textUpdate(880_003, 'hello', 'en')))).status).toBe(200);
+  });
+
+  it('a message longer than the input limit is cut before any other work', async () => {
+    await open();
+    const long = textUpdate(880_004, `hola ${'a'.repeat(200_000)}`, 'es');
+    const incoming = convertUpdateToIncoming(long);
+    expect('event' in incoming && 'text' in incoming.event && incoming.event.text.length).toBe(
+      MAX_INPUT_CHARS,
+    );
+    const res = await post(JSON.stringify(long));
+    expect(res.status).toBe(200);
+    await api.until(() => api.sent(880_004).length >= 1 && h.app.bot.outbox.stats(Date.now()).backlog === 0);
   });
 });
