@@ -117,6 +117,28 @@ describe('WhatsApp adapter with a fake client', () => {
     expect(second.sent.length, String(FakeWaClient.all.length)).toBeGreaterThan(0);
   });
 
+  it('answers once, after reconnecting, a message sent while the client was down within WHATSAPP_GRACE_MIN', async () => {
+    const first = client();
+    first.emit('disconnected', 'NAVIGATION');
+    // Down for five minutes; a message sent meanwhile is delivered when the new client connects.
+    const during = waText('5215500000010@c.us', 'hola', clock.now() + 1_000);
+    await clock.advance(5 * 60_000);
+    const second = client();
+    expect(second).not.toBe(first);
+    const before = shared.sent.filter((m) => m.chatId === '5215500000010@c.us').length;
+    second.emit('message', during);
+    second.emit('message', during);
+    await clock.advance(10);
+    const after = shared.sent.filter((m) => m.chatId === '5215500000010@c.us');
+    expect(before).toBe(0);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.map((m) => m.text).join('\n')).toContain('Trabajo y justicia laboral');
+    const once = after.length;
+    second.emit('message', during);
+    await clock.advance(10);
+    expect(shared.sent.filter((m) => m.chatId === '5215500000010@c.us')).toHaveLength(once);
+  });
+
   it("quick exit deletes the bot's own messages for everyone, keeping no phone number to do it", async () => {
     const chat = '50937000010@c.us';
     await say(chat, 'bonjou');

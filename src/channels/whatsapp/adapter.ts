@@ -6,6 +6,7 @@ import { type Clock, DEFAULT_PACING, Pacer, type PacerOptions, realClock } from 
 import type { WaStateName } from './state.js';
 
 export const WHATSAPP_CHANNEL = 'whatsapp';
+export const DEFAULT_GRACE_MS = 10 * 60_000;
 
 /**
  * One queued piece of work for a chat: a text to send, or the bot's own messages to delete. Its
@@ -18,6 +19,11 @@ export type WhatsAppOptions = {
   factory: WaClientFactory;
   clock?: Clock;
   pacing?: PacerOptions;
+  /**
+   * Messages that arrived while the client was down (or the bot stopped) and are younger than
+   * this are answered after reconnecting, once: older history replayed on connect is not.
+   */
+  graceMs?: number;
   /** initialize() can hang forever when WhatsApp Web changes; give up after this. */
   initTimeoutMs?: number;
   healthTimeoutMs?: number;
@@ -40,7 +46,10 @@ export class WhatsAppAdapter {
   private attempts = 0;
   private failedChecks = 0;
   private stopped = false;
-  /** Messages older than the current connection are history being replayed, not new questions. */
+  /**
+   * Messages older than this are history being replayed, not new questions: the connection's
+   * start less the grace. Those within the grace are answered once (their ids are remembered).
+   */
   private since = 0;
   private readyWaiters: Array<() => void> = [];
   private ready = false;
@@ -86,7 +95,7 @@ export class WhatsAppAdapter {
     const client = this.options.factory();
     this.client = client;
     this.ready = false;
-    this.since = this.clock.now();
+    this.since = this.clock.now() - (this.options.graceMs ?? DEFAULT_GRACE_MS);
     this.state('starting');
     const current = () => generation === this.generation && !this.stopped;
     client.on('qr', (qr) => {

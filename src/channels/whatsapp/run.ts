@@ -24,6 +24,7 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
   const { sessionDir, qrPng, stateFile } = whatsappFiles(config);
   mkdirSync(sessionDir, { recursive: true });
   const adapter = new WhatsAppAdapter(app.bot, log, {
+    graceMs: config.WHATSAPP_GRACE_MIN * 60_000,
     factory: () =>
       createWwebClient({
         sessionDir,
@@ -47,6 +48,8 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
   health.unref();
   return {
     name: 'whatsapp',
+    state: () => (adapter.isReady() ? 'connected' : 'disconnected'),
+    up: () => adapter.isReady(),
     stop: async () => {
       clearInterval(health);
       await adapter.stop();
