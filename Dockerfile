@@ -32,6 +32,6 @@ RUN mkdir -p /app/data/runtime && chown puente:puente /app/data/runtime
 USER puente
 VOLUME ["/app/data/runtime"]
 # The webhook server (WhatsApp Cloud API), the Telegram webhook (when TELEGRAM_WEBHOOK_URL is set), the studio.
-EXPOSE 3000 8443 8080
+EXPOSE 3000 8080
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--enable-source-maps", "dist/main.js"]
