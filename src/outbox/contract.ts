@@ -44,6 +44,8 @@ export interface OutboxStore {
   enqueue(rows: readonly NewOutgoing[]): void;
   /** The oldest pending message of each chat of `channel` that is due at `now`, replies first; at most `limit`, skipping `busy` chats. */
   claim(channel: string, now: number, limit: number, busy: ReadonlySet<string>): Claimed[];
+  /** One chat's oldest pending message, when it is due at `now`. */
+  head(channel: string, userKey: string, now: number): Claimed | null;
   /** Sent: the row goes, text and address with it. */
   markSent(id: number): void;
   /** Given up on: the text and address go, the reason stays until the purge. */

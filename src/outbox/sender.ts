@@ -45,6 +45,10 @@ export const DEFAULT_LIMITS: SenderLimits = {
   concurrency: 16,
 };
 
+/** The whole outbox is looked at this often; chats that got new messages are looked at at once. */
+const SCAN_EVERY_MS = 1000;
+const SCAN_LIMIT = 500;
+
 export type SenderHooks = {
   /** After a message went: its platform ids (for a quick exit to delete later). */
   sent?: (row: Claimed, ids: string[]) => void;
@@ -103,8 +107,15 @@ export class OutboxSender {
     this.loop = this.run();
   }
 
-  /** New messages were written: look now rather than at the next tick. */
-  wake(): void {
+  /**
+   * New messages were written (for `userKey`'s chat, when given): look now rather than at the
+   * next scan. A chat named here is looked up by itself, which costs the same whatever the backlog.
+   */
+  wake(userKey?: string): void {
+    if (userKey !== undefined) {
+      this.ready.delete(userKey);
+      this.recheck.add(userKey);
+    }
     const w = this.wakeUp;
     this.wakeUp = null;
     w?.();
@@ -129,6 +140,7 @@ export class OutboxSender {
   }
 
   private hasDue(): boolean {
+    if (this.ready.size) return true;
     try {
       return this.options.store.claim(this.channel, this.now(), 1, new Set()).length > 0;
     } catch {
@@ -149,6 +161,31 @@ export class OutboxSender {
     });
   }
 
+  /** Chats whose next message is known and due, by chat. */
+  private readonly ready = new Map<string, Claimed>();
+  /** Chats to look up by themselves: a turn wrote to them, or their last message just went. */
+  private readonly recheck = new Set<string>();
+  private nextScan = 0;
+
+  /**
+   * Finds due messages: the whole outbox now and then (retries that came due, an earlier run's
+   * messages), and the chats named since by themselves.
+   */
+  private refill(now: number): void {
+    const { store } = this.options;
+    if (now >= this.nextScan) {
+      this.nextScan = now + SCAN_EVERY_MS;
+      const skip = new Set([...this.busy, ...this.ready.keys()]);
+      for (const row of store.claim(this.channel, now, SCAN_LIMIT, skip)) this.ready.set(row.userKey, row);
+    }
+    for (const key of this.recheck) {
+      if (this.busy.has(key) || this.ready.has(key)) continue;
+      const row = store.head(this.channel, key, now);
+      if (row) this.ready.set(key, row);
+    }
+    this.recheck.clear();
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       const now = this.now();
@@ -156,21 +193,19 @@ export class OutboxSender {
         await this.sleep(this.pausedUntil - now);
         continue;
       }
-      const room = this.limits.concurrency - this.inflight.size;
-      if (room <= 0) {
-        await this.sleep(1000);
-        continue;
-      }
-      let rows: Claimed[];
       try {
-        rows = this.options.store.claim(this.channel, now, room, this.busy);
+        this.refill(now);
       } catch (e) {
         this.storeFault(e);
+        this.ready.clear();
         await this.sleep(1000);
         continue;
       }
-      let wait = rows.length ? Number.POSITIVE_INFINITY : 500;
-      for (const row of rows) {
+      let wait = this.nextScan - now;
+      // Replies first, then the oldest.
+      const order = [...this.ready.values()].sort((a, b) => a.priority - b.priority || a.id - b.id);
+      for (const row of order) {
+        if (this.inflight.size >= this.limits.concurrency) break;
         let chat = this.chats.get(row.userKey);
         if (!chat) {
           chat = new Bucket(this.limits.perChatPerSecond, this.limits.chatBurst, now);
@@ -187,13 +222,14 @@ export class OutboxSender {
           break;
         }
         chat.take(now);
+        this.ready.delete(row.userKey);
         this.dispatch(row);
-        wait = 0;
       }
       if (this.chats.size > 10_000) {
         for (const [k, b] of this.chats) if (!this.busy.has(k) && b.full(now)) this.chats.delete(k);
       }
-      if (wait > 0) await this.sleep(Math.min(wait, 500));
+      if (this.recheck.size) continue;
+      await this.sleep(Math.max(1, Math.min(wait, SCAN_EVERY_MS)));
     }
   }
 
@@ -211,7 +247,8 @@ export class OutboxSender {
       .finally(() => {
         this.busy.delete(row.userKey);
         this.inflight.delete(p);
-        this.wake();
+        // The chat's next message, if any, can go now.
+        this.wake(row.userKey);
       });
     this.inflight.add(p);
   }

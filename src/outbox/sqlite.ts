@@ -27,6 +27,7 @@ type Row = {
 export class SqliteOutbox implements OutboxStore {
   private readonly insert: Statement;
   private readonly heads: Statement<[{ channel: string; now: number; limit: number }], Row>;
+  private readonly headOf: Statement<[{ channel: string; key: string }], Row & { next_at: number }>;
   private readonly remove: Statement<[number]>;
   private readonly fail: Statement<[string, number, number]>;
   private readonly retry: Statement<[number, string, number]>;
@@ -50,6 +51,10 @@ export class SqliteOutbox implements OutboxStore {
          AND o.id = (SELECT min(p.id) FROM outbox p
                      WHERE p.channel = @channel AND p.user_key = o.user_key AND p.state = ${PENDING})
        ORDER BY o.priority, o.id LIMIT @limit`,
+    );
+    this.headOf = db.prepare(
+      `SELECT id, user_key, priority, body, attempts, created_at, next_at FROM outbox
+       WHERE channel = @channel AND user_key = @key AND state = ${PENDING} ORDER BY id LIMIT 1`,
     );
     this.remove = db.prepare('DELETE FROM outbox WHERE id = ?');
     this.fail = db.prepare(
@@ -79,20 +84,29 @@ export class SqliteOutbox implements OutboxStore {
     const out: Claimed[] = [];
     for (const r of this.heads.all({ channel, now, limit: limit + busy.size })) {
       if (busy.has(r.user_key)) continue;
-      const { a, p } = JSON.parse(this.seal.open(r.body)) as { a: string; p: unknown };
-      out.push({
-        id: r.id,
-        channel,
-        userKey: r.user_key,
-        address: a,
-        payload: p,
-        priority: r.priority as Priority,
-        attempts: r.attempts,
-        createdAt: r.created_at,
-      });
+      out.push(this.open(channel, r));
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  head(channel: string, userKey: string, now: number): Claimed | null {
+    const r = this.headOf.get({ channel, key: userKey });
+    return r && r.next_at <= now ? this.open(channel, r) : null;
+  }
+
+  private open(channel: string, r: Row): Claimed {
+    const { a, p } = JSON.parse(this.seal.open(r.body)) as { a: string; p: unknown };
+    return {
+      id: r.id,
+      channel,
+      userKey: r.user_key,
+      address: a,
+      payload: p,
+      priority: r.priority as Priority,
+      attempts: r.attempts,
+      createdAt: r.created_at,
+    };
   }
 
   markSent(id: number): void {

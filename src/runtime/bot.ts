@@ -73,7 +73,7 @@ export class Bot {
   readonly recent: RecentMessages;
   readonly outbox: SqliteOutbox;
   /** Per channel: called after a turn wrote outgoing messages, so the channel's sender looks at once. */
-  readonly wakers = new Map<string, () => void>();
+  readonly wakers = new Map<string, (userKey: string) => void>();
   /** Tells when the database file was deleted under the bot. */
   fileWatch?: DbFileWatch;
   /** Counts for /metrics, when the app serves them. */
@@ -108,13 +108,16 @@ export class Bot {
    * bot. "stop" and quick exit take the same path from inside their turn.
    */
   forgetUser(channel: string, user: string): void {
+    const key = this.userKeys.of(channel, user);
     try {
-      this.forgetTx.immediate(this.userKeys.of(channel, user));
+      this.forgetTx.immediate(key);
     } catch (e) {
       this.sessions.forgetCached();
       throw e;
     }
     this.forgotten(channel, user);
+    // The sender may hold the user's next message already: it looks again, and finds none.
+    this.wakers.get(channel)?.(key);
   }
 
   /** As forgetUser, by the stored key: the outbox knows only that (a user who blocked the bot). */
@@ -161,7 +164,7 @@ export class Bot {
       this.storeState = { state: 'ok', fault: null };
     }
     if (reply.reply.session === null) this.forgotten(input.channel, input.user);
-    if (reply.queued) this.wakers.get(input.channel)?.();
+    if (reply.queued) this.wakers.get(input.channel)?.(this.userKeys.of(input.channel, input.user));
     if (this.metrics && !reply.reply.duplicate) {
       this.metrics.turns.inc({ channel: input.channel });
       this.metrics.turnDuration.observe({ channel: input.channel }, (performance.now() - started) / 1000);

@@ -70,7 +70,7 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
       failed: (channel, reason) => app.metrics.sendFailures.inc({ channel, reason }),
     },
   });
-  app.bot.wakers.set(TELEGRAM_CHANNEL, () => sender.wake());
+  app.bot.wakers.set(TELEGRAM_CHANNEL, (key) => sender.wake(key));
   sender.start();
   const handle = createUpdateHandler(app, bot.api);
 
