@@ -14,6 +14,7 @@ import { LANGS, type Lang } from '../src/text/lang.js';
 import { grammyMemory, grammySqlite, sqliteCommits, updates } from './baselines.js';
 import { mixedScript, navScript } from './scripts.js';
 import { syntheticEntries } from './synthetic.js';
+import { webhookBench } from './webhook.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -285,6 +286,7 @@ const TARGETS: Array<[string, (r: Result) => boolean]> = [
     (r) => r.engine.turnsPerSec >= 5_000 && r.engine.ratioToGrammySqlite >= 0.3,
   ],
   ['navigation ≥ 0.6× grammY+SQLite', (r) => r.engine.navRatioToGrammySqlite >= 0.6],
+  ['Telegram webhook end to end ≥ 0.5× a grammY webhook echo bot with SQLite', (r) => r.webhook.ratio >= 0.5],
   ['turn p99 < 5 ms', (r) => r.engine.p99Ms < 5],
   [
     'search p99 < 2 ms at 10,000 entries, ≥ 20× faster than a full scan',
@@ -317,8 +319,10 @@ async function main() {
   const acc = accuracy(app);
   app.close();
   const engineResult = await engine();
+  const webhook = await webhookBench(dir, quick ? 60 : 150, quick ? 1 : 3);
   return {
     engine: engineResult,
+    webhook,
     search: search(real),
     accuracy: acc,
     growth: growth(),
@@ -338,6 +342,7 @@ if (json) {
     `engine   mixed ${e.turnsPerSec}/s, navigation ${e.navTurnsPerSec}/s, p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms, peak RSS ${e.rssMB} MB`,
     `         grammY echo: memory ${e.grammyMemPerSec}/s, SQLite ${e.grammySqlitePerSec}/s; raw commits ${e.sqliteCommitsPerSec}/s`,
     `         ratio to grammY+SQLite: mixed ${e.ratioToGrammySqlite}, navigation ${e.navRatioToGrammySqlite}`,
+    `webhook  Telegram, HTTP in to Bot API out through the outbox: ${result.webhook.updatesPerSec} updates/s; grammY webhook echo + SQLite ${result.webhook.grammyWebhookPerSec}/s (×${result.webhook.ratio})`,
     ...result.search.map(
       (s) =>
         `search   ${String(s.entries).padStart(6)} entries: p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms; fuse.js full scan p50 ${s.fullScanP50Ms} ms, p99 ${s.fullScanP99Ms} ms`,

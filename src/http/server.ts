@@ -18,7 +18,15 @@ export type HttpServer = { url: string; port: number; close: () => Promise<void>
  */
 export function createHttpApp(routes: readonly HttpRoute[], log: Logger): Hono {
   const app = new Hono();
-  app.use('*', bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => c.text('Payload Too Large', 413) }));
+  const limit = bodyLimit({ maxSize: BODY_LIMIT, onError: (c) => c.text('Payload Too Large', 413) });
+  app.use('*', async (c, next) => {
+    // A declared length is checked at once; only a body without one is counted as it is read.
+    const length = c.req.header('content-length');
+    if (length !== undefined && !c.req.header('transfer-encoding')) {
+      return Number(length) > BODY_LIMIT ? c.text('Payload Too Large', 413) : next();
+    }
+    return limit(c, next);
+  });
   for (const route of routes) app.route(route.path, route.app);
   app.notFound((c) => c.text('Not Found', 404));
   app.onError((e, c) => {

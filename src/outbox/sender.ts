@@ -50,7 +50,10 @@ const SCAN_EVERY_MS = 1000;
 const SCAN_LIMIT = 500;
 
 export type SenderHooks = {
-  /** After a message went: its platform ids (for a quick exit to delete later). */
+  /**
+   * After a message went: marks it sent and keeps its platform ids (for a quick exit to delete
+   * later), in one transaction. Without it the row is just marked sent.
+   */
   sent?: (row: Claimed, ids: string[]) => void;
   /** The person blocked the bot: delete their session and pending messages. */
   blocked?: (userKey: string) => void;
@@ -257,8 +260,8 @@ export class OutboxSender {
     const { store, log, hooks } = this.options;
     const now = this.now();
     if (outcome.ok) {
-      store.markSent(row.id);
-      hooks?.sent?.(row, outcome.ids ?? []);
+      if (hooks?.sent) hooks.sent(row, outcome.ids ?? []);
+      else store.markSent(row.id);
       return;
     }
     hooks?.failed?.(this.channel, outcome.kind);

@@ -18,7 +18,7 @@ type Row = {
   id: number;
   user_key: string;
   priority: number;
-  body: string;
+  body: Buffer;
   attempts: number;
   created_at: number;
 };
@@ -27,7 +27,7 @@ type Row = {
 export class SqliteOutbox implements OutboxStore {
   private readonly insert: Statement;
   private readonly heads: Statement<[{ channel: string; now: number; limit: number }], Row>;
-  private readonly headOf: Statement<[{ channel: string; key: string }], Row & { next_at: number }>;
+  private readonly headOf: Statement<[{ key: string }], Row & { next_at: number }>;
   private readonly remove: Statement<[number]>;
   private readonly fail: Statement<[string, number, number]>;
   private readonly retry: Statement<[number, string, number]>;
@@ -48,17 +48,16 @@ export class SqliteOutbox implements OutboxStore {
     this.heads = db.prepare(
       `SELECT o.id, o.user_key, o.priority, o.body, o.attempts, o.created_at FROM outbox o
        WHERE o.channel = @channel AND o.state = ${PENDING} AND o.next_at <= @now
-         AND o.id = (SELECT min(p.id) FROM outbox p
-                     WHERE p.channel = @channel AND p.user_key = o.user_key AND p.state = ${PENDING})
+         AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.user_key = o.user_key AND p.state = ${PENDING})
        ORDER BY o.priority, o.id LIMIT @limit`,
     );
     this.headOf = db.prepare(
       `SELECT id, user_key, priority, body, attempts, created_at, next_at FROM outbox
-       WHERE channel = @channel AND user_key = @key AND state = ${PENDING} ORDER BY id LIMIT 1`,
+       WHERE user_key = @key AND state = ${PENDING} ORDER BY id LIMIT 1`,
     );
     this.remove = db.prepare('DELETE FROM outbox WHERE id = ?');
     this.fail = db.prepare(
-      `UPDATE outbox SET state = ${FAILED}, body = '', user_key = '', reason = ?, next_at = ? WHERE id = ?`,
+      `UPDATE outbox SET state = ${FAILED}, body = x'', user_key = '', reason = ?, next_at = ? WHERE id = ?`,
     );
     this.retry = db.prepare(
       'UPDATE outbox SET next_at = ?, reason = ?, attempts = attempts + 1 WHERE id = ?',
@@ -91,7 +90,7 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   head(channel: string, userKey: string, now: number): Claimed | null {
-    const r = this.headOf.get({ channel, key: userKey });
+    const r = this.headOf.get({ key: userKey });
     return r && r.next_at <= now ? this.open(channel, r) : null;
   }
 

@@ -80,6 +80,7 @@ export class Bot {
   metrics?: Metrics;
   private readonly turnTx;
   private readonly forgetTx;
+  private readonly sentTx;
 
   constructor(
     private readonly db: Db,
@@ -96,6 +97,10 @@ export class Bot {
     this.recent = new RecentMessages(db, now);
     this.turnTx = db.transaction((input: Incoming) => this.turnInTx(input));
     this.forgetTx = db.transaction((key: string) => this.forgetter.forgetUser(key));
+    this.sentTx = db.transaction((rowId: number, key: string, ids: readonly string[]) => {
+      this.outbox.markSent(rowId);
+      if (ids.length) this.recent.append(key, ids);
+    });
   }
 
   /** The stored key of a user: tests and tools use it, never the raw id. */
@@ -219,9 +224,9 @@ export class Bot {
     if (ids.length) this.recent.append(this.userKeys.of(channel, user), ids);
   }
 
-  /** As recordSent, by the stored key, for the outbox's sender. */
-  recordSentByKey(key: string, ids: readonly string[]): void {
-    if (ids.length) this.recent.append(key, ids);
+  /** The outbox's sender: a message went; its row goes and its ids are kept for a quick exit, at once. */
+  sentFromOutbox(rowId: number, key: string, ids: readonly string[]): void {
+    this.sentTx(rowId, key, ids);
   }
 
   private turnInTx(input: Incoming) {

@@ -21,12 +21,19 @@ export class DbFileWatch {
 
   start(): void {
     if (this.ino === null) return;
-    this.timer = setInterval(() => this.check(), this.everyMs);
-    this.timer.unref();
+    // A chain of timeouts, not an interval: a clock moved far ahead runs one check, not thousands.
+    const next = () => {
+      this.timer = setTimeout(() => {
+        this.check();
+        next();
+      }, this.everyMs);
+      this.timer.unref();
+    };
+    next();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
   }
 
   /** True when the file is still the one the bot opened. */

@@ -103,7 +103,7 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   `,
   // The outbox: a turn writes its outgoing messages here in its own transaction, and a sender per
-  // channel sends them. The chat's address and the text are sealed with a key the database does
+  // channel sends them. A user key belongs to one channel, so one index finds a chat's messages. The chat's address and the text are sealed with a key the database does
   // not hold; a sent row is deleted, a failed one keeps only its reason.
   `
   CREATE TABLE outbox (
@@ -112,13 +112,12 @@ export const MIGRATIONS: readonly string[] = [
     user_key TEXT NOT NULL,
     priority INTEGER NOT NULL DEFAULT 0,
     state INTEGER NOT NULL DEFAULT 0,
-    body TEXT NOT NULL,
+    body BLOB NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     next_at INTEGER NOT NULL,
     reason TEXT
   );
-  CREATE INDEX outbox_pending ON outbox (channel, user_key, id) WHERE state = 0;
-  CREATE INDEX outbox_user ON outbox (user_key);
+  CREATE INDEX outbox_pending ON outbox (user_key, id) WHERE state = 0;
   `,
 ];

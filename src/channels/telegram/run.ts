@@ -62,7 +62,7 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
     hooks: {
       sent: (row, ids) => {
         if (ids.length) app.metrics.repliesSent.inc({ channel: TELEGRAM_CHANNEL });
-        app.bot.recordSentByKey(row.userKey, ids);
+        app.bot.sentFromOutbox(row.id, row.userKey, ids);
       },
       blocked: (key) => app.bot.forgetKey(key),
       fatal: () =>
