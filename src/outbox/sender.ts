@@ -48,6 +48,8 @@ export const DEFAULT_LIMITS: SenderLimits = {
 /** The whole outbox is looked at this often; chats that got new messages are looked at at once. */
 const SCAN_EVERY_MS = 1000;
 const SCAN_LIMIT = 500;
+/** A failed message's row (its reason, no text or address) is kept this long for the operator. */
+const FAILED_KEPT_MS = 7 * 86_400_000;
 
 export type SenderHooks = {
   /**
@@ -169,6 +171,7 @@ export class OutboxSender {
   /** Chats to look up by themselves: a turn wrote to them, or their last message just went. */
   private readonly recheck = new Set<string>();
   private nextScan = 0;
+  private nextPurge = 0;
 
   /**
    * Finds due messages: the whole outbox now and then (retries that came due, an earlier run's
@@ -176,6 +179,10 @@ export class OutboxSender {
    */
   private refill(now: number): void {
     const { store } = this.options;
+    if (now >= this.nextPurge) {
+      this.nextPurge = now + 3600_000;
+      store.purge(now - FAILED_KEPT_MS);
+    }
     if (now >= this.nextScan) {
       this.nextScan = now + SCAN_EVERY_MS;
       const skip = new Set([...this.busy, ...this.ready.keys()]);
