@@ -65,3 +65,58 @@ describe('supervised channels: the bot exits non-zero with a one-line reason', (
     expect(lines.some((l) => l.startsWith('No channel is configured'))).toBe(true);
   });
 });
+
+describe('the HTTP server of a running bot process', () => {
+  let api: BotApiStandIn;
+  let root: string;
+  let dir: string;
+  let bot: BotProcess;
+
+  beforeEach(async () => {
+    api = new BotApiStandIn();
+    root = await api.start();
+    dir = mkdtempSync(join(tmpdir(), 'puente-http-'));
+  });
+
+  afterEach(async () => {
+    if (bot.child && bot.child.exitCode === null && bot.child.signalCode === null) await bot.kill('SIGKILL');
+    await api.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const url = async () => {
+    await api.until(() => /http listening on (\S+)/.test(bot.log), 30_000);
+    return /http listening on (\S+)/.exec(bot.log)![1]!;
+  };
+
+  it('serves /health to a long-polling bot when HTTP_PORT is set', async () => {
+    bot = new BotProcess(dir, { TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: root, HTTP_PORT: '0' });
+    bot.start();
+    const base = await url();
+    // The first answer to getUpdates turns the state from starting to polling.
+    await api.until(() => api.calls.filter((c) => c.method === 'getUpdates').length >= 2);
+    const res = await fetch(`${base}/health`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ channels: { telegram: { state: 'polling', up: true } } });
+    expect((await bot.kill('SIGTERM')).code).toBe(0);
+  });
+
+  it('a webhook that got malformed JSON still stops at once on SIGTERM, with exit 0', async () => {
+    bot = new BotProcess(dir, {
+      TELEGRAM_BOT_TOKEN: api.token,
+      TELEGRAM_API_ROOT: root,
+      TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/tg',
+      TELEGRAM_WEBHOOK_SECRET: 's3cret',
+      HTTP_PORT: '0',
+    });
+    bot.start();
+    const base = await url();
+    const res = await fetch(`${base}/tg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': 's3cret' },
+      body: '{"update_id": 5, "message": {',
+    });
+    expect(res.status).toBe(400);
+    expect((await bot.kill('SIGTERM')).code).toBe(0);
+  });
+});
