@@ -5,6 +5,7 @@ import { runTurn } from '../engine/run.js';
 import { type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
 import type { Db } from '../store/db.js';
 import { Forgetter } from '../store/forget.js';
+import { MediaUploads } from '../store/media-uploads.js';
 import { RecentMessages } from '../store/recent-messages.js';
 import { Records } from '../store/records.js';
 import { SqliteSessions } from '../store/sessions.js';
@@ -50,6 +51,8 @@ export class Bot {
   readonly records: Records;
   readonly forgetter: Forgetter;
   readonly recent: RecentMessages;
+  /** Recordings already uploaded to each channel, so each goes up once per bot. */
+  readonly uploads: MediaUploads;
   private readonly turnTx;
   private readonly forgetTx;
 
@@ -64,6 +67,7 @@ export class Bot {
     this.records = new Records(db, now);
     this.forgetter = new Forgetter(db, this.sessions);
     this.recent = new RecentMessages(db, now);
+    this.uploads = new MediaUploads(db, now);
     this.turnTx = db.transaction((input: Incoming) => this.turnInTx(input));
     this.forgetTx = db.transaction((key: string) => this.forgetter.forgetUser(key));
   }

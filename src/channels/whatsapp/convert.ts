@@ -1,4 +1,4 @@
-import type { Event, OutMessage } from '../../engine/types.js';
+import type { Event, OutMessage, VoiceNote } from '../../engine/types.js';
 import { convertToWhatsApp, numberedMenu, splitText } from '../render.js';
 import { type WaMessage, WaMessageSchema } from './client.js';
 
@@ -22,6 +22,13 @@ export function convertWaMessageToIncoming(raw: unknown, since: number): WaIncom
   if (m.timestamp < Math.floor(since / 1000)) return { ignore: 'older than the connection' };
   const base = { chatId: m.from, user: userOfChat(m.from), updateId: m.id };
   if (m.type === 'chat') return { ...base, event: { text: m.body } };
+  // "ptt" (push to talk) is a voice note recorded in the app; "audio" an audio file. The message id
+  // is what a relay to a person would download it by; it is never stored.
+  if (m.type === 'ptt' || m.type === 'audio') {
+    const voice: VoiceNote = { kind: m.type === 'ptt' ? 'voice' : 'audio', media: m.id.slice(0, 512) };
+    if (m.duration !== undefined) voice.seconds = m.duration;
+    return { ...base, event: { voice } };
+  }
   return { ...base, event: { media: m.type.slice(0, 32) } };
 }
 
