@@ -69,6 +69,7 @@ export function reportCsv(dbPath: string, since: number, section?: string): stri
       faq: [],
       unanswered: [],
       safety: [],
+      voice: [],
     };
     const base = db ? buildReport(db, since) : empty;
     if (!def) return `${reportToCsv(base)}\n`;
