@@ -189,6 +189,22 @@ export function stickerUpdate(userId: number) {
   });
 }
 
+/** A voice note recorded in the app, as Telegram delivers it. */
+export function voiceUpdate(userId: number, lang = 'es') {
+  return messageUpdate(
+    userId,
+    {
+      voice: {
+        file_id: `AwACAgEAAxkBAAIvoice${userId}`,
+        file_unique_id: 'AgADvoice',
+        duration: 4,
+        mime_type: 'audio/ogg',
+      },
+    },
+    { lang },
+  );
+}
+
 export function groupUpdate(userId: number, text: string) {
   return messageUpdate(userId, { text }, { chat: { id: -100, type: 'group', title: 'g' } });
 }
