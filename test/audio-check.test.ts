@@ -64,6 +64,19 @@ describe('cli check: recordings', () => {
     expect(report.audio).toEqual({ es: [UNPAID], en: [], ht: [UNPAID, 'trafficking/safety'] });
   });
 
+  it('warns about a recording that nothing names', () => {
+    dir = contentWithAudio();
+    putRecording(dir, 'audio/labor.complaint-how.ht.ogg');
+    expect(audioProblems()).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'audio.unused',
+        file: 'data/audio/labor.complaint-how.ht.ogg',
+        hint: expect.stringContaining('audio: audio/labor.complaint-how.ht.ogg'),
+      }),
+    ]);
+  });
+
   it('rejects a missing file, at the line that names it', () => {
     dir = contentWithAudio();
     rmSync(join(dir, 'data', ht));

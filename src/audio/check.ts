@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Problem } from '../content/problems.js';
 import type { PathKey, YamlSource } from '../content/yaml.js';
@@ -6,7 +6,7 @@ import type { FaqEntry } from '../faq/schema.js';
 import type { Flow } from '../flows/schema.js';
 import { LANG_NAMES, LANGS, type Lang } from '../text/lang.js';
 import { readOggInfo } from './ogg.js';
-import { audioLang, MAX_AUDIO_BYTES, MAX_AUDIO_SECONDS, stepAudioRefs } from './ref.js';
+import { AUDIO_DIR, audioLang, MAX_AUDIO_BYTES, MAX_AUDIO_SECONDS, stepAudioRefs } from './ref.js';
 
 /** The parts of the content that name recordings. */
 export type AudioContent = {
@@ -100,7 +100,32 @@ export function audioProblems(content: AudioContent, dataDir: string): Problem[]
     const found = checked.get(use.ref);
     if (found) problems.push(at(found.code, found.message, found.hint ?? HOW));
   }
+  // A recording put in place but named nowhere is never sent: most likely a forgotten `audio:` line.
+  for (const ref of recordingsIn(dataDir)) {
+    if (checked.has(ref)) continue;
+    problems.push({
+      severity: 'warning',
+      file: `data/${ref}`,
+      line: 1,
+      column: 1,
+      code: 'audio.unused',
+      message: `data/${ref} is not named by any answer or message, so it is never sent`,
+      hint: `add "audio: ${ref}" to the language block of its answer (or to its flow message step), or remove the file`,
+    });
+  }
   return problems;
+}
+
+/** The .ogg files under data/audio/, as content names them (relative to data/). */
+function recordingsIn(dataDir: string): string[] {
+  try {
+    return readdirSync(join(dataDir, AUDIO_DIR), { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.ogg$/i.test(f) && !f.split(/[\\/]/).some((part) => part.startsWith('.')))
+      .map((f) => `${AUDIO_DIR}/${f.split('\\').join('/')}`)
+      .sort();
+  } catch {
+    return [];
+  }
 }
 
 function fileProblem(file: string, ref: string): Omit<Problem, 'file' | 'line' | 'column'> | null {
