@@ -8,7 +8,7 @@ import { newSession } from '../src/engine/types.js';
 import { evaluate, readEvalSet } from '../src/faq/eval.js';
 import type { FaqEntry } from '../src/faq/schema.js';
 import { LangIndex } from '../src/faq/search.js';
-import { type App, createApp } from '../src/runtime/app.js';
+import { createApp, type SqliteApp } from '../src/runtime/app.js';
 import { createLogger } from '../src/runtime/log.js';
 import { LANGS, type Lang } from '../src/text/lang.js';
 import { grammyMemory, grammySqlite, sqliteCommits, updates } from './baselines.js';
@@ -35,7 +35,7 @@ function percentile(sorted: number[], p: number): number {
 }
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
-function openApp(name: string): App {
+function openApp(name: string): SqliteApp {
   return createApp(
     loadConfig(
       { DB_PATH: join(dir, `${name}.db`), SECRET_KEY_FILE: join(dir, 'secret.key'), LOG_LEVEL: 'silent' },
@@ -46,7 +46,12 @@ function openApp(name: string): App {
 }
 
 /** Users take turns one message at a time, as many chats would; every turn is one committed transaction. */
-function runUsers(app: App, users: number, script: (lang: Lang, i: number) => string[], prefix: string) {
+async function runUsers(
+  app: SqliteApp,
+  users: number,
+  script: (lang: Lang, i: number) => string[],
+  prefix: string,
+) {
   const scripts = Array.from({ length: users }, (_, i) => script(LANGS[i % 3]!, i));
   const steps = Math.max(...scripts.map((s) => s.length));
   const times: number[] = [];
@@ -57,7 +62,7 @@ function runUsers(app: App, users: number, script: (lang: Lang, i: number) => st
       const text = scripts[u]![step];
       if (text === undefined) continue;
       const t = performance.now();
-      app.bot.handle({
+      await app.bot.handle({
         channel: 'telegram',
         user: `${prefix}${u}`,
         event: { text },
@@ -85,7 +90,7 @@ const ROUNDS = 5;
 async function engine() {
   say(`engine: ${USERS} users, mixed and navigation scripts in es, en, ht, in ${ROUNDS} rounds`);
   const app = openApp('engine');
-  runUsers(app, 300, mixedScript, 'warm');
+  await runUsers(app, 300, mixedScript, 'warm');
   const per = Math.ceil(USERS / ROUNDS);
   const mixed: number[] = [];
   const nav: number[] = [];
@@ -93,8 +98,8 @@ async function engine() {
   const times: number[] = [];
   let count = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    const m = runUsers(app, per, mixedScript, `m${r}-`);
-    const n = runUsers(app, per, (l) => navScript(l), `n${r}-`);
+    const m = await runUsers(app, per, mixedScript, `m${r}-`);
+    const n = await runUsers(app, per, (l) => navScript(l), `n${r}-`);
     const b = await grammySqlite(join(dir, 'grammy.db'), updates(m.times.length, per, r * per));
     mixed.push(m.perSec);
     nav.push(n.perSec);
@@ -181,8 +186,8 @@ function search(real: FaqEntry[]) {
   return rows.map(({ fullScanMeasured: _, ...row }) => row);
 }
 
-function growth() {
-  const measure = (sessions: number) => {
+async function growth() {
+  const measure = async (sessions: number) => {
     say(`growth: ${sessions} stored sessions`);
     const app = openApp(`growth-${sessions}`);
     const key = app.bot.userKeyOf.bind(app.bot);
@@ -211,7 +216,7 @@ function growth() {
     for (const text of ['1', 'atrás', '2', 'menú']) {
       for (let u = 0; u < users; u++) {
         const t = performance.now();
-        app.bot.handle({ channel: 'telegram', user: `g${u * stride}`, event: { text } });
+        await app.bot.handle({ channel: 'telegram', user: `g${u * stride}`, event: { text } });
         times.push(performance.now() - t);
       }
     }
@@ -219,8 +224,8 @@ function growth() {
     times.sort((a, b) => a - b);
     return { sessions, p50Ms: round(percentile(times, 0.5), 3), bytes: size };
   };
-  const small = measure(1_000);
-  const large = measure(LARGE);
+  const small = await measure(1_000);
+  const large = await measure(LARGE);
   return {
     small: { sessions: small.sessions, p50Ms: small.p50Ms },
     large: { sessions: large.sessions, p50Ms: large.p50Ms },
@@ -274,7 +279,7 @@ function memory() {
   return { idleMB: round(m.idleMB, 1), active10kMB: round(m.active10kMB, 1) };
 }
 
-function accuracy(app: App) {
+function accuracy(app: SqliteApp) {
   const r = evaluate(app.bot.current.searcher, readEvalSet(join(ROOT, 'test', 'eval', 'queries.yaml')));
   return { top1: round(LANGS.reduce((s, l) => s + r.byLang[l].top1, 0) / 3, 3) };
 }
@@ -321,7 +326,7 @@ async function main() {
     engine: engineResult,
     search: search(real),
     accuracy: acc,
-    growth: growth(),
+    growth: await growth(),
     startup: await startup(),
     memory: memory(),
   };

@@ -7,10 +7,10 @@ import { copyContent } from './support/content-dir.js';
 import { Harness } from './support/harness.js';
 
 /** Opens the about menu and asks for a person, in one language. */
-function talkToAPerson(h: Harness, lang: 'es' | 'en' | 'ht'): string {
-  h.say(lang, 'menu', lang);
-  h.say(lang, '8', lang);
-  const out = h.say(lang, '2', lang).at(-1)!;
+async function talkToAPerson(h: Harness, lang: 'es' | 'en' | 'ht'): Promise<string> {
+  await h.say(lang, 'menu', lang);
+  await h.say(lang, '8', lang);
+  const out = (await h.say(lang, '2', lang)).at(-1)!;
   expect(out.faq).toBe('help.human');
   return out.text;
 }

@@ -17,12 +17,12 @@ describe('transcripts', () => {
 
   for (const file of files) {
     const t = readTranscript(join(DIR, file));
-    it(`${file}: ${t.name}`, () => {
+    it(`${file}: ${t.name}`, async () => {
       h = new Harness();
       const hint = t.lang ? { lang: t.lang, sure: true } : undefined;
       const problems: string[] = [];
       if (t.start) {
-        const out = h.send(t.user, { start: t.start }, hint);
+        const out = await h.send(t.user, { start: t.start }, hint);
         if (t.start_expect)
           problems.push(...differences(out.at(-1), t.start_expect).map((d) => `start: ${d}`));
       }
@@ -33,13 +33,13 @@ describe('transcripts', () => {
         }
         if ('session' in step) {
           const key = h.app.bot.userKeyOf('console', t.user);
-          const exists = h.app.bot.sessions.read(key) !== null;
+          const exists = h.app.store.sessions.read(key) !== null;
           if (exists !== (step.session === 'kept'))
             problems.push(`#${i + 1} session is ${exists ? 'kept' : 'deleted'}`);
           continue;
         }
-        let out = h.send(t.user, { text: step.say }, hint);
-        for (let r = 1; r < (step.repeat ?? 1); r++) out = h.send(t.user, { text: step.say }, hint);
+        let out = await h.send(t.user, { text: step.say }, hint);
+        for (let r = 1; r < (step.repeat ?? 1); r++) out = await h.send(t.user, { text: step.say }, hint);
         const where = `#${i + 1} "${step.say.slice(0, 30)}"`;
         if (step.count !== undefined && out.length !== step.count)
           problems.push(`${where}: ${out.length} messages, not ${step.count}`);

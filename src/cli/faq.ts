@@ -4,7 +4,7 @@ import { loadConfig } from '../config/env.js';
 import { formatProblem } from '../content/problems.js';
 import { importFaq } from '../faq/store.js';
 import { readContentFiles } from '../runtime/content.js';
-import { openDb } from '../store/db.js';
+import { openDb } from '../store/sqlite/db.js';
 import { LANGS, type Lang } from '../text/lang.js';
 import { langOption } from './args.js';
 import { fail, openApp, writeJson } from './shared.js';
