@@ -60,7 +60,7 @@ describe('LOG_LEVEL=trace never writes a raw id, a phone number, a name or messa
         await h.send(String(RAW_ID), { media: 'voice' }, undefined, channel);
         await h.send(String(RAW_ID), { text: 'stop' }, undefined, channel);
       }
-      h.app.bot.forgetUser('telegram', String(RAW_ID));
+      await h.app.bot.forgetUser('telegram', String(RAW_ID));
     } finally {
       h.close();
     }

@@ -219,7 +219,7 @@ describe('hot reload', () => {
     );
     git('commit', '-qam', 'second');
     const h = await start(content);
-    expect(covidMenu(h, 'a')).toBe('COVID-19: revisión dos');
+    expect(await covidMenu(h, 'a')).toBe('COVID-19: revisión dos');
     git('checkout', '-q', first);
     await live(
       async () =>

@@ -47,7 +47,7 @@ describe('sessions in SQLite', () => {
     let now = Date.UTC(2026, 5, 1, 10, 30, 45);
     h = new Harness({}, { now: () => now });
     const bot = h.app.bot;
-    expect(bot.lastInbound('whatsapp-cloud', '50937000001')).toBeNull();
+    expect(await bot.lastInbound('whatsapp-cloud', '50937000001')).toBeNull();
     // Written by the user four minutes before it arrived (a delayed delivery).
     await bot.handle({
       channel: 'whatsapp-cloud',
@@ -55,7 +55,7 @@ describe('sessions in SQLite', () => {
       event: { text: 'bonjou' },
       at: now - 4 * 60_000,
     });
-    expect(bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 10, 26));
+    expect(await bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 10, 26));
     // A clock ahead of ours counts as now; without a time, now.
     now = Date.UTC(2026, 5, 1, 11, 0, 30);
     await bot.handle({
@@ -65,15 +65,15 @@ describe('sessions in SQLite', () => {
       at: now + 3_600_000,
     });
     // On the hour it moves a minute earlier, so it never equals a record's time.
-    expect(bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 10, 59));
+    expect(await bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 10, 59));
     now = Date.UTC(2026, 5, 1, 12, 5, 10);
     await bot.handle({ channel: 'whatsapp-cloud', user: '50937000001', event: { text: '1' } });
     // Read from the file, not from the parsed cache, as another process would.
     h.restart();
-    expect(h.app.bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 12, 5));
+    expect(await h.app.bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 12, 5));
     // "stop" leaves nothing.
     await h.app.bot.handle({ channel: 'whatsapp-cloud', user: '50937000001', event: { text: 'stop' } });
-    expect(h.app.bot.lastInbound('whatsapp-cloud', '50937000001')).toBeNull();
+    expect(await h.app.bot.lastInbound('whatsapp-cloud', '50937000001')).toBeNull();
   });
 
   it('purges sessions idle longer than the retention setting', async () => {
