@@ -149,10 +149,11 @@ export function loadContent(
   const content = buildContent({ ...files, faq }, settings, origin);
   // Keep exactly what was checked: a file saved while we read is left to the next reload.
   const snapshot = origin === 'files' && contentVersion(readContentTree(paths.root)) === files.version;
-  const kept = (async () => {
-    await keeper.importFaq(files.faq.values());
-    if (snapshot) await keeper.saveContent(files.version, treeText(files.tree));
-  })();
+  // Both start now: on SQLite they are done when this returns, as tools and tests expect.
+  const kept = Promise.all([
+    keeper.importFaq(files.faq.values()),
+    snapshot ? keeper.saveContent(files.version, treeText(files.tree)) : false,
+  ]);
   kept.catch((e: unknown) =>
     log?.error(
       { code: 'content.keep_failed', err: e instanceof Error ? e.message : String(e) },
