@@ -8,15 +8,19 @@ import { newSession } from '../src/engine/types.js';
 import { evaluate, readEvalSet } from '../src/faq/eval.js';
 import type { FaqEntry } from '../src/faq/schema.js';
 import { LangIndex } from '../src/faq/search.js';
-import { createApp, type SqliteApp } from '../src/runtime/app.js';
+import { type App, createApp, openApp as openStoreApp, type SqliteApp } from '../src/runtime/app.js';
 import { createLogger } from '../src/runtime/log.js';
 import { LANGS, type Lang } from '../src/text/lang.js';
 import { grammyMemory, grammySqlite, sqliteCommits, updates } from './baselines.js';
+import { benchSchema, pgUpserts } from './postgres.js';
 import { mixedScript, navScript } from './scripts.js';
 import { syntheticEntries } from './synthetic.js';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const quick = args.has('--quick');
+/** `--store postgres`: the store figures only, SQLite against its baseline and PostgreSQL against raw pg. */
+const store = argv[argv.indexOf('--store') + 1] === 'postgres' && args.has('--store') ? 'postgres' : 'sqlite';
 const json = args.has('--json');
 const SIZES = quick ? [100, 1_000, 10_000] : [100, 1_000, 10_000, 50_000];
 const USERS = quick ? 4_000 : 10_000;
@@ -47,7 +51,7 @@ function openApp(name: string): SqliteApp {
 
 /** Users take turns one message at a time, as many chats would; every turn is one committed transaction. */
 async function runUsers(
-  app: SqliteApp,
+  app: Pick<App, 'bot'>,
   users: number,
   script: (lang: Lang, i: number) => string[],
   prefix: string,
@@ -123,6 +127,53 @@ async function engine() {
     navRatioToGrammySqlite: round(median(nav.map((x, i) => x / sql[i]!)), 3),
     rssMB: round(process.resourceUsage().maxRSS / 1024, 1),
   };
+}
+
+/**
+ * PostgreSQL: the same users and scripts as the SQLite engine, one turn after another, beside a
+ * raw pg upsert loop (one transaction per upsert), round after round as for SQLite.
+ */
+async function postgres() {
+  const users = quick ? 300 : 1_000;
+  say(`postgres: ${users} users per round, mixed script, in ${ROUNDS} rounds, beside raw pg upserts`);
+  const schema = await benchSchema();
+  try {
+    const config = loadConfig(
+      {
+        DATABASE_URL: schema.url,
+        DB_PATH: join(dir, 'unused.db'),
+        SECRET_KEY_FILE: join(dir, 'secret.key'),
+        LOG_LEVEL: 'silent',
+        RETENTION_DAYS: '0',
+      },
+      false,
+    );
+    const app = await openStoreApp(config, createLogger('silent'));
+    const turns: number[] = [];
+    const raw: number[] = [];
+    const times: number[] = [];
+    try {
+      await runUsers(app, 50, mixedScript, 'pgwarm');
+      for (let r = 0; r < ROUNDS; r++) {
+        const m = await runUsers(app, users, mixedScript, `pg${r}-`);
+        turns.push(m.perSec);
+        times.push(...m.times);
+        raw.push(await pgUpserts(schema.url, m.times.length, users, r * users));
+      }
+    } finally {
+      await app.close();
+    }
+    times.sort((a, b) => a - b);
+    return {
+      turnsPerSec: round(median(turns), 0),
+      p50Ms: round(percentile(times, 0.5), 3),
+      p99Ms: round(percentile(times, 0.99), 3),
+      rawUpsertsPerSec: round(median(raw), 0),
+      ratioToRawUpserts: round(median(turns.map((x, i) => x / raw[i]!)), 3),
+    };
+  } finally {
+    await schema.drop();
+  }
 }
 
 function search(real: FaqEntry[]) {
@@ -315,6 +366,38 @@ const TARGETS: Array<[string, (r: Result) => boolean]> = [
 ];
 
 type Result = Awaited<ReturnType<typeof main>>;
+
+const STORE_TARGETS: Array<[string, (r: StoreResult) => boolean]> = [
+  ['SQLite mixed turns ≥ 0.45× grammY+SQLite', (r) => r.engine.ratioToGrammySqlite >= 0.45],
+  ['PostgreSQL turns ≥ 0.5× raw pg upserts', (r) => r.postgres.ratioToRawUpserts >= 0.5],
+];
+type StoreResult = Awaited<ReturnType<typeof storeMain>>;
+
+/** `--store postgres`: both engines against their baselines, nothing else. */
+async function storeMain() {
+  return { engine: await engine(), postgres: await postgres() };
+}
+
+if (store === 'postgres') {
+  const r = await storeMain();
+  rmSync(dir, { recursive: true, force: true });
+  const checks = STORE_TARGETS.map(([name, ok]) => ({ name, ok: ok(r) }));
+  if (json) process.stdout.write(`${JSON.stringify({ ...r, targets: checks })}\n`);
+  else {
+    const e = r.engine;
+    const p = r.postgres;
+    const lines = [
+      `sqlite   mixed ${e.turnsPerSec}/s, navigation ${e.navTurnsPerSec}/s, p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms`,
+      `         grammY+SQLite ${e.grammySqlitePerSec}/s; ratio mixed ${e.ratioToGrammySqlite}, navigation ${e.navRatioToGrammySqlite}`,
+      `postgres turns ${p.turnsPerSec}/s, p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms`,
+      `         raw pg upserts (one transaction each) ${p.rawUpsertsPerSec}/s; ratio ${p.ratioToRawUpserts}`,
+      '',
+      ...checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.name}`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  process.exit(0);
+}
 
 async function main() {
   const app = openApp('content');
