@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSession } from '../src/engine/types.js';
-import type { Chunk, Store, Write } from '../src/store/contract.js';
+import { type Chunk, type Store, type Write, WriteSchema } from '../src/store/contract.js';
 import { PostgresStore } from '../src/store/postgres/store.js';
 import { SqliteStore } from '../src/store/sqlite/store.js';
 import { HOUR, MINUTE } from '../src/store/times.js';
+import { Harness } from './support/harness.js';
 import { freshSchema } from './support/postgres.js';
 
 type Engine = { name: string; open: (now: () => number) => Promise<Store>; done: () => Promise<void> };
@@ -241,4 +242,29 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
       }
     },
   );
+});
+
+describe('the bot speaks the contract', () => {
+  it('every turn it runs asks only for writes the contract defines', async () => {
+    const h = new Harness();
+    const seen = new Set<string>();
+    const turn = h.app.store.turn.bind(h.app.store);
+    h.app.store.turn = (key, decide) =>
+      turn(key, (loaded) => {
+        const decision = decide(loaded);
+        for (const w of WriteSchema.array().parse(decision.writes)) seen.add(w.type);
+        return decision;
+      });
+    try {
+      await h.say('u', 'hola', 'es');
+      await h.say('u', 'mi patron no me paga', 'es');
+      await h.say('u', '1', 'es');
+      await h.say('u', 'quien gano el partido', 'es');
+      await h.send('u', { text: 'menu' }, undefined, 'telegram', 'upd-1');
+      await h.say('u', 'stop', 'es');
+      expect([...seen].sort()).toEqual(['event', 'feedback', 'forget', 'session.put', 'unanswered']);
+    } finally {
+      h.close();
+    }
+  });
 });
