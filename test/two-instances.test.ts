@@ -162,3 +162,47 @@ describe('two instances on one PostgreSQL database, Telegram webhooks', () => {
     expect(api.sent().length).toBe([...expected.values()].reduce((n, t) => n + t.length, 0));
   }, 300_000);
 });
+
+describe('DATABASE_URL with channels that run in one instance only', () => {
+  it('says so at start: Telegram long polling cannot be shared, and every instance needs the same key', async () => {
+    const api = new BotApiStandIn();
+    const root = await api.start();
+    const schema = await freshSchema();
+    const dir = mkdtempSync(join(tmpdir(), 'puente-single-'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        TELEGRAM_BOT_TOKEN: api.token,
+        TELEGRAM_API_ROOT: root,
+        DATABASE_URL: schema.url,
+        SECRET_KEY_FILE: join(dir, 'secret.key'),
+        DB_PATH: join(dir, 'unused.db'),
+        HOT_RELOAD: '0',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout.on('data', (d) => {
+      log += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      log += String(d);
+    });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    try {
+      // Long polling began: the warnings came before it.
+      await api.until(() => api.calls.some((c) => c.method === 'getUpdates'), 60_000);
+      expect(log).toContain('"code":"store.single_instance"');
+      expect(log).toContain('Telegram long polling');
+      expect(log).toContain('"code":"store.key_file"');
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+      await api.stop();
+      await schema.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
