@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config/env.js';
 import type { Table } from '../store/contract.js';
-import { PostgresStore } from '../store/postgres/store.js';
 import { SqliteStore } from '../store/sqlite/store.js';
 import { parseWith } from './args.js';
 import { fail, writeJson } from './shared.js';
@@ -32,6 +31,8 @@ export function registerStore(program: Command): void {
         if (config.paths.db === ':memory:' || !existsSync(config.paths.db))
           throw new ConfigError(`There is no SQLite database at ${config.paths.db}: check DB_PATH.`);
         const from = SqliteStore.open(config.paths.db);
+        // Loaded only here: the other commands and the default start never load the driver.
+        const { PostgresStore } = await import('../store/postgres/store.js');
         const to = await PostgresStore.open(opts.to);
         let copied: Record<Table, number>;
         try {

@@ -75,7 +75,12 @@ export class PostgresStore implements Store {
       await migrate(pool);
     } catch (e) {
       await pool.end();
-      throw e;
+      // The URL may hold a password: the message names the server, never the whole URL.
+      const where = new URL(url);
+      throw new Error(
+        `PostgreSQL at ${where.hostname}:${where.port || 5432}${where.pathname} could not be opened: ${e instanceof Error ? e.message : String(e)}. Check DATABASE_URL and that the server runs.`,
+        { cause: e },
+      );
     }
     return new PostgresStore(pool, options.now ?? (() => Date.now()));
   }
