@@ -170,6 +170,24 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     expect(report.unanswered).toEqual([{ query: 'quien gano', lang: 'es', count: 1 }]);
   });
 
+  it('keeps no exact time: records to the hour, sessions to the minute and never on the hour', async () => {
+    await fresh();
+    now = Date.UTC(2026, 5, 1, 11, 0, 30);
+    await store.turn('k8', () => ({
+      result: null,
+      writes: [put('es'), { type: 'unanswered', lang: 'es', query: 'x' }],
+    }));
+    const rows: Record<string, Array<Record<string, unknown>>> = {};
+    for await (const c of store.dump())
+      (rows[c.table] ??= []).push(...(c.rows as Array<Record<string, unknown>>));
+    expect(rows.unanswered?.map((r) => r.at)).toEqual([Date.UTC(2026, 5, 1, 11)]);
+    const updated = rows.sessions?.[0]?.updatedAt as number;
+    expect(updated % MINUTE).toBe(0);
+    expect(updated % HOUR).not.toBe(0);
+    // Nothing in the record points back at the session's key.
+    expect(JSON.stringify(rows.unanswered)).not.toContain('k8');
+  });
+
   it('purges idle sessions and old records, keeping the daily counts', async () => {
     await fresh();
     await store.turn('old', () => ({
