@@ -179,7 +179,7 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     }));
     const rows: Record<string, Array<Record<string, unknown>>> = {};
     for await (const c of store.dump())
-      (rows[c.table] ??= []).push(...(c.rows as Array<Record<string, unknown>>));
+      rows[c.table] = [...(rows[c.table] ?? []), ...(c.rows as Array<Record<string, unknown>>)];
     expect(rows.unanswered?.map((r) => r.at)).toEqual([Date.UTC(2026, 5, 1, 11)]);
     const updated = rows.sessions?.[0]?.updatedAt as number;
     expect(updated % MINUTE).toBe(0);
