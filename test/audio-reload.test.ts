@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentSettings } from '../src/runtime/content.js';
 import { type Reloader, watchContent } from '../src/runtime/reload.js';
-import { ContentSnapshots } from '../src/store/content-snapshots.js';
 import { contentWithAudio, nameFaqAudio, putRecording, TONE, UNPAID } from './support/audio-content.js';
 import { Harness } from './support/harness.js';
 import { LogSink } from './support/log-sink.js';
@@ -46,7 +45,7 @@ describe('hot reload of recordings', () => {
     const sink = new LogSink('info');
     h = new Harness({ CONTENT_DIR: dir });
     const cfg = h.config();
-    w = watchContent(h.app.bot, h.app.db, cfg.paths, contentSettings(cfg), sink.logger, (ok) => {
+    w = watchContent(h.app.bot, h.app.store, cfg.paths, contentSettings(cfg), sink.logger, (ok) => {
       results.push(ok);
       for (const wake of waiting.splice(0)) wake();
     });
@@ -79,7 +78,7 @@ describe('hot reload of recordings', () => {
     expect(h.app.bot.current.version).toBe(served.version);
 
     // The last good copy in the database holds text only, and a restart on the broken file serves it.
-    const snapshot = new ContentSnapshots(h.app.db).latest();
+    const snapshot = await h.app.store.latestContent();
     expect(snapshot?.version).toBe(served.version);
     expect(Object.keys(snapshot?.files ?? {}).some((p) => p.endsWith('.ogg'))).toBe(false);
     await w.close();

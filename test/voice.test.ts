@@ -5,7 +5,6 @@ import type { RunningChannel } from '../src/channels/channel.js';
 import type { TranscriptLine } from '../src/channels/console.js';
 import { startTelegram } from '../src/channels/telegram/run.js';
 import { WhatsAppAdapter } from '../src/channels/whatsapp/adapter.js';
-import { buildReport } from '../src/report/report.js';
 import { createLogger } from '../src/runtime/log.js';
 import { contentWithAudio, TONE, UNPAID } from './support/audio-content.js';
 import { BotApiStandIn, textUpdate, type Upload, voiceUpdate } from './support/bot-api-standin.js';
@@ -36,55 +35,55 @@ describe('recorded answers in the engine', () => {
 
   const ask = (user: string) => h.say(user, 'patwon an pa peye m kòb la');
 
-  it('offers "listen" on an answer with a recording, and sends it when asked, audio off by default', () => {
-    h.say('ht-1', 'bonjou', 'ht');
-    const shown = answer(ask('ht-1'));
+  it('offers "listen" on an answer with a recording, and sends it when asked, audio off by default', async () => {
+    await h.say('ht-1', 'bonjou', 'ht');
+    const shown = answer(await ask('ht-1'));
     expect(shown?.text).toContain('Salè ki pa peye');
     expect(shown?.audio).toBeUndefined();
     expect(shown?.options[0]).toEqual({ id: 'listen', label: '🔊 Koute' });
-    const [heard, ...rest] = h.send('ht-1', { choice: 'listen' });
+    const [heard, ...rest] = await h.send('ht-1', { choice: 'listen' });
     expect(rest).toEqual([]);
     expect(heard).toMatchObject({ audio: HT, faq: UNPAID });
     expect(heard!.text).toContain('Salè ki pa peye');
     // The same follow-up options: the user can still say whether it helped, or listen again.
     expect(ids(heard)).toEqual(ids(shown));
     // Typed, by its number, as on WhatsApp.
-    expect(h.say('ht-1', '1')[0]).toMatchObject({ audio: HT });
+    expect((await h.say('ht-1', '1'))[0]).toMatchObject({ audio: HT });
   });
 
-  it('sends recordings after the text once audio is on, and stops on "audio off", in any language', () => {
-    h.say('ht-2', 'bonjou', 'ht');
-    const on = h.say('ht-2', 'odyo wi');
+  it('sends recordings after the text once audio is on, and stops on "audio off", in any language', async () => {
+    await h.say('ht-2', 'bonjou', 'ht');
+    const on = await h.say('ht-2', 'odyo wi');
     expect(on[0]!.text).toContain('Odyo limen');
-    expect(answer(ask('ht-2'))?.audio).toBe(HT);
-    const off = h.say('ht-2', 'audio off');
+    expect(answer(await ask('ht-2'))?.audio).toBe(HT);
+    const off = await h.say('ht-2', 'audio off');
     expect(off[0]!.text).toContain('Odyo fèmen');
-    const shown = answer(ask('ht-2'));
+    const shown = answer(await ask('ht-2'));
     expect(shown?.audio).toBeUndefined();
     expect(ids(shown)).toContain('listen');
     const key = h.app.bot.userKeyOf('console', 'ht-2');
-    expect(h.app.bot.sessions.read(key)?.session.audio).toBe(false);
+    expect((await h.app.store.session(key))?.session.audio).toBe(false);
   });
 
-  it('gives no "listen" where the answer is not recorded in the user\'s language', () => {
-    h.say('en-1', 'hello', 'en');
-    const shown = answer(h.say('en-1', 'my boss does not pay me'));
+  it('gives no "listen" where the answer is not recorded in the user\'s language', async () => {
+    await h.say('en-1', 'hello', 'en');
+    const shown = answer(await h.say('en-1', 'my boss does not pay me'));
     expect(shown?.text).toContain('Unpaid wages');
     expect(ids(shown)).not.toContain('listen');
-    expect(h.say('en-1', 'audio on')[0]!.text).toContain('Audio on');
-    expect(answer(h.say('en-1', 'my boss does not pay me'))?.audio).toBeUndefined();
+    expect((await h.say('en-1', 'audio on'))[0]!.text).toContain('Audio on');
+    expect(answer(await h.say('en-1', 'my boss does not pay me'))?.audio).toBeUndefined();
   });
 
-  it('sends the recording of a flow message to a user who sends voice notes', () => {
-    h.say('ht-3', 'bonjou', 'ht');
+  it('sends the recording of a flow message to a user who sends voice notes', async () => {
+    await h.say('ht-3', 'bonjou', 'ht');
     expect(
-      h.send('ht-3', { start: 'ht_trafficking' }).find((l) => l.step === 'safety')?.audio,
+      (await h.send('ht-3', { start: 'ht_trafficking' })).find((l) => l.step === 'safety')?.audio,
     ).toBeUndefined();
-    h.send('ht-3', VOICE);
-    const safety = h.send('ht-3', { start: 'ht_trafficking' }).find((l) => l.step === 'safety');
+    await h.send('ht-3', VOICE);
+    const safety = (await h.send('ht-3', { start: 'ht_trafficking' })).find((l) => l.step === 'safety');
     expect(safety?.audio).toBe('audio/trafficking.safety.ht.ogg');
     expect(
-      h.send('es-3', { start: 'es_trafficking' }).find((l) => l.step === 'safety')?.audio,
+      (await h.send('es-3', { start: 'es_trafficking' })).find((l) => l.step === 'safety')?.audio,
     ).toBeUndefined();
   });
 });
@@ -96,9 +95,9 @@ describe('voice notes in', () => {
   });
   afterEach(() => h.close());
 
-  it('answers a voice note in Creole: not yet, a person or the menu; counts it; turns recordings on', () => {
-    h.say('ht-4', 'bonjou', 'ht');
-    const [reply, ...rest] = h.send('ht-4', VOICE);
+  it('answers a voice note in Creole: not yet, a person or the menu; counts it; turns recordings on', async () => {
+    await h.say('ht-4', 'bonjou', 'ht');
+    const [reply, ...rest] = await h.send('ht-4', VOICE);
     expect(rest).toEqual([]);
     expect(reply!.text).toBe(
       '🎙️ Mwen poko ka koute mesaj vokal. Tanpri ekri kesyon ou oswa chwazi yon opsyon.',
@@ -107,40 +106,40 @@ describe('voice notes in', () => {
       { id: 'human', label: '🙋 Pale ak yon moun' },
       { id: 'menu', label: '🏠 Meni prensipal' },
     ]);
-    expect(h.say('ht-4', '1')[0]!.text).toContain('Pale ak yon moun');
+    expect((await h.say('ht-4', '1'))[0]!.text).toContain('Pale ak yon moun');
     // Whoever sends voice notes gets the recordings, without asking.
-    expect(answer(h.say('ht-4', 'patwon an pa peye m kòb la'))?.audio).toBe(HT);
+    expect(answer(await h.say('ht-4', 'patwon an pa peye m kòb la'))?.audio).toBe(HT);
     // A choice made stays made, whatever comes after.
-    h.say('ht-4', 'odyo non');
-    h.send('ht-4', VOICE);
-    expect(answer(h.say('ht-4', 'patwon an pa peye m kòb la'))?.audio).toBeUndefined();
-    const report = buildReport(h.app.db, 0);
+    await h.say('ht-4', 'odyo non');
+    await h.send('ht-4', VOICE);
+    expect(answer(await h.say('ht-4', 'patwon an pa peye m kòb la'))?.audio).toBeUndefined();
+    const report = await h.app.store.report(0);
     expect(report.voice).toEqual([
       { day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), lang: 'ht', count: 2 },
     ]);
   });
 
-  it('keeps the user where they were: "back" returns to the question, and typed text is read there', () => {
-    h.say('es-5', 'hola', 'es');
-    h.say('es-5', '1');
-    const [reply] = h.send('es-5', VOICE);
+  it('keeps the user where they were: "back" returns to the question, and typed text is read there', async () => {
+    await h.say('es-5', 'hola', 'es');
+    await h.say('es-5', '1');
+    const [reply] = await h.send('es-5', VOICE);
     expect(reply!.options.map((o) => o.id)).toEqual(['human', 'back', 'menu']);
-    expect(h.say('es-5', 'atrás').at(-1)!.text).toContain('Tus derechos en el trabajo');
-    h.send('es-5', VOICE);
-    expect(answer(h.say('es-5', 'mi patron no me paga'))?.audio).toBe(ES);
+    expect((await h.say('es-5', 'atrás')).at(-1)!.text).toContain('Tus derechos en el trabajo');
+    await h.send('es-5', VOICE);
+    expect(answer(await h.say('es-5', 'mi patron no me paga'))?.audio).toBe(ES);
   });
 
-  it('answers a first voice note in the three languages, asks for the language, and counts it as such', () => {
-    const lines = h.send('new-1', VOICE);
+  it('answers a first voice note in the three languages, asks for the language, and counts it as such', async () => {
+    const lines = await h.send('new-1', VOICE);
     expect(lines[0]!.text.split('\n\n')).toEqual([
       '🎙️ Todavía no puedo escuchar notas de voz. Escríbeme tu pregunta o elige una opción.',
       "🎙️ I can't listen to voice notes yet. Please write your question or choose an option.",
       '🎙️ Mwen poko ka koute mesaj vokal. Tanpri ekri kesyon ou oswa chwazi yon opsyon.',
     ]);
     expect(lines.at(-1)!.flow).toBe('language');
-    h.say('new-1', '3');
-    expect(answer(h.say('new-1', 'patwon an pa peye m kòb la'))?.audio).toBe(HT);
-    expect(buildReport(h.app.db, 0).voice).toEqual([expect.objectContaining({ lang: null, count: 1 })]);
+    await h.say('new-1', '3');
+    expect(answer(await h.say('new-1', 'patwon an pa peye m kòb la'))?.audio).toBe(HT);
+    expect((await h.app.store.report(0)).voice).toEqual([expect.objectContaining({ lang: null, count: 1 })]);
   });
 });
 

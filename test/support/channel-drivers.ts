@@ -23,13 +23,13 @@ export interface ChannelDriver {
 
 export async function consoleDriver(): Promise<ChannelDriver> {
   const h = new Harness();
-  const seen = (lines: ReturnType<Harness['say']>) =>
+  const seen = (lines: Awaited<ReturnType<Harness['say']>>) =>
     lines.map((l) => ({ text: l.text, choices: l.options.map((o) => o.label) }));
   return {
-    say: async (user, text) => seen(h.send(String(user), { text })),
-    media: async (user) => seen(h.send(String(user), { media: 'photo' })),
-    voice: async (user) => seen(h.send(String(user), { voice: { kind: 'voice', seconds: 4 } })),
-    deepLink: async (user, payload) => seen(h.send(String(user), { start: payload })),
+    say: async (user, text) => seen(await h.send(String(user), { text })),
+    media: async (user) => seen(await h.send(String(user), { media: 'photo' })),
+    voice: async (user) => seen(await h.send(String(user), { voice: { kind: 'voice', seconds: 4 } })),
+    deepLink: async (user, payload) => seen(await h.send(String(user), { start: payload })),
     close: async () => h.close(),
   };
 }

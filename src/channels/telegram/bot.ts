@@ -25,7 +25,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
   });
   bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
   const sendVoice = telegramVoiceSender({
-    uploads: app.bot.uploads,
+    uploads: app.store,
     dataDir: dataDirOf(app.config.paths.root),
     log: app.log,
   });
@@ -33,7 +33,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
   bot.use(async (ctx) => {
     const incoming = convertUpdateToIncoming(ctx.update);
     if ('forget' in incoming) {
-      app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
+      await app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
       app.log.debug({ code: 'telegram.blocked' }, 'a user blocked the bot; their data is deleted');
       return;
     }
@@ -53,7 +53,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
         })
         .catch(() => undefined);
     }
-    const reply = app.bot.handle({
+    const reply = await app.bot.handle({
       channel: TELEGRAM_CHANNEL,
       user: incoming.user,
       event: incoming.event,
@@ -88,7 +88,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
         }
       }
     } finally {
-      if (reply.session) app.bot.recordSent(TELEGRAM_CHANNEL, incoming.user, sent);
+      if (reply.session) await app.bot.recordSent(TELEGRAM_CHANNEL, incoming.user, sent);
     }
   });
   bot.catch((err) => {

@@ -1,7 +1,7 @@
 import { type Api, GrammyError, InputFile } from 'grammy';
 import type { Logger } from 'pino';
 import { readRecording } from '../../audio/file.js';
-import type { MediaUploads } from '../../store/media-uploads.js';
+import type { MediaUploads } from '../../store/contract.js';
 
 const CHANNEL = 'telegram';
 
@@ -27,23 +27,34 @@ export function telegramVoiceSender(options: TelegramVoiceOptions) {
       return failed(`data/${ref}: ${e instanceof Error ? e.message : String(e)}`);
     }
     const account = String(botId);
-    const cached = uploads.get(CHANNEL, account, recording.sha256);
+    // The kept id only saves an upload: a store that cannot answer means uploading the file again.
+    const cached = await uploads.mediaUpload(CHANNEL, account, recording.sha256).catch(() => null);
     if (cached) {
       try {
         return (await api.sendVoice(chatId, cached)).message_id;
       } catch (e) {
         // Only a refused file_id is worth an upload; anything else would fail again.
         if (!(e instanceof GrammyError && e.error_code === 400)) return failed(describe(e));
-        uploads.drop(CHANNEL, account, recording.sha256);
+        await uploads.dropMediaUpload(CHANNEL, account, recording.sha256).catch(() => {});
       }
     }
+    let sent: Awaited<ReturnType<Api['sendVoice']>>;
     try {
-      const sent = await api.sendVoice(chatId, new InputFile(recording.bytes, recording.name));
-      if (sent.voice?.file_id) uploads.put(CHANNEL, account, recording.sha256, sent.voice.file_id);
-      return sent.message_id;
+      sent = await api.sendVoice(chatId, new InputFile(recording.bytes, recording.name));
     } catch (e) {
       return failed(describe(e));
     }
+    const fileId = sent.voice?.file_id;
+    if (fileId)
+      await uploads
+        .saveMediaUpload(CHANNEL, account, recording.sha256, fileId)
+        .catch((e: unknown) =>
+          log.warn(
+            { code: 'telegram.voice_not_kept', reason: e instanceof Error ? e.message : String(e) },
+            'a recorded answer was sent, but its file_id could not be kept: it goes up again next time',
+          ),
+        );
+    return sent.message_id;
   };
 }
 

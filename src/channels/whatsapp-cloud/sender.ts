@@ -33,7 +33,7 @@ export type VoiceUploader = {
   /** `fresh` uploads again even when an id is kept. Null when the file cannot be uploaded. */
   resolve(file: string, fresh: boolean): Promise<{ payload: AudioPayload; cached: boolean } | null>;
   /** The kept id was refused: the next send uploads again. */
-  forget(file: string): void;
+  forget(file: string): Promise<void>;
 };
 
 export type SenderOptions = {
@@ -166,7 +166,7 @@ export class CloudSender {
       if (!resolved) return { status: 'failed', reason: 'rejected' };
       const outcome = await this.attempt(chat, job, resolved.payload, epoch);
       if (outcome.status !== 'failed' || !resolved.cached) return outcome;
-      voice.forget(file);
+      await voice.forget(file);
     }
     return { status: 'failed', reason: 'rejected' };
   }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { readRecording } from '../../audio/file.js';
-import type { MediaUploads } from '../../store/media-uploads.js';
+import type { MediaUploads } from '../../store/contract.js';
 import type { GraphClient } from './api.js';
 import type { VoiceUploader } from './sender.js';
 
@@ -39,7 +39,10 @@ export function cloudVoiceUploader(options: {
         return failed(file, e instanceof Error ? e.message : String(e));
       }
       hashes.set(file, recording.sha256);
-      const kept = fresh ? null : uploads.get(CHANNEL, account, recording.sha256, KEEP_MS);
+      // The kept id only saves an upload: a store that cannot answer means uploading the file again.
+      const kept = fresh
+        ? null
+        : await uploads.mediaUpload(CHANNEL, account, recording.sha256, KEEP_MS).catch(() => null);
       if (kept) return { payload: { type: 'audio', audio: { id: kept } }, cached: true };
       const up = await client.uploadMedia(recording.bytes, MIME, recording.name);
       if (!up.ok)
@@ -47,12 +50,23 @@ export function cloudVoiceUploader(options: {
           file,
           `${up.failure.httpStatus} ${up.failure.code ?? ''} ${up.failure.title ?? ''}`.trim(),
         );
-      uploads.put(CHANNEL, account, recording.sha256, up.id);
+      await uploads
+        .saveMediaUpload(CHANNEL, account, recording.sha256, up.id)
+        .catch((e: unknown) =>
+          log.warn(
+            {
+              code: 'whatsapp_cloud.voice_not_kept',
+              file,
+              reason: e instanceof Error ? e.message : String(e),
+            },
+            'whatsapp-cloud: a recording was uploaded, but its media id could not be kept',
+          ),
+        );
       return { payload: { type: 'audio', audio: { id: up.id } }, cached: false };
     },
-    forget(file) {
+    async forget(file) {
       const sha = hashes.get(file);
-      if (sha) uploads.drop(CHANNEL, account, sha);
+      if (sha) await uploads.dropMediaUpload(CHANNEL, account, sha).catch(() => {});
     },
   };
 }

@@ -54,6 +54,8 @@ export class WhatsAppAdapter {
   readonly pacer: Pacer<Job>;
   /** Chats whose user was just forgotten, until the reply to that is sent. */
   private readonly epochs = new Map<string, number>();
+  /** The chain of turns in progress: each message waits for the one before. */
+  private turns: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly bot: Bot,
@@ -205,14 +207,22 @@ export class WhatsAppAdapter {
     }
   }
 
+  /**
+   * Turns run one after the other, in the order WhatsApp Web delivered the messages, so replies
+   * are queued in that order too.
+   */
   private onMessage(message: WaMessage): void {
+    this.turns = this.turns.then(() => this.turn(message));
+  }
+
+  private async turn(message: WaMessage): Promise<void> {
     const incoming = convertWaMessageToIncoming(message, this.since);
     if ('ignore' in incoming) {
       this.log.debug({ reason: incoming.ignore }, 'whatsapp message ignored');
       return;
     }
     try {
-      const reply = this.bot.handle({
+      const reply = await this.bot.handle({
         channel: WHATSAPP_CHANNEL,
         user: incoming.user,
         event: incoming.event,
@@ -264,7 +274,7 @@ export class WhatsAppAdapter {
         : await this.client!.sendMessage(chatId, job.text);
     if (id === null) return;
     const key = messageKey(id);
-    if (key && job.record) this.bot.recordSent(WHATSAPP_CHANNEL, userOfChat(chatId), [key]);
+    if (key && job.record) await this.bot.recordSent(WHATSAPP_CHANNEL, userOfChat(chatId), [key]);
   }
 
   /** Deletes the bot's own recent messages for everyone; a message WhatsApp refuses stays. */
