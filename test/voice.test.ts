@@ -13,6 +13,7 @@ import { FakeClock, type FakeShared, FakeWaClient, flush, waText } from './suppo
 import { wa } from './support/graph-api-standin.js';
 import { Harness } from './support/harness.js';
 import { LogSink } from './support/log-sink.js';
+import { PgHarness } from './support/pg-harness.js';
 
 const HT = `audio/${UNPAID}.ht.ogg`;
 const ES = `audio/${UNPAID}.es.ogg`;
@@ -140,6 +141,27 @@ describe('voice notes in', () => {
     await h.say('new-1', '3');
     expect(answer(await h.say('new-1', 'patwon an pa peye m kòb la'))?.audio).toBe(HT);
     expect((await h.app.store.report(0)).voice).toEqual([expect.objectContaining({ lang: null, count: 1 })]);
+  });
+});
+
+describe('voice notes on PostgreSQL', () => {
+  it('answers a voice note, turns recordings on in the session, and counts it per day and language', async () => {
+    const pg = await PgHarness.open();
+    try {
+      await pg.send('ht-pg', { text: 'bonjou' }, { lang: 'ht', sure: true });
+      const [reply] = await pg.send('ht-pg', VOICE);
+      expect(reply!.text).toContain('Mwen poko ka koute mesaj vokal');
+      await pg.send('new-pg', VOICE);
+      const key = pg.app.bot.userKeyOf('console', 'ht-pg');
+      expect((await pg.app.store.session(key))?.session.voice).toBe(true);
+      const day = expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/);
+      expect((await pg.app.store.report(0)).voice).toEqual([
+        { day, lang: null, count: 1 },
+        { day, lang: 'ht', count: 1 },
+      ]);
+    } finally {
+      await pg.close();
+    }
   });
 });
 
