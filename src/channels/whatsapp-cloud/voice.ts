@@ -29,6 +29,11 @@ export function cloudVoiceUploader(options: {
     );
     return null;
   };
+  const notKept = (file: string) => (e: unknown) =>
+    log.warn(
+      { code: 'whatsapp_cloud.voice_not_kept', file, reason: e instanceof Error ? e.message : String(e) },
+      'whatsapp-cloud: a recording was uploaded, but its media id could not be kept',
+    );
   const hashes = new Map<string, string>();
   return {
     async resolve(file, fresh) {
@@ -50,18 +55,7 @@ export function cloudVoiceUploader(options: {
           file,
           `${up.failure.httpStatus} ${up.failure.code ?? ''} ${up.failure.title ?? ''}`.trim(),
         );
-      await uploads
-        .saveMediaUpload(CHANNEL, account, recording.sha256, up.id)
-        .catch((e: unknown) =>
-          log.warn(
-            {
-              code: 'whatsapp_cloud.voice_not_kept',
-              file,
-              reason: e instanceof Error ? e.message : String(e),
-            },
-            'whatsapp-cloud: a recording was uploaded, but its media id could not be kept',
-          ),
-        );
+      await uploads.saveMediaUpload(CHANNEL, account, recording.sha256, up.id).catch(notKept(file));
       return { payload: { type: 'audio', audio: { id: up.id } }, cached: false };
     },
     async forget(file) {
