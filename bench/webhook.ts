@@ -95,7 +95,7 @@ export async function puenteWebhook(dir: string, list: Update[]): Promise<number
   try {
     const t = performance.now();
     await post(`${http.url}/telegram`, list);
-    await until(() => app.bot.outbox.stats(Date.now()).backlog === 0);
+    await until(() => app.store.outbox.backlog() === 0);
     return list.length / ((performance.now() - t) / 1000);
   } finally {
     await http.close();

@@ -1,10 +1,11 @@
 import { fstatSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { ChannelStartError, type RunningChannel } from './channels/channel.js';
 import { runInteractiveChat } from './channels/console.js';
 import { fail } from './cli/shared.js';
-import { cloudApiEnabled, loadConfig } from './config/env.js';
+import { type Config, cloudApiEnabled, loadConfig } from './config/env.js';
 import type { HttpRoute, HttpServer } from './http/server.js';
-import { createApp } from './runtime/app.js';
+import { openApp } from './runtime/app.js';
 import { contentSettings } from './runtime/content.js';
 import { watchContent } from './runtime/reload.js';
 
@@ -18,7 +19,8 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const app = createApp(config);
+  const app = await openApp(config);
+  warnSingleInstance(config, app.log);
   // A page script of WhatsApp Web can reject without a handler; log it and keep serving.
   process.on('unhandledRejection', (reason) => {
     app.log.error(
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
     );
   });
   const watcher = config.HOT_RELOAD
-    ? watchContent(app.bot, app.db, config.paths, contentSettings(config), app.log)
+    ? watchContent(app.bot, app.store, config.paths, contentSettings(config), app.log)
     : undefined;
   const channels: RunningChannel[] = [];
   const routes: HttpRoute[] = [];
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
     await http?.close();
     await Promise.allSettled(channels.map((c) => c.stop(config.SHUTDOWN_GRACE_S * 1000)));
     await watcher?.close();
-    app.close();
+    await app.close();
     process.exit(code);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
       const whatsapp = await startWhatsApp(app);
       if (whatsapp) channels.push(whatsapp);
       else if (!channels.length) {
-        app.close();
+        await app.close();
         process.exit(1);
       }
     }
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
     if (e instanceof ChannelStartError) {
       process.stderr.write(`${e.message}\n`);
       await Promise.allSettled(channels.map((c) => c.stop(0)));
-      app.close();
+      await app.close();
       process.exit(1);
     }
     throw e;
@@ -93,6 +95,11 @@ async function main(): Promise<void> {
     http = await startHttpServer({ port: config.HTTP_PORT, host: config.HTTP_HOST, routes, log: app.log });
     // For tests and scripts that start the bot on port 0.
     if (config.HTTP_PORT === 0) process.stdout.write(`http listening on ${http.url}\n`);
+    if (config.TELEGRAM_BOT_TOKEN && config.TELEGRAM_WEBHOOK_URL)
+      app.log.info(
+        { port: http.port, path: new URL(config.TELEGRAM_WEBHOOK_URL).pathname },
+        'telegram webhook listening',
+      );
   }
   if (!channels.length) {
     await runInteractiveChat(app.bot, { user: 'console' }, process.stdin, process.stdout);
@@ -112,6 +119,28 @@ function consoleInput(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A shared database lets several instances serve webhooks; long polling and WhatsApp Web cannot
+ * be shared (Telegram answers 409 to a second poller, a WhatsApp Web session lives in one browser).
+ */
+function warnSingleInstance(config: Config, log: Logger): void {
+  if (!config.DATABASE_URL) return;
+  const single = [
+    ...(config.TELEGRAM_BOT_TOKEN && !config.TELEGRAM_WEBHOOK_URL ? ['Telegram long polling'] : []),
+    ...(config.WHATSAPP_ENABLED ? ['WhatsApp Web'] : []),
+  ];
+  if (single.length)
+    log.warn(
+      { code: 'store.single_instance', channels: single },
+      `DATABASE_URL is set, but ${single.join(' and ')} can run in one instance only: run a single instance, or use Telegram webhooks (TELEGRAM_WEBHOOK_URL) and the WhatsApp Cloud API to run several`,
+    );
+  if (!config.USER_KEY_SECRET && !config.USER_KEY_SALT)
+    log.warn(
+      { code: 'store.key_file', file: config.SECRET_KEY_FILE },
+      'DATABASE_URL is set without USER_KEY_SECRET: every instance must share the same key file, or set the same USER_KEY_SECRET on each',
+    );
 }
 
 main().catch(fail);

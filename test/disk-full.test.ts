@@ -55,7 +55,7 @@ describe.skipIf(!tiny)('a full disk (a tiny tmpfs)', () => {
       { log: log.logger },
     );
     const channel = await startTelegram(h.app);
-    const drained = () => h.app.bot.outbox.stats(Date.now()).backlog === 0;
+    const drained = () => h.app.store.outbox.backlog() === 0;
     try {
       api.push(textUpdate(890_000, 'hola', 'es'));
       await api.until(() => api.sent(890_000).length >= 2 && drained());

@@ -1,99 +1,230 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import type { OutboxStore } from '../src/outbox/contract.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newSession } from '../src/engine/types.js';
+import { LEASE_MS, type Priority } from '../src/outbox/contract.js';
 import { Bucket } from '../src/outbox/limiter.js';
 import { AddressSeal } from '../src/outbox/seal.js';
 import { OutboxSender, type SendOutcome, type Transport } from '../src/outbox/sender.js';
-import { SqliteOutbox } from '../src/outbox/sqlite.js';
 import { createLogger } from '../src/runtime/log.js';
-import { openDb } from '../src/store/db.js';
+import type { Store, Write } from '../src/store/contract.js';
+import { PostgresStore } from '../src/store/postgres/store.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
+import { freshSchema } from './support/postgres.js';
 
-/** The outbox's persistence contract; each store engine runs these cases. */
-const engines: Array<{
+/**
+ * The outbox's persistence contract and its sender, run against every store engine. A second
+ * store on the same database stands for a second instance.
+ */
+type Engine = {
   name: string;
-  make: (now: () => number) => { store: OutboxStore; raw: () => string };
-}> = [
+  /** A store on an empty outbox; `again` opens another store on the same database. */
+  open: (
+    now: () => number,
+  ) => Promise<{ store: Store; again: () => Promise<Store>; raw: () => Promise<string> }>;
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'puente-outbox-'));
+let schema: { url: string; drop: () => Promise<void> } | undefined;
+let n = 0;
+const opened: Store[] = [];
+
+const ENGINES: Engine[] = [
   {
-    name: 'SQLite',
-    make: (now) => {
-      const db = openDb(':memory:');
+    name: 'sqlite',
+    open: async (now) => {
+      const file = join(dir, `o${++n}.db`);
+      const store = SqliteStore.open(file, now);
+      opened.push(store);
       return {
-        store: new SqliteOutbox(db, new AddressSeal(randomBytes(32)), now),
-        raw: () => JSON.stringify(db.prepare('SELECT * FROM outbox').all()),
+        store,
+        again: async () => {
+          const s = SqliteStore.open(file, now);
+          opened.push(s);
+          return s;
+        },
+        raw: async () => JSON.stringify(store.db.prepare('SELECT * FROM outbox').all()),
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    open: async (now) => {
+      schema ??= await freshSchema();
+      const url = schema.url;
+      const store = await PostgresStore.open(url, { now });
+      opened.push(store);
+      await store.pool.query('TRUNCATE outbox, sessions');
+      return {
+        store,
+        again: async () => {
+          const s = await PostgresStore.open(url, { now });
+          opened.push(s);
+          return s;
+        },
+        raw: async () => {
+          const { rows } = await store.pool.query('SELECT * FROM outbox');
+          return JSON.stringify(rows.map((r) => ({ ...r, body: Buffer.from(r.body).toString('latin1') })));
+        },
       };
     },
   },
 ];
 
-for (const engine of engines) {
-  describe(`outbox store contract: ${engine.name}`, () => {
-    const row = (userKey: string, n: number, priority: 0 | 1 | 2 = 0) => ({
-      channel: 'telegram',
-      userKey,
-      address: `5550${userKey}`,
-      payload: { n },
-      priority,
-    });
+afterAll(async () => {
+  for (const s of opened) await s.close().catch(() => {});
+  await schema?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
-    it("hands out only each chat's oldest pending message, replies before broadcasts", () => {
-      let t = 1000;
-      const { store } = engine.make(() => t);
-      store.enqueue([row('b', 1, 2), row('b', 2, 2)]);
-      store.enqueue([row('a', 1), row('a', 2)]);
-      store.enqueue([{ ...row('c', 1), channel: 'whatsapp' }]);
-      const first = store.claim('telegram', t, 10, new Set());
-      expect(first.map((c) => [c.userKey, c.payload])).toEqual([
-        ['a', { n: 1 }],
-        ['b', { n: 1 }],
-      ]);
-      expect(first[0]!.address).toBe('5550a');
-      expect(store.claim('telegram', t, 10, new Set(['a'])).map((c) => c.userKey)).toEqual(['b']);
-      store.markSent(first[0]!.id);
-      expect(store.claim('telegram', t, 1, new Set()).map((c) => c.payload)).toEqual([{ n: 2 }]);
-      t += 5000;
-      expect(store.stats(t)).toEqual({ backlog: 4, oldestPendingMs: 5000 });
-      expect(store.stats(t, 'whatsapp').backlog).toBe(1);
-    });
+const seal = new AddressSeal(randomBytes(32));
+const T0 = 1_000_000;
 
-    it('a message to retry later holds back the rest of its chat until then', () => {
-      const t = 1000;
-      const { store } = engine.make(() => t);
-      store.enqueue([row('a', 1), row('a', 2)]);
-      const [head] = store.claim('telegram', t, 10, new Set());
-      store.retryAt(head!.id, t + 60_000, 'transient');
-      expect(store.claim('telegram', t, 10, new Set())).toEqual([]);
-      const again = store.claim('telegram', t + 60_000, 10, new Set());
-      expect(again.map((c) => [c.payload, c.attempts])).toEqual([[{ n: 1 }, 1]]);
-    });
+const out = (address: string, payload: unknown, channel = 'telegram', priority: Priority = 0): Write => ({
+  type: 'outbox',
+  channel,
+  priority,
+  body: seal.seal(JSON.stringify({ a: address, p: payload })),
+});
+const opened_ = (body: Uint8Array) => JSON.parse(seal.open(Buffer.from(body))) as { a: string; p: unknown };
+const write = (store: Store, key: string, writes: Write[]) =>
+  store.turn(key, () => ({ result: undefined, writes }));
+const payloads = (rows: Array<{ body: Uint8Array }>) => rows.map((r) => opened_(r.body).p);
+const session: Write = {
+  type: 'session.put',
+  channel: 'telegram',
+  session: newSession('es'),
+  seen: [],
+};
 
-    it('a failed message keeps its reason only, and goes at the purge; a user is deleted with everything pending', () => {
-      let t = 1000;
-      const { store, raw } = engine.make(() => t);
-      store.enqueue([row('a', 1), row('b', 1), row('b', 2)]);
-      const [a] = store.claim('telegram', t, 1, new Set());
-      store.markFailed(a!.id, 'rejected');
-      expect(raw()).toContain('rejected');
-      expect(raw()).not.toContain('"a"');
-      store.deleteUser('b');
-      expect(store.stats(t).backlog).toBe(0);
-      t += 10;
-      expect(store.purge(t)).toBe(1);
-      expect(raw()).toBe('[]');
-    });
-
-    it('keeps no address or text in clear', () => {
-      const { store, raw } = engine.make(() => 1000);
-      store.enqueue([{ ...row('a', 1), address: '50937001234', payload: { text: 'Hola María' } }]);
-      expect(raw()).not.toContain('50937001234');
-      expect(raw()).not.toContain('María');
-    });
+describe.each(ENGINES)('outbox store contract: $name', (engine) => {
+  it("hands out only each chat's oldest pending message, replies before broadcasts", async () => {
+    let t = T0;
+    const { store } = await engine.open(() => t);
+    await write(store, 'b', [out('B', { n: 1 }, 'telegram', 2), out('B', { n: 2 }, 'telegram', 2)]);
+    await write(store, 'a', [out('A', { n: 1 }), out('A', { n: 2 })]);
+    await write(store, 'c', [out('C', { n: 1 }, 'whatsapp')]);
+    const first = await store.outbox.claim('telegram', t, 10, new Set());
+    expect(first.map((c) => [c.userKey, opened_(c.body).p])).toEqual([
+      ['a', { n: 1 }],
+      ['b', { n: 1 }],
+    ]);
+    expect(opened_(first[0]!.body).a).toBe('A');
+    // Claimed already, by this sender: handed out again only to it, and never the chat's next one.
+    expect((await store.outbox.claim('telegram', t, 10, new Set(['a']))).map((c) => c.userKey)).toEqual([
+      'b',
+    ]);
+    await store.outbox.markSent(first[0]!.id, 'a', []);
+    expect(payloads(await store.outbox.claim('telegram', t, 1, new Set()))).toEqual([{ n: 2 }]);
+    t += 5000;
+    expect(await store.outbox.stats(t)).toEqual({ backlog: 4, oldestPendingMs: 5000 });
+    expect((await store.outbox.stats(t, 'whatsapp')).backlog).toBe(1);
   });
-}
 
-describe('the sender', () => {
-  it("sends a chat's messages in order, one at a time, and marks each sent", async () => {
-    const db = openDb(':memory:');
-    const store = new SqliteOutbox(db, new AddressSeal(randomBytes(32)));
+  it('a message to retry later holds back the rest of its chat until then', async () => {
+    const t = T0;
+    const { store } = await engine.open(() => t);
+    await write(store, 'a', [out('A', { n: 1 }), out('A', { n: 2 })]);
+    const [head] = await store.outbox.claim('telegram', t, 10, new Set());
+    await store.outbox.retryAt(head!.id, t + 60_000, 'transient');
+    expect(await store.outbox.claim('telegram', t, 10, new Set())).toEqual([]);
+    expect(await store.outbox.head('telegram', 'a', t)).toBeNull();
+    const again = await store.outbox.claim('telegram', t + 60_000, 10, new Set());
+    expect(again.map((c) => [opened_(c.body).p, c.attempts])).toEqual([[{ n: 1 }, 1]]);
+  });
+
+  it('a claimed message is leased: another instance gets neither it nor its chat until the lease ends', async () => {
+    const t = T0;
+    const { store, again } = await engine.open(() => t);
+    const other = await again();
+    await write(store, 'a', [out('A', { n: 1 }), out('A', { n: 2 })]);
+    await write(store, 'b', [out('B', { n: 1 })]);
+    const mine = await store.outbox.claim('telegram', t, 1, new Set());
+    expect(mine.map((c) => c.userKey)).toEqual(['a']);
+    expect((await other.outbox.claim('telegram', t, 10, new Set())).map((c) => c.userKey)).toEqual(['b']);
+    expect(await other.outbox.head('telegram', 'a', t)).toBeNull();
+    // The first sender died mid-send: after the lease, the other instance sends the message.
+    const taken = await other.outbox.claim('telegram', t + LEASE_MS, 10, new Set(['b']));
+    expect(taken.map((c) => [c.userKey, opened_(c.body).p])).toEqual([['a', { n: 1 }]]);
+  });
+
+  it('two instances claiming at once never get the same chat', async () => {
+    const t = T0;
+    const { store, again } = await engine.open(() => t);
+    const other = await again();
+    for (let u = 0; u < 40; u++)
+      await write(store, `u${u}`, [out(`U${u}`, { n: 1 }), out(`U${u}`, { n: 2 })]);
+    const got = (
+      await Promise.all([store, other].map((s) => s.outbox.claim('telegram', t, 30, new Set())))
+    ).flat();
+    expect(got.length).toBe(40);
+    const ids = got.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(got.map((c) => c.userKey)).size).toBe(got.length);
+    expect(payloads(got).every((p) => (p as { n: number }).n === 1)).toBe(true);
+  });
+
+  it('a failed message keeps its reason only, and goes at the purge', async () => {
+    let t = T0;
+    const { store, raw } = await engine.open(() => t);
+    await write(store, 'userA', [out('A', { n: 1 })]);
+    await write(store, 'userB', [out('B', { n: 1 }), out('B', { n: 2 })]);
+    const [a] = await store.outbox.claim('telegram', t, 1, new Set());
+    await store.outbox.markFailed(a!.id, 'rejected');
+    expect(await raw()).toContain('rejected');
+    expect(await raw()).not.toContain('userA');
+    await store.outbox.deleteUser('userB');
+    expect((await store.outbox.stats(t)).backlog).toBe(0);
+    t += 10;
+    expect(await store.outbox.purge(t)).toBe(1);
+    expect(await raw()).toBe('[]');
+  });
+
+  it('keeps no address or text in clear', async () => {
+    const { store, raw } = await engine.open(() => T0);
+    await write(store, 'a', [out('50937001234', { text: 'Hola María' })]);
+    expect(await raw()).not.toContain('50937001234');
+    expect(await raw()).not.toContain('María');
+  });
+
+  it("a forget deletes the user's pending messages; the turn's own goodbye after it stays", async () => {
+    const t = T0;
+    const { store } = await engine.open(() => t);
+    await write(store, 'a', [session, out('A', { n: 1 }), out('A', { n: 2 })]);
+    await write(store, 'b', [session, out('B', { n: 1 })]);
+    await write(store, 'a', [{ type: 'forget' }, out('A', { bye: true })]);
+    expect(payloads(await store.outbox.claim('telegram', t, 10, new Set(['b'])))).toEqual([{ bye: true }]);
+    await store.forget('b');
+    expect((await store.outbox.stats(t)).backlog).toBe(1);
+  });
+
+  it('retention takes the pending messages of the users it purges', async () => {
+    let t = T0;
+    const { store } = await engine.open(() => t);
+    await write(store, 'old', [session, out('O', { n: 1 })]);
+    t += 10 * 86_400_000;
+    await write(store, 'new', [session, out('N', { n: 1 })]);
+    await store.purge(t - 86_400_000);
+    const left = await store.outbox.claim('telegram', t, 10, new Set());
+    expect(left.map((c) => c.userKey)).toEqual(['new']);
+    expect((await store.outbox.stats(t)).backlog).toBe(1);
+  });
+
+  it("a sent message's ids join the user's recent messages, for a quick exit", async () => {
+    const t = T0;
+    const { store } = await engine.open(() => t);
+    await write(store, 'a', [session, out('A', { n: 1 })]);
+    const [row] = await store.outbox.claim('telegram', t, 1, new Set());
+    await store.outbox.markSent(row!.id, 'a', ['77', '78']);
+    expect((await store.outbox.stats(t)).backlog).toBe(0);
+    const recent = await store.turn('a', (loaded) => ({ result: loaded.recent(), writes: [] }));
+    expect(recent).toEqual(expect.arrayContaining(['77', '78']));
+  });
+
+  it("the sender sends a chat's messages in order, one at a time, and marks each sent", async () => {
+    const { store } = await engine.open(() => Date.now());
     const order: string[] = [];
     let inflight = 0;
     let most = 0;
@@ -107,10 +238,11 @@ describe('the sender', () => {
         return { ok: true };
       },
     };
-    for (let n = 0; n < 5; n++) store.enqueue([{ channel: 't', userKey: 'a', address: 'A', payload: { n } }]);
+    for (let k = 0; k < 5; k++) await write(store, 'a', [out('A', { n: k }, 't')]);
     const sender = new OutboxSender({
       channel: 't',
-      store,
+      store: store.outbox,
+      seal,
       transport,
       log: createLogger('silent'),
       limits: { perSecond: 10_000, perChatPerSecond: 10_000, chatBurst: 100 },
@@ -119,33 +251,71 @@ describe('the sender', () => {
     await sender.stop(10_000);
     expect(order).toEqual(['A:0', 'A:1', 'A:2', 'A:3', 'A:4']);
     expect(most).toBe(1);
-    expect(store.stats(Date.now()).backlog).toBe(0);
+    expect((await store.outbox.stats(Date.now())).backlog).toBe(0);
   });
 
-  it('gives up on a message after OUTBOX_RETRY_H of failures, with the reason', async () => {
+  it('two senders on two instances send every message once, in order per chat', async () => {
+    const { store, again } = await engine.open(() => Date.now());
+    const other = await again();
+    const got = new Map<string, number[]>();
+    let calls = 0;
+    const transport: Transport = {
+      async send(address, payload): Promise<SendOutcome> {
+        calls++;
+        await new Promise((r) => setTimeout(r, 1));
+        got.set(address, [...(got.get(address) ?? []), (payload as { n: number }).n]);
+        return { ok: true };
+      },
+    };
+    for (let u = 0; u < 20; u++)
+      await write(
+        store,
+        `u${u}`,
+        [0, 1, 2].map((k) => out(`U${u}`, { n: k }, 't')),
+      );
+    const senders = [store, other].map(
+      (s) =>
+        new OutboxSender({
+          channel: 't',
+          store: s.outbox,
+          seal,
+          transport,
+          log: createLogger('silent'),
+          limits: { perSecond: 10_000, perChatPerSecond: 10_000, chatBurst: 100 },
+        }),
+    );
+    for (const s of senders) s.start();
+    await Promise.all(senders.map((s) => s.stop(20_000)));
+    expect(calls).toBe(60);
+    for (let u = 0; u < 20; u++) expect(got.get(`U${u}`)).toEqual([0, 1, 2]);
+  });
+
+  it('the sender gives up on a message after OUTBOX_RETRY_H of failures, with the reason', async () => {
     let t = 0;
-    const db = openDb(':memory:');
-    const store = new SqliteOutbox(db, new AddressSeal(randomBytes(32)), () => t);
-    store.enqueue([{ channel: 't', userKey: 'a', address: 'A', payload: {} }]);
+    const { store, raw } = await engine.open(() => t);
+    await write(store, 'a', [out('A', {}, 't')]);
     const sender = new OutboxSender({
       channel: 't',
-      store,
+      store: store.outbox,
+      seal,
       transport: { send: async () => ({ ok: false, kind: 'transient', reason: '502' }) },
       log: createLogger('silent'),
       limits: { retryForMs: 3600_000 },
       now: () => t,
     });
     sender.start();
-    for (let i = 0; i < 40 && store.stats(t).backlog; i++) {
+    for (let i = 0; i < 40 && (await store.outbox.stats(t)).backlog; i++) {
       await new Promise((r) => setTimeout(r, 20));
       t += 10 * 60_000;
       sender.wake();
     }
     await sender.stop(0);
-    expect(store.stats(t).backlog).toBe(0);
-    expect(db.prepare('SELECT reason FROM outbox').pluck().all()).toEqual(['retries']);
+    expect((await store.outbox.stats(t)).backlog).toBe(0);
+    expect(await raw()).toContain('retries');
   });
+});
 
+describe('the limiter', () => {
   it('paces by token buckets: a burst, then the sustained rate', () => {
     const b = new Bucket(1, 3, 0);
     expect([b.take(0), b.take(0), b.take(0)]).toEqual([0, 0, 0]);

@@ -12,12 +12,12 @@ const SCRIPT = ['hola', '1', 'menu'];
 const FIRST_USER = 910_000;
 
 /** What one user must see for SCRIPT, from the same engine in this process. */
-function expectedTexts(): string[] {
+async function expectedTexts(): Promise<string[]> {
   const h = new Harness();
   try {
     const out: string[] = [];
     for (const text of SCRIPT) {
-      const reply = h.app.bot.handle({
+      const reply = await h.app.bot.handle({
         channel: 'telegram',
         user: '1',
         event: { text },
@@ -75,7 +75,7 @@ describe('Telegram under faults, real processes against the stand-in Bot API', (
 
   it('kill -9 during a load of 1,000 users, then a restart on the same database: no reply lost, no update unprocessed', async () => {
     const users = 1000;
-    const expected = expectedTexts();
+    const expected = await expectedTexts();
     expect(expected.length).toBeGreaterThanOrEqual(3);
     bot.start();
     await api.until(() => api.calls.some((c) => c.method === 'getUpdates'), 30_000);
@@ -97,7 +97,7 @@ describe('Telegram under faults, real processes against the stand-in Bot API', (
 
   it('SIGTERM during a load: intake stops, turns commit, the outbox drains, exit 0, and nothing is lost', async () => {
     const users = 300;
-    const expected = expectedTexts();
+    const expected = await expectedTexts();
     bot.start({ SHUTDOWN_GRACE_S: '10' });
     await api.until(() => api.calls.some((c) => c.method === 'getUpdates'), 30_000);
     load(users);

@@ -45,7 +45,7 @@ describe('Telegram hardening against the stand-in Bot API', () => {
     http = undefined;
   });
 
-  const drained = () => h.app.bot.outbox.stats(Date.now()).backlog === 0;
+  const drained = () => h.app.store.outbox.backlog() === 0;
 
   // Long polling hands out 100 updates at a time, and an update is confirmed only once its turn
   // has committed: during a fault, the first 100 users waiting get the apology (a webhook gives
@@ -126,10 +126,10 @@ describe('Telegram hardening against the stand-in Bot API', () => {
     api.push(textUpdate(850_001, 'hola', 'es'));
     await api.until(() => api.sent(850_001).length >= 2 && drained());
     const key = h.app.bot.userKeyOf('telegram', '850001');
-    expect(h.app.bot.sessions.read(key)).not.toBeNull();
+    expect(h.app.store.sessions.read(key)).not.toBeNull();
     api.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
     api.push(textUpdate(850_001, 'menu', 'es'));
-    await api.until(() => h.app.bot.sessions.read(key) === null && drained());
+    await api.until(() => h.app.store.sessions.read(key) === null && drained());
     expect(h.app.db.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(0);
   });
 
@@ -137,7 +137,7 @@ describe('Telegram hardening against the stand-in Bot API', () => {
     await open();
     api.delays.set('sendMessage', 300);
     api.push(textUpdate(860_123, 'hola', 'es'));
-    await api.until(() => h.app.bot.outbox.stats(Date.now()).backlog > 0);
+    await api.until(() => h.app.store.outbox.backlog() > 0);
     const rows = h.app.db.prepare('SELECT * FROM outbox').all();
     expect(JSON.stringify(rows)).not.toContain('860123');
     expect(JSON.stringify(rows)).not.toMatch(/Puente|Hola/i);
@@ -244,9 +244,9 @@ describe('the Telegram webhook on the shared HTTP server', () => {
     api.delays.set('sendMessage', 1500);
     const res = await post(JSON.stringify(textUpdate(880_002, 'hola', 'es')));
     expect(res.status).toBe(200);
-    expect(h.app.bot.sessions.read(h.app.bot.userKeyOf('telegram', '880002'))).not.toBeNull();
-    expect(h.app.bot.outbox.stats(Date.now()).backlog).toBeGreaterThan(0);
-    await api.until(() => h.app.bot.outbox.stats(Date.now()).backlog === 0);
+    expect(h.app.store.sessions.read(h.app.bot.userKeyOf('telegram', '880002'))).not.toBeNull();
+    expect(h.app.store.outbox.backlog()).toBeGreaterThan(0);
+    await api.until(() => h.app.store.outbox.backlog() === 0);
     expect(api.sent(880_002).length).toBeGreaterThanOrEqual(2);
   });
 
@@ -269,6 +269,6 @@ describe('the Telegram webhook on the shared HTTP server', () => {
     );
     const res = await post(JSON.stringify(long));
     expect(res.status).toBe(200);
-    await api.until(() => api.sent(880_004).length >= 1 && h.app.bot.outbox.stats(Date.now()).backlog === 0);
+    await api.until(() => api.sent(880_004).length >= 1 && h.app.store.outbox.backlog() === 0);
   });
 });

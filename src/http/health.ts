@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { RunningChannel } from '../channels/channel.js';
 import type { App } from '../runtime/app.js';
+import { storeFaultCode } from '../store/fault.js';
 
 /** Older than this, a pending message means the sender is stuck: /health turns red. */
 export const STALE_PENDING_MS = 5 * 60_000;
@@ -10,23 +11,27 @@ export type Health = {
   channels: Record<string, { state: string; up: boolean }>;
   content: { version: string };
   outbox: { backlog: number; oldestPendingSeconds: number | null };
-  store: { state: string; fault: string | null };
+  store: { engine: string; state: string; fault: string | null };
 };
 
 /** What /health shows: states, counts and ages, never a user, a chat or a text. */
-export function health(app: App, channels: readonly RunningChannel[], now = Date.now()): Health {
+export async function health(
+  app: App,
+  channels: readonly RunningChannel[],
+  now = Date.now(),
+): Promise<Health> {
   const byName: Health['channels'] = {};
   for (const c of channels) byName[c.name] = { state: c.state?.() ?? 'running', up: c.up?.() ?? true };
   let outbox: Health['outbox'] = { backlog: 0, oldestPendingSeconds: null };
-  let store: Health['store'] = { ...app.bot.store };
+  let store: Health['store'] = { engine: app.store.engine, ...app.bot.storeHealth };
   try {
-    const s = app.bot.outbox.stats(now);
+    const s = await app.store.outbox.stats(now);
     outbox = {
       backlog: s.backlog,
       oldestPendingSeconds: s.oldestPendingMs === null ? null : Math.round(s.oldestPendingMs / 1000),
     };
   } catch (e) {
-    store = { state: 'fault', fault: e instanceof Error ? e.name : 'unknown' };
+    store = { engine: app.store.engine, state: 'fault', fault: storeFaultCode(e) };
   }
   const down =
     Object.values(byName).some((c) => !c.up) ||
@@ -44,8 +49,8 @@ export function health(app: App, channels: readonly RunningChannel[], now = Date
 /** GET /health (JSON, 503 when down) and GET /metrics (Prometheus text). */
 export function healthRoutes(app: App, channels: () => readonly RunningChannel[]): Hono {
   const route = new Hono();
-  route.get('/health', (c) => {
-    const h = health(app, channels());
+  route.get('/health', async (c) => {
+    const h = await health(app, channels());
     return c.json(h, h.status === 'ok' ? 200 : 503, { 'cache-control': 'no-store' });
   });
   route.get('/metrics', async (c) => {

@@ -49,9 +49,9 @@ export class Metrics {
       name: 'puente_outbox_backlog',
       help: 'Messages waiting in the outbox',
       registers: [this.registry],
-      collect() {
+      async collect() {
         try {
-          this.set(stats().backlog);
+          this.set((await stats()).backlog);
         } catch {
           // The store is down: the gauge keeps its last value and /health says why.
         }
@@ -61,9 +61,9 @@ export class Metrics {
       name: 'puente_outbox_oldest_pending_seconds',
       help: 'Age of the oldest message waiting in the outbox',
       registers: [this.registry],
-      collect() {
+      async collect() {
         try {
-          this.set((stats().oldestPendingMs ?? 0) / 1000);
+          this.set(((await stats()).oldestPendingMs ?? 0) / 1000);
         } catch {
           // As above.
         }

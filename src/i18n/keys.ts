@@ -35,6 +35,11 @@ export const COMMON_KEYS = [
   'contacts.children',
   'contacts.noEmergency',
   'media.textOnly',
+  'audio.listen',
+  'audio.here',
+  'audio.on',
+  'audio.off',
+  'voice.notYet',
   'whatsapp.listButton',
   'exit.done',
   'card.title',
@@ -80,6 +85,7 @@ export const BUTTON_KEYS = [
   'card.human',
   'card.contacts',
   'card.exit',
+  'audio.listen',
 ] as const satisfies readonly CommonKey[];
 
 /** The i18next lookup of the content, as the engine's context gives it. */

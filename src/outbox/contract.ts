@@ -6,55 +6,69 @@ import { z } from 'zod';
  */
 export const PRIORITY = { reply: 0, relay: 1, broadcast: 2 } as const;
 export type Priority = (typeof PRIORITY)[keyof typeof PRIORITY];
+export const PrioritySchema = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 
 /** One outgoing call, as the turn decided it; its payload is the channel's own (see the channel's transport). */
-export const NewOutgoingSchema = z.object({
-  channel: z.string().min(1),
-  userKey: z.string().min(1),
+export type NewOutgoing = {
+  channel: string;
   /** The channel's address of the chat (a chat id, a phone number): sealed before it is stored. */
-  address: z.string().min(1),
-  payload: z.unknown(),
-  priority: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
-});
-export type NewOutgoing = z.input<typeof NewOutgoingSchema>;
+  address: string;
+  payload: unknown;
+  priority?: Priority;
+};
 
-export type Claimed = {
+/** A pending message as the store keeps it: address and payload sealed in `body`. */
+export type StoredOutgoing = {
   id: number;
   channel: string;
   userKey: string;
-  address: string;
-  payload: unknown;
+  body: Uint8Array;
   priority: Priority;
   attempts: number;
   /** When the turn wrote it (ms). */
   createdAt: number;
 };
 
+/** A pending message opened for its sender. */
+export type Claimed = Omit<StoredOutgoing, 'body'> & { address: string; payload: unknown };
+
 /** Why a message was given up on; kept on the failed row (without its text) for the operator. */
-export type FailReason = 'rejected' | 'retries' | 'blocked' | 'unauthorized';
+export type FailReason = 'rejected' | 'retries' | 'blocked' | 'unauthorized' | 'unreadable';
 
 export type OutboxStats = { backlog: number; oldestPendingMs: number | null };
 
 /**
- * The outbox's persistence: one implementation per store engine. `enqueue` runs inside the
- * turn's transaction; the rest are small transactions of their own. A chat's messages go in the
- * order they were written: only the oldest pending message of a chat is ever handed out.
+ * How long a claimed message stays with the sender that claimed it. Another instance (on a
+ * shared PostgreSQL) may send it after that: a sender that died mid-send loses nothing.
+ */
+export const LEASE_MS = 60_000;
+
+/**
+ * The outbox's persistence, one implementation per store engine. Rows are written by the turn
+ * (the `outbox` write, in the turn's transaction); the rest are small transactions of their
+ * own. A chat's messages go in the order they were written: only the oldest pending message of
+ * a chat is ever handed out, and only to one sender at a time (a lease), across instances.
  */
 export interface OutboxStore {
-  enqueue(rows: readonly NewOutgoing[]): void;
-  /** The oldest pending message of each chat of `channel` that is due at `now`, replies first; at most `limit`, skipping `busy` chats. */
-  claim(channel: string, now: number, limit: number, busy: ReadonlySet<string>): Claimed[];
-  /** One chat's oldest pending message, when it is due at `now`. */
-  head(channel: string, userKey: string, now: number): Claimed | null;
-  /** Sent: the row goes, text and address with it. */
-  markSent(id: number): void;
+  /**
+   * The oldest pending message of each chat of `channel` that is due at `now` and not leased to
+   * another sender, replies first; at most `limit`, skipping `busy` chats. Leases what it returns.
+   */
+  claim(channel: string, now: number, limit: number, busy: ReadonlySet<string>): Promise<StoredOutgoing[]>;
+  /** One chat's oldest pending message, when it is due at `now` and free; leased as by claim. */
+  head(channel: string, userKey: string, now: number): Promise<StoredOutgoing | null>;
+  /**
+   * Sent: the row goes, text and address with it; the platform's ids of the message are kept
+   * for a quick exit to delete (nothing is kept for a user without a session). One transaction.
+   */
+  markSent(id: number, userKey: string, ids: readonly string[]): Promise<void>;
   /** Given up on: the text and address go, the reason stays until the purge. */
-  markFailed(id: number, reason: FailReason): void;
-  /** Not sent this time: try again at `at`. */
-  retryAt(id: number, at: number, reason: string): void;
-  /** Everything pending for a user (stop, quick exit, a block): runs inside the caller's transaction. */
-  deleteUser(userKey: string): void;
-  stats(now: number, channel?: string): OutboxStats;
+  markFailed(id: number, reason: FailReason): Promise<void>;
+  /** Not sent this time: try again at `at`; the lease ends. */
+  retryAt(id: number, at: number, reason: string): Promise<void>;
+  /** Everything pending for a user (a block seen by the sender). */
+  deleteUser(userKey: string): Promise<void>;
+  stats(now: number, channel?: string): Promise<OutboxStats>;
   /** Failed rows older than `before` go. */
-  purge(before: number): number;
+  purge(before: number): Promise<number>;
 }

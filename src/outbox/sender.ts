@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import { LogThrottle } from '../runtime/throttle.js';
-import type { Claimed, FailReason, OutboxStore } from './contract.js';
+import {
+  type Claimed,
+  type FailReason,
+  LEASE_MS,
+  type OutboxStore,
+  type StoredOutgoing,
+} from './contract.js';
 import { Bucket } from './limiter.js';
+import type { AddressSeal } from './seal.js';
 
 /** What a channel's transport made of one outgoing call. */
 export type SendOutcome =
@@ -56,9 +63,9 @@ export type SenderHooks = {
    * After a message went: marks it sent and keeps its platform ids (for a quick exit to delete
    * later), in one transaction. Without it the row is just marked sent.
    */
-  sent?: (row: Claimed, ids: string[]) => void;
+  sent?: (row: Claimed, ids: string[]) => Promise<void> | void;
   /** The person blocked the bot: delete their session and pending messages. */
-  blocked?: (userKey: string) => void;
+  blocked?: (userKey: string) => Promise<void> | void;
   /** The channel cannot send at all (a revoked token). */
   fatal?: (reason: string) => void;
   failed?: (channel: string, reason: string) => void;
@@ -86,6 +93,8 @@ export class OutboxSender {
     private readonly options: {
       channel: string;
       store: OutboxStore;
+      /** Opens the rows' sealed addresses and payloads. */
+      seal: AddressSeal;
       transport: Transport;
       log: Logger;
       limits?: Partial<SenderLimits>;
@@ -133,7 +142,7 @@ export class OutboxSender {
   async stop(graceMs = 0): Promise<void> {
     const end = this.now() + graceMs;
     while (this.running && this.now() < end) {
-      if (!this.inflight.size && !this.hasDue()) break;
+      if (!this.inflight.size && !(await this.hasDue())) break;
       await new Promise((r) => setTimeout(r, 25));
       this.wake();
     }
@@ -144,13 +153,35 @@ export class OutboxSender {
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 1000))]);
   }
 
-  private hasDue(): boolean {
-    if (this.ready.size) return true;
+  private async hasDue(): Promise<boolean> {
+    // The loop is looking, or knows of something: wait for it rather than race its claims.
+    if (this.ready.size || this.recheck.size || this.refilling) return true;
     try {
-      return this.options.store.claim(this.channel, this.now(), 1, new Set()).length > 0;
+      const now = this.now();
+      const { backlog } = await this.options.store.stats(now, this.channel);
+      if (!backlog) return false;
+      // Something waits: is any of it due now (not a retry for later, not another instance's)?
+      const found = await this.options.store.claim(this.channel, now, 1, this.busy);
+      for (const row of found) this.keep(row, now);
+      return found.length > 0;
     } catch {
       return false;
     }
+  }
+
+  /** A claimed row goes to the ready set, opened; one that cannot be opened is given up on. */
+  private keep(stored: StoredOutgoing, now: number): void {
+    let opened: { a: string; p: unknown };
+    try {
+      opened = JSON.parse(this.options.seal.open(Buffer.from(stored.body))) as { a: string; p: unknown };
+    } catch {
+      // Sealed with another key (USER_KEY_SECRET changed): it can never be sent.
+      void this.giveUp(stored.id, 'unreadable').catch((e) => this.storeFault(e));
+      return;
+    }
+    const { body: _, ...rest } = stored;
+    this.ready.set(stored.userKey, { ...rest, address: opened.a, payload: opened.p });
+    this.claimedAt.set(stored.userKey, now);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -168,32 +199,42 @@ export class OutboxSender {
 
   /** Chats whose next message is known and due, by chat. */
   private readonly ready = new Map<string, Claimed>();
+  /** When each ready chat's message was claimed: its lease must not end before it goes. */
+  private readonly claimedAt = new Map<string, number>();
   /** Chats to look up by themselves: a turn wrote to them, or their last message just went. */
   private readonly recheck = new Set<string>();
   private nextScan = 0;
+  private refilling = false;
   private nextPurge = 0;
 
   /**
    * Finds due messages: the whole outbox now and then (retries that came due, an earlier run's
    * messages), and the chats named since by themselves.
    */
-  private refill(now: number): void {
+  private async refill(now: number): Promise<void> {
     const { store } = this.options;
     if (now >= this.nextPurge) {
       this.nextPurge = now + 3600_000;
-      store.purge(now - FAILED_KEPT_MS);
+      await store.purge(now - FAILED_KEPT_MS);
+    }
+    // A message held back (by the limits) for half its lease is let go, and claimed again.
+    for (const [key, at] of this.claimedAt) {
+      if (now - at < LEASE_MS / 2) continue;
+      this.claimedAt.delete(key);
+      if (this.ready.delete(key)) this.recheck.add(key);
     }
     if (now >= this.nextScan) {
       this.nextScan = now + SCAN_EVERY_MS;
       const skip = new Set([...this.busy, ...this.ready.keys()]);
-      for (const row of store.claim(this.channel, now, SCAN_LIMIT, skip)) this.ready.set(row.userKey, row);
+      for (const row of await store.claim(this.channel, now, SCAN_LIMIT, skip)) this.keep(row, now);
     }
-    for (const key of this.recheck) {
-      if (this.busy.has(key) || this.ready.has(key)) continue;
-      const row = store.head(this.channel, key, now);
-      if (row) this.ready.set(key, row);
-    }
+    const recheck = [...this.recheck];
     this.recheck.clear();
+    for (const key of recheck) {
+      if (this.busy.has(key) || this.ready.has(key)) continue;
+      const row = await store.head(this.channel, key, now);
+      if (row) this.keep(row, now);
+    }
   }
 
   private async run(): Promise<void> {
@@ -204,12 +245,16 @@ export class OutboxSender {
         continue;
       }
       try {
-        this.refill(now);
+        this.refilling = true;
+        await this.refill(now);
       } catch (e) {
         this.storeFault(e);
         this.ready.clear();
+        this.claimedAt.clear();
         await this.sleep(1000);
         continue;
+      } finally {
+        this.refilling = false;
       }
       let wait = this.nextScan - now;
       // Replies first, then the oldest.
@@ -233,6 +278,7 @@ export class OutboxSender {
         }
         chat.take(now);
         this.ready.delete(row.userKey);
+        this.claimedAt.delete(row.userKey);
         this.dispatch(row);
       }
       if (this.chats.size > 10_000) {
@@ -263,12 +309,12 @@ export class OutboxSender {
     this.inflight.add(p);
   }
 
-  private settle(row: Claimed, outcome: SendOutcome): void {
+  private async settle(row: Claimed, outcome: SendOutcome): Promise<void> {
     const { store, log, hooks } = this.options;
     const now = this.now();
     if (outcome.ok) {
-      if (hooks?.sent) hooks.sent(row, outcome.ids ?? []);
-      else store.markSent(row.id);
+      if (hooks?.sent) await hooks.sent(row, outcome.ids ?? []);
+      else await store.markSent(row.id, row.userKey, outcome.ids ?? []);
       return;
     }
     hooks?.failed?.(this.channel, outcome.kind);
@@ -276,16 +322,16 @@ export class OutboxSender {
       case 'retry_after': {
         const at = now + Math.max(1, outcome.seconds) * 1000;
         this.pausedUntil = Math.max(this.pausedUntil, at);
-        store.retryAt(row.id, at, 'retry_after');
+        await store.retryAt(row.id, at, 'retry_after');
         return;
       }
       case 'transient': {
         if (now - row.createdAt >= this.limits.retryForMs) {
-          this.giveUp(row, 'retries');
+          await this.giveUp(row.id, 'retries');
           return;
         }
         const backoff = Math.min(this.limits.maxBackoffMs, 1000 * 2 ** Math.min(row.attempts, 20));
-        store.retryAt(row.id, now + Math.round(backoff * (0.8 + Math.random() * 0.4)), 'transient');
+        await store.retryAt(row.id, now + Math.round(backoff * (0.8 + Math.random() * 0.4)), 'transient');
         if (this.quiet.allow(`transient:${this.channel}`) !== null)
           log.warn(
             { code: 'outbox.transient', channel: this.channel, reason: outcome.reason },
@@ -295,15 +341,15 @@ export class OutboxSender {
       }
       case 'blocked':
         // The user's pending messages go with their session; nothing is left to mark.
-        hooks?.blocked?.(row.userKey);
-        store.deleteUser(row.userKey);
+        await hooks?.blocked?.(row.userKey);
+        await store.deleteUser(row.userKey);
         return;
       case 'rejected':
         log.warn(
           { code: 'outbox.rejected', channel: this.channel, reason: outcome.reason },
           'message refused',
         );
-        this.giveUp(row, 'rejected');
+        await this.giveUp(row.id, 'rejected');
         return;
       case 'unauthorized':
         this.running = false;
@@ -312,8 +358,8 @@ export class OutboxSender {
     }
   }
 
-  private giveUp(row: Claimed, reason: FailReason): void {
-    this.options.store.markFailed(row.id, reason);
+  private async giveUp(id: number, reason: FailReason): Promise<void> {
+    await this.options.store.markFailed(id, reason);
     this.options.log.warn({ code: 'outbox.failed', channel: this.channel, reason }, 'message given up on');
   }
 

@@ -55,7 +55,7 @@ export function createUpdateHandler(app: App, api: Api): (raw: unknown) => Promi
   return async (raw) => {
     const incoming = convertUpdateToIncoming(raw);
     if ('forget' in incoming) {
-      app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
+      await app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
       app.log.debug({ code: 'telegram.blocked' }, 'a user blocked the bot; their data is deleted');
       return;
     }
@@ -72,7 +72,7 @@ export function createUpdateHandler(app: App, api: Api): (raw: unknown) => Promi
         .answerCallbackQuery(pressed.callbackId)
         .catch((e) => app.log.warn({ err: String(e) }, 'answerCallbackQuery failed'));
     try {
-      app.bot.handle({
+      await app.bot.handle({
         channel: TELEGRAM_CHANNEL,
         user: incoming.user,
         event: incoming.event,

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GrammyError } from 'grammy';
 import { Hono } from 'hono';
+import { dataDirOf } from '../../audio/file.js';
 import type { HttpRoute } from '../../http/server.js';
 import { OutboxSender } from '../../outbox/sender.js';
 import type { App } from '../../runtime/app.js';
@@ -16,6 +17,7 @@ import {
 import { Poller } from './poll.js';
 import { registerProfile } from './profile.js';
 import { TelegramTransport } from './transport.js';
+import { telegramVoiceSender } from './voice.js';
 
 /** my_chat_member tells when a user blocks the bot, so their data can be deleted. */
 const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
@@ -49,10 +51,17 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
   const failure = new Promise<string>((r) => {
     resolveFailure = r;
   });
+  const sendVoice = telegramVoiceSender({
+    uploads: app.store,
+    dataDir: dataDirOf(config.paths.root),
+    log,
+  });
+  const botId = bot.botInfo.id;
   const sender = new OutboxSender({
     channel: TELEGRAM_CHANNEL,
-    store: app.bot.outbox,
-    transport: new TelegramTransport(bot.api),
+    store: app.store.outbox,
+    seal: app.bot.seal,
+    transport: new TelegramTransport(bot.api, (api, chat, ref) => sendVoice(api, botId, chat, ref)),
     log,
     limits: {
       perSecond: config.OUTBOX_TELEGRAM_PER_S,
@@ -62,9 +71,9 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
     hooks: {
       sent: (row, ids) => {
         if (ids.length) app.metrics.repliesSent.inc({ channel: TELEGRAM_CHANNEL });
-        app.bot.sentFromOutbox(row.id, row.userKey, ids);
+        return app.store.outbox.markSent(row.id, row.userKey, ids);
       },
-      blocked: (key) => app.bot.forgetKey(key),
+      blocked: (key) => app.bot.forgetKey(TELEGRAM_CHANNEL, key),
       fatal: () =>
         resolveFailure('Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN'),
       failed: (channel, reason) => app.metrics.sendFailures.inc({ channel, reason }),

@@ -16,6 +16,8 @@ export const TelegramPayloadSchema = z.discriminatedUnion('m', [
   z.object({ m: z.literal('delete'), id: z.number() }),
   /** A pressed keyboard goes, so an old menu is not pressed twice. */
   z.object({ m: z.literal('unkeyboard'), id: z.number() }),
+  /** A recorded answer (a file under data/), after its text. */
+  z.object({ m: z.literal('voice'), ref: z.string() }),
 ]);
 export type TelegramPayload = z.infer<typeof TelegramPayloadSchema>;
 
@@ -31,19 +33,25 @@ export function renderTelegram(
   const out: TelegramPayload[] = [];
   if (pressed !== undefined) out.push({ m: 'unkeyboard', id: pressed });
   for (const id of erase) out.push({ m: 'delete', id: Number(id) });
-  for (const message of messages)
+  for (const message of messages) {
     for (const send of convertMessageToTelegram(message))
       out.push(
         send.reply_markup
           ? { m: 'send', text: send.text, reply_markup: send.reply_markup }
           : { m: 'send', text: send.text },
       );
+    if (message.audio) out.push({ m: 'voice', ref: message.audio });
+  }
   return out;
 }
 
 /** Sends outbox rows with grammY's Api and says what each answer means for the outbox. */
 export class TelegramTransport implements Transport {
-  constructor(private readonly api: Api) {}
+  constructor(
+    private readonly api: Api,
+    /** Sends a recorded answer; never throws (the text has gone already): the message id, or null. */
+    private readonly voice?: (api: Api, chatId: number, ref: string) => Promise<number | null>,
+  ) {}
 
   async send(address: string, raw: unknown): Promise<SendOutcome> {
     const payload = TelegramPayloadSchema.parse(raw);
@@ -61,6 +69,10 @@ export class TelegramTransport implements Transport {
         case 'delete':
           await this.api.deleteMessage(chat, payload.id);
           return { ok: true };
+        case 'voice': {
+          const id = this.voice ? await this.voice(this.api, chat, payload.ref) : null;
+          return { ok: true, ids: id === null ? [] : [String(id)] };
+        }
         case 'unkeyboard':
           await this.api.editMessageReplyMarkup(chat, payload.id, { reply_markup: { inline_keyboard: [] } });
           return { ok: true };

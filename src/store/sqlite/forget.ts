@@ -1,4 +1,3 @@
-import type { OutboxStore } from '../outbox/contract.js';
 import { type Db, wipeWal } from './db.js';
 import type { SqliteSessions } from './sessions.js';
 
@@ -11,16 +10,19 @@ export class Forgetter {
   /** A WAL that still holds deleted rows because a reader kept the checkpoint from finishing. */
   private unwiped = false;
 
+  private readonly pending;
+
   constructor(
     private readonly db: Db,
     private readonly sessions: SqliteSessions,
-    private readonly outbox: OutboxStore,
-  ) {}
+  ) {
+    this.pending = db.prepare('DELETE FROM outbox WHERE user_key = ? AND state = 0');
+  }
 
   /** Deletes the user's rows; runs inside the caller's transaction. */
   forgetUser(key: string): void {
     this.sessions.delete(key);
-    this.outbox.deleteUser(key);
+    this.pending.run(key);
     this.deleted();
   }
 

@@ -102,9 +102,21 @@ export const MIGRATIONS: readonly string[] = [
     files TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Recorded answers already uploaded to a channel, by the file's hash, so each is uploaded once per
+  // bot: Telegram's file_id, the Cloud API's media id. Content, never anything about a user.
+  `
+  CREATE TABLE media_uploads (
+    channel TEXT NOT NULL,
+    account TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    media_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (channel, account, sha256)
+  ) WITHOUT ROWID;
+  `,
   // The outbox: a turn writes its outgoing messages here in its own transaction, and a sender per
-  // channel sends them. A user key belongs to one channel, so one index finds a chat's messages. The chat's address and the text are sealed with a key the database does
-  // not hold; a sent row is deleted, a failed one keeps only its reason.
+  // channel sends them. A user key belongs to one channel, so one index finds a chat's messages.
+  // The chat's address and the text are sealed with a key the database does not hold; a sent row is deleted, a failed one keeps only its reason.
   `
   CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
@@ -116,7 +128,9 @@ export const MIGRATIONS: readonly string[] = [
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL,
     next_at INTEGER NOT NULL,
-    reason TEXT
+    reason TEXT,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT
   );
   CREATE INDEX outbox_pending ON outbox (user_key, id) WHERE state = 0;
   `,

@@ -1,0 +1,83 @@
+/**
+ * Schema changes for PostgreSQL, applied in order at start and recorded in schema_version.
+ * Never edit a migration that has shipped; add a new one. Times are milliseconds (bigint), as
+ * on SQLite, rounded the same way (see src/store/times.ts).
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+  CREATE TABLE sessions (
+    user_key text PRIMARY KEY,
+    channel text NOT NULL,
+    state text NOT NULL,
+    seen text NOT NULL DEFAULT '',
+    recent text NOT NULL DEFAULT '',
+    updated_at bigint NOT NULL,
+    inbound_at bigint NOT NULL DEFAULT 0
+  );
+  CREATE TABLE events (
+    id bigserial PRIMARY KEY,
+    at bigint NOT NULL,
+    name text NOT NULL,
+    channel text NOT NULL,
+    lang text,
+    campaign text,
+    flow text,
+    faq text
+  );
+  CREATE TABLE feedback (id bigserial PRIMARY KEY, at bigint NOT NULL, faq text NOT NULL, lang text, helpful boolean NOT NULL);
+  CREATE TABLE unanswered (id bigserial PRIMARY KEY, at bigint NOT NULL, lang text NOT NULL, query text NOT NULL);
+  CREATE TABLE daily_counts (
+    day bigint NOT NULL,
+    name text NOT NULL,
+    channel text NOT NULL DEFAULT '',
+    lang text NOT NULL DEFAULT '',
+    campaign text NOT NULL DEFAULT '',
+    flow text NOT NULL DEFAULT '',
+    faq text NOT NULL DEFAULT '',
+    count bigint NOT NULL,
+    PRIMARY KEY (day, name, channel, lang, campaign, flow, faq)
+  );
+  CREATE TABLE faq_entries (id text PRIMARY KEY, data text NOT NULL, hash text NOT NULL);
+  CREATE TABLE content_snapshots (version text PRIMARY KEY, saved_at bigint NOT NULL, files text NOT NULL);
+  `,
+  // Retention looks for idle sessions by time; with many instances the table is large and the
+  // purge runs every hour on each of them.
+  `
+  CREATE INDEX sessions_updated_at ON sessions (updated_at);
+  `,
+  // Recorded answers already uploaded to a channel, by the file's hash, so each is uploaded once per
+  // bot: Telegram's file_id, the Cloud API's media id. Content, never anything about a user.
+  `
+  CREATE TABLE media_uploads (
+    channel text NOT NULL,
+    account text NOT NULL,
+    sha256 text NOT NULL,
+    media_id text NOT NULL,
+    at bigint NOT NULL,
+    PRIMARY KEY (channel, account, sha256)
+  );
+  `,
+  // The outbox: a turn writes its outgoing messages here in its own transaction, and the senders
+  // of every instance send them. Only a chat's oldest pending message is handed out, to one sender
+  // at a time (lease_until). The chat's address and the text are sealed with a key the database does
+  // not hold; a sent row is deleted, a failed one keeps only its reason.
+  `
+  CREATE TABLE outbox (
+    id bigserial PRIMARY KEY,
+    channel text NOT NULL,
+    user_key text NOT NULL,
+    priority smallint NOT NULL DEFAULT 0,
+    state smallint NOT NULL DEFAULT 0,
+    body bytea NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    created_at bigint NOT NULL,
+    next_at bigint NOT NULL,
+    reason text,
+    lease_until bigint NOT NULL DEFAULT 0,
+    lease_owner text
+  );
+  CREATE INDEX outbox_pending ON outbox (user_key, id) WHERE state = 0;
+  CREATE INDEX outbox_due ON outbox (channel, priority, id) WHERE state = 0;
+  `,
+];

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import {
+  type FailReason,
+  LEASE_MS,
+  type OutboxStats,
+  type OutboxStore,
+  type Priority,
+  type StoredOutgoing,
+} from '../../outbox/contract.js';
+import { addRecent } from '../recent-messages.js';
+
+const PENDING = 0;
+const FAILED = 2;
+
+type Row = {
+  id: number;
+  channel: string;
+  user_key: string;
+  priority: number;
+  body: Buffer;
+  attempts: number;
+  created_at: number;
+};
+
+const COLUMNS = 'id, channel, user_key, priority, body, attempts, created_at';
+
+/**
+ * The outbox on PostgreSQL, shared by every instance. A claim takes each chat's oldest pending
+ * message with FOR UPDATE SKIP LOCKED and leases it to this instance: two senders never hold
+ * the same chat, so a chat's messages go once and in order whichever instance sends them. A
+ * lease that ends (an instance killed mid-send) lets another instance send the message.
+ */
+export class PostgresOutbox implements OutboxStore {
+  private readonly owner = randomUUID();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly now: () => number,
+    /** The advisory lock class of a user's turns: a sent message's ids join the session under it. */
+    private readonly userLock: number,
+  ) {}
+
+  async claim(
+    channel: string,
+    now: number,
+    limit: number,
+    busy: ReadonlySet<string>,
+  ): Promise<StoredOutgoing[]> {
+    const { rows } = await this.pool.query(
+      `UPDATE outbox SET lease_until = $5, lease_owner = $3
+       WHERE id IN (
+         SELECT o.id FROM outbox o
+         WHERE o.channel = $1 AND o.state = ${PENDING} AND o.next_at <= $2
+           AND (o.lease_until <= $2 OR o.lease_owner = $3) AND NOT (o.user_key = ANY($6::text[]))
+           AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.user_key = o.user_key AND p.state = ${PENDING})
+         ORDER BY o.priority, o.id LIMIT $4
+         FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS}`,
+      [channel, now, this.owner, limit, now + LEASE_MS, [...busy]],
+    );
+    return (rows as Row[]).map(open).sort((a, b) => a.priority - b.priority || a.id - b.id);
+  }
+
+  async head(channel: string, userKey: string, now: number): Promise<StoredOutgoing | null> {
+    const { rows } = await this.pool.query(
+      `UPDATE outbox SET lease_until = $5, lease_owner = $3
+       WHERE id IN (
+         SELECT o.id FROM outbox o
+         WHERE o.id = (SELECT min(p.id) FROM outbox p WHERE p.user_key = $4 AND p.state = ${PENDING})
+           AND o.channel = $1 AND o.next_at <= $2 AND (o.lease_until <= $2 OR o.lease_owner = $3)
+         FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS}`,
+      [channel, now, this.owner, userKey, now + LEASE_MS],
+    );
+    const row = rows[0] as Row | undefined;
+    return row ? open(row) : null;
+  }
+
+  async markSent(id: number, userKey: string, ids: readonly string[]): Promise<void> {
+    if (!ids.length) {
+      await this.pool.query('DELETE FROM outbox WHERE id = $1', [id]);
+      return;
+    }
+    // The ids join the user's recent messages under the user's lock, as a turn's would.
+    const c = await this.pool.connect();
+    let broken = false;
+    try {
+      await c.query('BEGIN');
+      await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [this.userLock, userKey]);
+      await c.query('DELETE FROM outbox WHERE id = $1', [id]);
+      const { rows } = await c.query('SELECT recent FROM sessions WHERE user_key = $1', [userKey]);
+      const row = rows[0] as { recent: string } | undefined;
+      if (row)
+        await c.query('UPDATE sessions SET recent = $2 WHERE user_key = $1', [
+          userKey,
+          addRecent(row.recent, ids, this.now()),
+        ]);
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw e;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  async markFailed(id: number, reason: FailReason): Promise<void> {
+    await this.pool.query(
+      `UPDATE outbox SET state = ${FAILED}, body = '\\x'::bytea, user_key = '', reason = $2, next_at = $3,
+         lease_until = 0, lease_owner = NULL WHERE id = $1`,
+      [id, reason, this.now()],
+    );
+  }
+
+  async retryAt(id: number, at: number, reason: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE outbox SET next_at = $2, reason = $3, attempts = attempts + 1, lease_until = 0, lease_owner = NULL
+       WHERE id = $1`,
+      [id, at, reason],
+    );
+  }
+
+  async deleteUser(userKey: string): Promise<void> {
+    await this.pool.query(`DELETE FROM outbox WHERE user_key = $1 AND state = ${PENDING}`, [userKey]);
+  }
+
+  async stats(now: number, channel?: string): Promise<OutboxStats> {
+    const { rows } = await this.pool.query(
+      `SELECT count(*) AS n, min(created_at) AS oldest FROM outbox
+       WHERE state = ${PENDING} AND ($1::text IS NULL OR channel = $1)`,
+      [channel ?? null],
+    );
+    const r = rows[0] as { n: number; oldest: number | null };
+    return {
+      backlog: Number(r.n),
+      oldestPendingMs: r.oldest === null ? null : Math.max(0, now - Number(r.oldest)),
+    };
+  }
+
+  async purge(before: number): Promise<number> {
+    const r = await this.pool.query(`DELETE FROM outbox WHERE state = ${FAILED} AND next_at < $1`, [before]);
+    return r.rowCount ?? 0;
+  }
+}
+
+/** Retention, inside the purge's transaction: pending rows of users idle since before `$1`, and anything older. */
+export const PURGE_OUTBOX_SQL = `DELETE FROM outbox WHERE created_at < $1 OR (state = ${PENDING} AND user_key IN
+  (SELECT user_key FROM sessions WHERE updated_at < $1))`;
+
+function open(r: Row): StoredOutgoing {
+  return {
+    id: Number(r.id),
+    channel: r.channel,
+    userKey: r.user_key,
+    body: new Uint8Array(r.body),
+    priority: r.priority as Priority,
+    attempts: r.attempts,
+    createdAt: Number(r.created_at),
+  };
+}

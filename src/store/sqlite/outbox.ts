@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
+import {
+  type FailReason,
+  LEASE_MS,
+  type OutboxStats,
+  type OutboxStore,
+  type Priority,
+  type StoredOutgoing,
+} from '../../outbox/contract.js';
+import type { Db } from './db.js';
+import type { RecentMessages } from './recent-messages.js';
+
+const PENDING = 0;
+const FAILED = 2;
+
+type Row = {
+  id: number;
+  channel: string;
+  user_key: string;
+  priority: number;
+  body: Buffer;
+  attempts: number;
+  created_at: number;
+};
+
+/**
+ * The outbox on SQLite, in the bot's one database file. One process owns the file, so the
+ * leases of an earlier run (killed mid-send) end when the store opens.
+ */
+export class SqliteOutbox implements OutboxStore {
+  private readonly owner = randomUUID();
+  private readonly insertStmt: Statement;
+  private readonly heads: Statement;
+  private readonly headOf: Statement;
+  private readonly lease: Statement;
+  private readonly remove: Statement<[number]>;
+  private readonly fail: Statement<[string, number, number]>;
+  private readonly retry: Statement<[number, string, number]>;
+  private readonly byUser: Statement<[string]>;
+  private readonly count: Statement<[{ channel: string | null }], { n: number; oldest: number | null }>;
+  private readonly purgeStmt: Statement<[number]>;
+  private readonly sentTx: (id: number, key: string, ids: readonly string[]) => void;
+
+  constructor(
+    private readonly db: Db,
+    recent: RecentMessages,
+    private readonly now: () => number = Date.now,
+  ) {
+    db.prepare('UPDATE outbox SET lease_until = 0, lease_owner = NULL WHERE lease_until > 0').run();
+    this.insertStmt = db.prepare(
+      `INSERT INTO outbox (channel, user_key, priority, state, body, created_at, next_at)
+       VALUES (?, ?, ?, ${PENDING}, ?, ?, ?)`,
+    );
+    // Only the oldest pending message of each chat, so a chat's messages go in order.
+    const free = `o.next_at <= @now AND (o.lease_until <= @now OR o.lease_owner = @owner)`;
+    this.heads = db.prepare(
+      `SELECT o.id, o.channel, o.user_key, o.priority, o.body, o.attempts, o.created_at FROM outbox o
+       WHERE o.channel = @channel AND o.state = ${PENDING} AND ${free}
+         AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.user_key = o.user_key AND p.state = ${PENDING})
+       ORDER BY o.priority, o.id LIMIT @limit`,
+    );
+    this.headOf = db.prepare(
+      `SELECT o.id, o.channel, o.user_key, o.priority, o.body, o.attempts, o.created_at FROM outbox o
+       WHERE o.id = (SELECT min(p.id) FROM outbox p WHERE p.user_key = @key AND p.state = ${PENDING})
+         AND o.channel = @channel AND ${free}`,
+    );
+    this.lease = db.prepare('UPDATE outbox SET lease_until = ?, lease_owner = ? WHERE id = ?');
+    this.remove = db.prepare('DELETE FROM outbox WHERE id = ?');
+    this.fail = db.prepare(
+      `UPDATE outbox SET state = ${FAILED}, body = x'', user_key = '', reason = ?, next_at = ?,
+         lease_until = 0, lease_owner = NULL WHERE id = ?`,
+    );
+    this.retry = db.prepare(
+      `UPDATE outbox SET next_at = ?, reason = ?, attempts = attempts + 1, lease_until = 0, lease_owner = NULL
+       WHERE id = ?`,
+    );
+    this.byUser = db.prepare(`DELETE FROM outbox WHERE user_key = ? AND state = ${PENDING}`);
+    this.count = db.prepare(
+      `SELECT count(*) AS n, min(created_at) AS oldest FROM outbox
+       WHERE state = ${PENDING} AND (@channel IS NULL OR channel = @channel)`,
+    );
+    this.purgeStmt = db.prepare(`DELETE FROM outbox WHERE state = ${FAILED} AND next_at < ?`);
+    this.sentTx = db.transaction((id: number, key: string, ids: readonly string[]) => {
+      this.remove.run(id);
+      if (ids.length) recent.append(key, ids);
+    });
+  }
+
+  /** Inside the turn's transaction: the rows of one user, in order. */
+  insert(key: string, channel: string, priority: Priority, body: Uint8Array): void {
+    const now = this.now();
+    this.insertStmt.run(channel, key, priority, Buffer.from(body), now, now);
+  }
+
+  async claim(
+    channel: string,
+    now: number,
+    limit: number,
+    busy: ReadonlySet<string>,
+  ): Promise<StoredOutgoing[]> {
+    return this.db.transaction(() => {
+      const out: StoredOutgoing[] = [];
+      const rows = this.heads.all({ channel, now, limit: limit + busy.size, owner: this.owner }) as Row[];
+      for (const r of rows) {
+        if (busy.has(r.user_key)) continue;
+        this.lease.run(now + LEASE_MS, this.owner, r.id);
+        out.push(open(r));
+        if (out.length >= limit) break;
+      }
+      return out;
+    })();
+  }
+
+  async head(channel: string, userKey: string, now: number): Promise<StoredOutgoing | null> {
+    const r = this.headOf.get({ channel, key: userKey, now, owner: this.owner }) as Row | undefined;
+    if (!r) return null;
+    this.lease.run(now + LEASE_MS, this.owner, r.id);
+    return open(r);
+  }
+
+  async markSent(id: number, userKey: string, ids: readonly string[]): Promise<void> {
+    this.sentTx(id, userKey, ids);
+  }
+
+  async markFailed(id: number, reason: FailReason): Promise<void> {
+    this.fail.run(reason, this.now(), id);
+  }
+
+  async retryAt(id: number, at: number, reason: string): Promise<void> {
+    this.retry.run(at, reason, id);
+  }
+
+  async deleteUser(userKey: string): Promise<void> {
+    this.byUser.run(userKey);
+  }
+
+  async stats(now: number, channel?: string): Promise<OutboxStats> {
+    const r = this.count.get({ channel: channel ?? null })!;
+    return { backlog: r.n, oldestPendingMs: r.oldest === null ? null : Math.max(0, now - r.oldest) };
+  }
+
+  /** Messages waiting, at once: for tools and tests that poll. */
+  backlog(): number {
+    return this.count.get({ channel: null })!.n;
+  }
+
+  async purge(before: number): Promise<number> {
+    return this.purgeStmt.run(before).changes;
+  }
+
+  /** Retention: pending rows of users idle since before `cutoff`, and anything older than it. */
+  purgeBefore(cutoff: number): number {
+    return this.db
+      .prepare(
+        `DELETE FROM outbox WHERE created_at < @cutoff OR (state = ${PENDING} AND user_key IN
+           (SELECT user_key FROM sessions WHERE updated_at < @cutoff))`,
+      )
+      .run({ cutoff }).changes;
+  }
+}
+
+function open(r: Row): StoredOutgoing {
+  return {
+    id: r.id,
+    channel: r.channel,
+    userKey: r.user_key,
+    body: new Uint8Array(r.body),
+    priority: r.priority as Priority,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+  };
+}
