@@ -75,6 +75,20 @@ afterEach(async () => {
 });
 
 describe('WhatsApp Cloud API webhook over HTTP', () => {
+  it('a message the store cannot save gets a short apology, once; Meta is asked to deliver it again', async () => {
+    rig = await CloudRig.start();
+    const from = '5215500000077';
+    rig.h.app.store.closeSync();
+    const first = await rig.post({ messages: [wa.text(from, 'hola')] });
+    expect(first.status).not.toBe(200);
+    const again = await rig.post({ messages: [wa.text(from, 'hola otra vez')] });
+    expect(again.status).not.toBe(200);
+    await rig.cloud.sender.idle();
+    const sent = rig.api.delivered(from);
+    expect(sent).toHaveLength(1);
+    expect(JSON.stringify(sent[0])).toContain(JSON.stringify(rig.h.app.bot.apology(null)).slice(1, -1));
+  });
+
   it('answers the verify handshake with the challenge, and 403 to a wrong token or mode', async () => {
     rig = await CloudRig.start();
     const q = (mode: string, token: string, challenge = '1158201444') =>

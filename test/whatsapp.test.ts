@@ -50,6 +50,14 @@ describe('WhatsApp adapter with a fake client', () => {
     return shared.sent.filter((s) => s.chatId === from).at(-1)?.text ?? '';
   };
 
+  it('a message the store cannot save gets a short apology, once, and nothing else', async () => {
+    const from = '5215500000099@c.us';
+    h.app.store.closeSync();
+    expect(await say(from, 'hola')).toBe(h.app.bot.apology(null));
+    await say(from, 'hola otra vez');
+    expect(shared.sent.filter((s) => s.chatId === from)).toHaveLength(1);
+  });
+
   it('logs in with the QR code and answers in three languages with numbered menus', async () => {
     expect(qrs).toEqual(['fake-qr-code']);
     expect(adapter.isReady()).toBe(true);

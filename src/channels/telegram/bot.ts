@@ -1,6 +1,7 @@
 import { type Api, Bot as Grammy } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { commonText } from '../../i18n/keys.js';
+import { ApologyLimiter } from '../../runtime/apology.js';
 import type { App } from '../../runtime/app.js';
 import { StoreFault } from '../../store/fault.js';
 import { LANGS } from '../../text/lang.js';
@@ -9,8 +10,6 @@ import { renderTelegram } from './transport.js';
 
 export const TELEGRAM_CHANNEL = 'telegram';
 const COMMANDS = ['start', 'menu', 'language', 'help', 'exit', 'stop'] as const;
-/** A user whose turns cannot be saved gets one apology in this time, not one per redelivery. */
-const APOLOGY_EVERY_MS = 10 * 60_000;
 
 export type TelegramOptions = { token: string; apiRoot?: string; botInfo?: UserFromGetMe };
 
@@ -40,12 +39,9 @@ export function chatOfUpdate(raw: unknown): string {
  * caller must not confirm the update to Telegram; the user got a short apology directly.
  */
 export function createUpdateHandler(app: App, api: Api): (raw: unknown) => Promise<void> {
-  const apologised = new Map<number, number>();
+  const apologies = new ApologyLimiter();
   const apologise = async (chatId: number, lang: Parameters<App['bot']['apology']>[0]) => {
-    const now = Date.now();
-    if ((apologised.get(chatId) ?? 0) > now - APOLOGY_EVERY_MS) return;
-    if (apologised.size > 10_000) apologised.clear();
-    apologised.set(chatId, now);
+    if (!apologies.allow(String(chatId))) return;
     await api
       .sendMessage(chatId, app.bot.apology(lang), { link_preview_options: { is_disabled: true } })
       .catch((e) =>

@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import type { OutMessage } from '../../engine/types.js';
 import { commonText } from '../../i18n/keys.js';
+import { ApologyLimiter } from '../../runtime/apology.js';
 import type { Bot } from '../../runtime/bot.js';
+import { StoreFault } from '../../store/fault.js';
 import type { Lang } from '../../text/lang.js';
 import { type Clock, realClock } from '../whatsapp/pacer.js';
 import { GraphClient } from './api.js';
@@ -56,6 +58,7 @@ export class CloudChannel {
   readonly counters = new CloudCounters();
   readonly sender: CloudSender;
   private readonly clock: Clock;
+  private readonly apologies: ApologyLimiter;
 
   constructor(
     private readonly bot: Bot,
@@ -64,6 +67,7 @@ export class CloudChannel {
   ) {
     const s = options.settings;
     this.clock = options.clock ?? realClock;
+    this.apologies = new ApologyLimiter(() => this.clock.now());
     this.client = new GraphClient(
       { root: s.apiRoot, version: s.apiVersion, phoneNumberId: s.phoneNumberId, token: s.token },
       options.fetch,
@@ -148,6 +152,17 @@ export class CloudChannel {
         at: incoming.at,
       });
     } catch (e) {
+      // The store cannot commit (the bot logs that once a minute): Meta delivers the message
+      // again, and the person gets a short apology now rather than silence.
+      if (e instanceof StoreFault) {
+        if (this.apologies.allow(chat))
+          void this.sender.enqueue(chat, {
+            address: incoming.address,
+            lastInbound: Math.min(incoming.at ?? now, now),
+            payloads: [{ type: 'text', text: { body: this.bot.apology(null), preview_url: false } }],
+          });
+        return false;
+      }
       // A message the engine cannot take would fail again on every delivery: it is dropped.
       const again = !(e instanceof ZodError);
       this.log.error(

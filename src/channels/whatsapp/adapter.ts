@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import { ApologyLimiter } from '../../runtime/apology.js';
 import type { Bot } from '../../runtime/bot.js';
+import { StoreFault } from '../../store/fault.js';
 import { messageKey, ownMessageId, type WaClient, type WaClientFactory, type WaMessage } from './client.js';
 import { convertMessageToWhatsApp, convertWaMessageToIncoming, userOfChat } from './convert.js';
 import { type Clock, DEFAULT_PACING, Pacer, type PacerOptions, realClock } from './pacer.js';
@@ -61,6 +63,7 @@ export class WhatsAppAdapter {
   private ready = false;
   private readonly clock: Clock;
   readonly pacer: Pacer<Job>;
+  private readonly apologies: ApologyLimiter;
   /** Chats whose user was just forgotten, until the reply to that is sent. */
   private readonly epochs = new Map<string, number>();
   /** The chain of turns in progress: each message waits for the one before. */
@@ -72,6 +75,7 @@ export class WhatsAppAdapter {
     private readonly options: WhatsAppOptions,
   ) {
     this.clock = options.clock ?? realClock;
+    this.apologies = new ApologyLimiter(() => this.clock.now());
     this.pacer = new Pacer<Job>(
       (chat, job) => this.deliver(chat, job),
       this.clock,
@@ -263,11 +267,25 @@ export class WhatsAppAdapter {
           );
       }
     } catch (e) {
+      // The store cannot commit (the bot logs that once a minute): a short apology, sent directly.
+      if (e instanceof StoreFault) {
+        if (this.apologies.allow(incoming.chatId)) this.apologise(incoming.chatId);
+        return;
+      }
       this.log.error(
         { event: 'turn_failed', reason: e instanceof Error ? e.message : String(e) },
         'whatsapp: a message could not be handled',
       );
     }
+  }
+
+  private apologise(chat: string): void {
+    const text = this.bot.apology(null);
+    this.pacer
+      .enqueue(chat, { text, record: false, epoch: this.epochs.get(chat) ?? 0 })
+      .catch((e) =>
+        this.log.warn({ code: 'whatsapp.apology', reason: String(e) }, 'the apology could not be sent'),
+      );
   }
 
   /** Sends or deletes through whichever client is connected now, waiting for one after a reconnect. */
