@@ -6,6 +6,16 @@ import { clean, hasWords, parseNumber } from '../text/normalize.js';
 import { type CardOption, cardOptions, HUMAN_FAQ, isCardOption, showCard } from './card.js';
 import type { Command, EngineContext, LangHint, SmallTalk } from './context.js';
 import { faqOptions, showFaq, suggestOptions } from './faq-present.js';
+import {
+  askForPerson,
+  closedByHost,
+  connect,
+  consentOptions,
+  countMisses,
+  MAX_RELAY,
+  relay,
+  settle,
+} from './handoff.js';
 import { type Match, matchOption } from './match.js';
 import { menuOptions } from './menu-options.js';
 import { findPayload, parsePayload } from './payload.js';
@@ -37,13 +47,18 @@ export function runTurn(
   prior: Session | null,
   event: Event,
   hint?: LangHint,
+  now = 0,
 ): TurnResult {
   const session = prior ? copySession(prior) : newSession(hint?.sure ? hint.lang : null);
   const turn = new Turn(ctx, session);
+  turn.now = now;
   // A click on an ad tags the conversation as a link's campaign does; a payload in the text still wins.
   if ('campaign' in event && event.campaign) turn.session.campaign = event.campaign;
   if (!prior) turn.emit({ type: 'metric', name: 'conversation_started' });
-  if ('start' in event) {
+  if ('handoff' in event) {
+    closedByHost(turn, event.handoff);
+    if (turn.messages.length) home(turn);
+  } else if ('start' in event) {
     start(turn, event.start, !prior, hint);
   } else if ('media' in event) {
     media(turn);
@@ -53,6 +68,12 @@ export function runTurn(
     text(turn, event.text, !prior, hint);
   }
   const forgotten = turn.effects.some((e) => e.type === 'forget');
+  settle(turn, prior, forgotten);
+  if (!forgotten && !('handoff' in event))
+    countMisses(
+      turn,
+      turn.effects.some((e) => e.type === 'unanswered'),
+    );
   return { session: forgotten ? null : turn.session, messages: turn.messages, effects: turn.effects };
 }
 
@@ -64,6 +85,7 @@ function copySession(s: Session): Session {
     pending: s.pending && copyPending(s.pending),
     history: s.history.map((p) => ({ ...p })),
     vars: { ...s.vars },
+    handoff: s.handoff && { ...s.handoff },
   };
 }
 
@@ -94,6 +116,8 @@ function start(turn: Turn, payloadText: string, isNew: boolean, hint?: LangHint)
 
 function media(turn: Turn): void {
   if (!turn.session.lang) return askLanguage(turn);
+  // A person reads text only too: say so, and stay with them.
+  if (turn.session.pending?.kind === 'handoff') return turn.say(turn.common('handoff.textOnly'));
   turn.say(turn.common('media.textOnly'));
   if (turn.session.at || turn.session.pending) return redisplay(turn);
   home(turn);
@@ -114,6 +138,8 @@ function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boo
   const options = currentOptions(turn);
   const option = options?.find((o) => o.id === choice);
   if (option) return pick(turn, option);
+  // A button id is never passed on to a person as if the user had written it.
+  if (turn.session.pending?.kind === 'handoff' && !isCardOption(choice)) return redisplay(turn);
   // An older emergency card's button still does what it says.
   if (isCardOption(choice) && turn.session.pending?.kind !== 'safety')
     return pickOnCard(turn, choice, turn.session.pending);
@@ -138,6 +164,8 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const link = findPayload(input);
   if (screen(turn, input, hint ?? linkHint(link))) {
     if (link) turn.session.campaign = parsePayload(link)?.campaign ?? turn.session.campaign;
+    // The person on it reads it too: danger is exactly what they must not miss.
+    if (turn.session.handoff) turn.emit({ type: 'handoff.relay-in', text: raw.trim().slice(0, MAX_RELAY) });
     return;
   }
   if (link) return start(turn, link, isNew, hint);
@@ -148,6 +176,8 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
     // Anything else is answered where the user stood before the card.
     turn.session.pending = card.prior;
   }
+  // A person is on it: their words go to staff, not to the search; commands still work.
+  if (turn.session.pending?.kind === 'handoff' && turn.session.handoff && !command) return relay(turn, raw);
   const talk = command ? null : turn.ctx.smallTalk(input);
   if (!turn.session.lang) {
     turn.session.lang = turn.ctx.detectLang(input) ?? talk?.lang ?? hint?.lang ?? null;
@@ -215,6 +245,7 @@ function pickOnCard(turn: Turn, id: CardOption | 'back' | 'menu' | string, prior
       const at = turn.session.at;
       if (at && !before && turn.step(at)?.type === 'menu') remember(turn, at);
       if (id === 'emergency') return startFlow(turn, 'emergency');
+      if (turn.ctx.handoff) return askForPerson(turn);
       showFaq(turn, HUMAN_FAQ);
       return;
     }
@@ -239,6 +270,8 @@ function answerSmallTalk(turn: Turn, talk: SmallTalk): void {
 function currentOptions(turn: Turn): OptionOut[] | null {
   const { pending, at } = turn.session;
   if (pending?.kind === 'safety') return cardOptions(turn);
+  if (pending?.kind === 'consent') return consentOptions(turn);
+  if (pending?.kind === 'handoff') return turn.nav('menu');
   if (pending?.kind === 'faq') return faqOptions(turn, pending.id);
   if (pending?.kind === 'suggest') return suggestOptions(turn, pending.ids);
   if (pending?.kind === 'end') return turn.nav('menu');
@@ -253,6 +286,10 @@ function pick(turn: Turn, option: OptionOut): void {
   if (pending?.kind === 'safety') return pickOnCard(turn, option.id, pending);
   if (option.id === 'menu') return home(turn);
   if (option.id === 'back') return back(turn);
+  if (pending?.kind === 'consent' && (option.id === 'share' || option.id === 'fresh'))
+    return connect(turn, option.id === 'share');
+  // The home menu's "talk to a person", added by the engine when a staff inbox is configured.
+  if (option.id === 'human' && !pending && turn.ctx.handoff) return askForPerson(turn);
   if (pending?.kind === 'faq' && (option.id === 'yes' || option.id === 'no')) {
     turn.emit({ type: 'feedback', faq: pending.id, helpful: option.id === 'yes' });
     turn.say(turn.common(option.id === 'yes' ? 'faq.thanks' : 'faq.sorry'));
@@ -344,12 +381,21 @@ function runCommand(turn: Turn, command: Command): void {
     case 'help':
       // Help always helps: the emergency numbers come before how to use the bot.
       turn.say(
-        `${turn.ctx.emergencyLine(turn.session.vars.country ?? null, turn.lang)}\n\n${turn.common('help')}`,
+        `${turn.ctx.emergencyLine(turn.session.vars.country ?? null, turn.lang)}\n\n${turn.common('help')}${
+          turn.ctx.handoff ? `\n${turn.common('handoff.help', { org: turn.ctx.handoff.org })}` : ''
+        }`,
+        turn.ctx.handoff && !turn.session.handoff ? [{ id: 'human', label: turn.common('card.human') }] : [],
       );
       return redisplay(turn);
     case 'stop':
     case 'exit':
       return forget(turn, command);
+    case 'person':
+      if (turn.ctx.handoff) return askForPerson(turn);
+      if (turn.session.at && turn.step(turn.session.at)?.type === 'menu' && !turn.session.pending)
+        remember(turn, turn.session.at);
+      showFaq(turn, HUMAN_FAQ);
+      return;
   }
 }
 
@@ -372,6 +418,8 @@ function redisplay(turn: Turn): void {
     return redisplay(turn);
   }
   if (pending?.kind === 'faq') return turn.say(turn.common('hint.faq'), faqOptions(turn, pending.id));
+  if (pending?.kind === 'consent') return turn.say(turn.common('handoff.consent'), consentOptions(turn));
+  if (pending?.kind === 'handoff') return turn.say(turn.common('handoff.already'), turn.nav('menu'));
   if (pending?.kind === 'suggest')
     return turn.say(turn.common('faq.suggest'), suggestOptions(turn, pending.ids));
   if (pending?.kind === 'end' || !at) return home(turn);
