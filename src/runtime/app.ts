@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
+import { HandoffHost } from '../handoff/host.js';
+import { handoffEnabled } from '../handoff/settings.js';
 import { type Db, openDb } from '../store/db.js';
 import { Retention } from '../store/retention.js';
 import { loadUserKeySecret, UserKeys } from '../store/user-key.js';
@@ -14,6 +16,8 @@ export type App = {
   bot: Bot;
   log: Logger;
   retention: Retention;
+  /** Talk to a person: set when a staff inbox is configured (STAFF_CHAT_ID). */
+  handoff?: HandoffHost;
   /** Stops the retention timer and closes the database. */
   close: () => void;
 };
@@ -49,11 +53,23 @@ export function createApp(
       { days: config.RETENTION_DAYS, now: options.now },
     );
     retention.start();
+    let handoff: HandoffHost | undefined;
+    if (handoffEnabled(config)) {
+      handoff = new HandoffHost(bot, {
+        staffLang: config.DEFAULT_LANG,
+        idleHours: config.HANDOFF_IDLE_H,
+        log,
+        now: options.now,
+      });
+      bot.handoffSink = handoff;
+      handoff.startIdleTimer();
+    }
     const close = () => {
       retention.stop();
+      handoff?.stopIdleTimer();
       bot.close();
     };
-    return { config, db, bot, log, retention, close };
+    return { config, db, bot, log, retention, handoff, close };
   } catch (e) {
     db.close();
     throw e;

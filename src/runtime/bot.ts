@@ -1,10 +1,12 @@
-import { hash } from 'node:crypto';
+import { hash, randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LangHint } from '../engine/context.js';
 import { runTurn } from '../engine/run.js';
-import { type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
+import { type Effect, type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
+import type { HandoffAction, HandoffSink } from '../handoff/actions.js';
 import type { Db } from '../store/db.js';
 import { Forgetter } from '../store/forget.js';
+import { Handoffs } from '../store/handoffs.js';
 import { RecentMessages } from '../store/recent-messages.js';
 import { Records } from '../store/records.js';
 import { SqliteSessions } from '../store/sessions.js';
@@ -50,6 +52,9 @@ export class Bot {
   readonly records: Records;
   readonly forgetter: Forgetter;
   readonly recent: RecentMessages;
+  readonly handoffs: Handoffs;
+  /** The staff inbox's host, when one is configured: told of every turn after its commit. */
+  handoffSink?: HandoffSink;
   private readonly turnTx;
   private readonly forgetTx;
 
@@ -62,7 +67,8 @@ export class Bot {
   ) {
     this.sessions = new SqliteSessions(db, now);
     this.records = new Records(db, now);
-    this.forgetter = new Forgetter(db, this.sessions);
+    this.handoffs = new Handoffs(db, now);
+    this.forgetter = new Forgetter(db, this.sessions, this.handoffs);
     this.recent = new RecentMessages(db, now);
     this.turnTx = db.transaction((input: Incoming) => this.turnInTx(input));
     this.forgetTx = db.transaction((key: string) => this.forgetter.forgetUser(key));
@@ -78,13 +84,30 @@ export class Bot {
    * bot. "stop" and quick exit take the same path from inside their turn.
    */
   forgetUser(channel: string, user: string): void {
+    const key = this.userKeys.of(channel, user);
+    let closed: ReturnType<Forgetter['forgetUser']>;
     try {
-      this.forgetTx.immediate(this.userKeys.of(channel, user));
+      closed = this.forgetTx.immediate(key);
     } catch (e) {
       this.sessions.forgetCached();
       throw e;
     }
     this.forgotten(channel, user);
+    // Staff learn only that the user left.
+    this.handoffSink?.afterTurn({
+      channel,
+      user,
+      key,
+      event: null,
+      messages: [],
+      actions: closed.map((row) => ({ type: 'close', row, reason: 'left' })),
+      forgotten: true,
+    });
+  }
+
+  /** The user key and channel id behind a conversation with a person, while it is open. */
+  handoffUser(row: { address: string | null }): string | null {
+    return row.address ? this.userKeys.unseal(row.address) : null;
   }
 
   /**
@@ -113,9 +136,19 @@ export class Bot {
       this.sessions.forgetCached();
       throw e;
     }
-    if (reply.reply.session === null) this.forgotten(input.channel, input.user);
+    if (reply.reply.session === null && !reply.reply.duplicate) this.forgotten(input.channel, input.user);
     for (const m of reply.logs)
       this.log[m.level]({ code: m.code, flow: m.flow, step: m.step, channel: input.channel }, 'engine');
+    if (!reply.reply.duplicate)
+      this.handoffSink?.afterTurn({
+        channel: input.channel,
+        user: input.user,
+        key: reply.key,
+        event,
+        messages: reply.reply.messages,
+        actions: reply.actions,
+        forgotten: reply.reply.session === null,
+      });
     return reply.reply;
   }
 
@@ -151,19 +184,36 @@ export class Bot {
           erase: [],
         },
         logs: [],
+        key,
+        actions: [],
       };
     }
     const prior = stored?.session ?? null;
-    const result = runTurn(this.content.ctx, prior, input.event, input.hint);
+    // The host's own events (staff closed, idle) concern a user the bot still knows, or nobody.
+    const fromHost = 'handoff' in input.event;
+    if (fromHost && !prior) {
+      const lang = this.content.ctx.defaultLang;
+      return {
+        reply: { messages: [], lang, session: null, duplicate: true, erase: [] },
+        logs: [],
+        key,
+        actions: [],
+      };
+    }
+    const result = runTurn(this.content.ctx, prior, input.event, input.hint, this.now());
     const session = result.session;
+    const actions = this.applyHandoff(key, input, result.effects);
     // Read before the user is forgotten: afterwards nothing is left to say which messages were theirs.
     const erase = result.effects.some((e) => e.type === 'erase')
       ? [...this.recent.list(key), ...(input.messageId ? [input.messageId] : [])]
       : [];
     if (session) {
       const seen = delivery ? [...(stored?.seen ?? []), delivery] : (stored?.seen ?? []);
-      // A clock ahead of ours must not stretch the window: never later than now.
-      const inboundAt = inboundTime(Math.min(input.at ?? Number.POSITIVE_INFINITY, this.now()));
+      // A clock ahead of ours must not stretch the window: never later than now. The host's own
+      // events are not messages from the user and leave WhatsApp's window where it was.
+      const inboundAt = fromHost
+        ? undefined
+        : inboundTime(Math.min(input.at ?? Number.POSITIVE_INFINITY, this.now()));
       this.sessions.write(key, input.channel, { session, seen, inboundAt });
       if (input.messageId) this.recent.append(key, [input.messageId]);
     } else {
@@ -178,10 +228,53 @@ export class Bot {
       campaign: session?.campaign ?? prior?.campaign ?? null,
     });
     const logs = result.effects.flatMap((e) => (e.type === 'log' ? [e] : []));
-    return { reply: { messages: result.messages, lang, session, duplicate: false, erase }, logs };
+    return {
+      reply: { messages: result.messages, lang, session, duplicate: false, erase },
+      logs,
+      key,
+      actions,
+    };
+  }
+
+  /** The turn's handoff effects, written in its transaction; the host talks to the inbox after the commit. */
+  private applyHandoff(key: string, input: Incoming, effects: readonly Effect[]): HandoffAction[] {
+    const actions: HandoffAction[] = [];
+    for (const e of effects) {
+      if (e.type === 'handoff.open') {
+        const row = this.handoffs.open({
+          userKey: key,
+          channel: input.channel,
+          address: this.userKeys.seal(input.user),
+          pseudonym: pseudonym(),
+          lang: e.lang,
+        });
+        actions.push({ type: 'open', row, history: e.history, outOfHours: e.outOfHours });
+      } else if (e.type === 'handoff.relay-in') {
+        const row = this.handoffs.current(key);
+        if (!row) continue;
+        this.handoffs.touch(row.id);
+        actions.push({ type: 'relay', row, text: e.text });
+      } else if (e.type === 'handoff.close') {
+        const row = this.handoffs.current(key);
+        if (!row) continue;
+        this.handoffs.close(row.id);
+        actions.push({ type: 'close', row, reason: e.reason });
+      }
+    }
+    return actions;
   }
 
   close(): void {
     this.db.close();
   }
+}
+
+/** Letters and digits that cannot be mistaken for each other on a phone: no 0/O, 1/I/L. */
+const PSEUDONYM_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+/** A topic's name for staff: random, so it tells nothing about the user. */
+export function pseudonym(): string {
+  let out = '';
+  for (let i = 0; i < 4; i++) out += PSEUDONYM_ALPHABET[randomInt(PSEUDONYM_ALPHABET.length)];
+  return out;
 }

@@ -1,4 +1,5 @@
 import { type Db, wipeWal } from './db.js';
+import type { HandoffRow, Handoffs } from './handoffs.js';
 import type { SqliteSessions } from './sessions.js';
 
 /**
@@ -13,12 +14,18 @@ export class Forgetter {
   constructor(
     private readonly db: Db,
     private readonly sessions: SqliteSessions,
+    private readonly handoffs?: Handoffs,
   ) {}
 
-  /** Deletes the user's rows; runs inside the caller's transaction. */
-  forgetUser(key: string): void {
+  /**
+   * Deletes the user's rows; runs inside the caller's transaction. Returns the conversations with
+   * a person that were still open, so that staff can be told the user left.
+   */
+  forgetUser(key: string): HandoffRow[] {
     this.sessions.delete(key);
+    const closed = this.handoffs?.closeAllOf(key) ?? [];
     this.deleted();
+    return closed;
   }
 
   /** Rows were deleted (by a forget or by retention): their old pages must leave the WAL. */

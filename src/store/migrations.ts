@@ -102,4 +102,24 @@ export const MIGRATIONS: readonly string[] = [
     files TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Conversations with a person. No text is kept: messages live in the staff group. While one
+  // is open it holds the user key and the user's channel id sealed with the key secret, so staff
+  // can answer; closing or forgetting clears both, and only the times are left to count.
+  `
+  CREATE TABLE handoffs (
+    id INTEGER PRIMARY KEY,
+    user_key TEXT,
+    channel TEXT NOT NULL,
+    address TEXT,
+    pseudonym TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    thread TEXT,
+    opened_at INTEGER NOT NULL,
+    replied_fast INTEGER,
+    last_at INTEGER NOT NULL,
+    closed_at INTEGER
+  );
+  CREATE INDEX handoffs_user_key ON handoffs (user_key) WHERE user_key IS NOT NULL;
+  CREATE INDEX handoffs_thread ON handoffs (thread) WHERE thread IS NOT NULL;
+  `,
 ];
