@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningChannel } from '../src/channels/channel.js';
 import { startTelegram } from '../src/channels/telegram/run.js';
@@ -172,7 +173,7 @@ describe('talking to a person: a Telegram user and the staff group (stand-in Bot
     await api.until(() => api.topics.size === 1);
     const [thread, { name }] = topic();
     expect(name).toMatch(/^es · /);
-    await api.until(() => api.inTopic(STAFF, thread).length >= 1);
+    await api.until(() => api.inTopic(STAFF, thread).length >= 2);
     const note = api.inTopic(STAFF, thread).join('\n');
     expect(note).toContain('fuera de horario');
     expect(note).toContain('solo lo que escriba desde ahora');
@@ -219,6 +220,34 @@ describe('talking to a person: a Telegram user and the staff group (stand-in Bot
     await api.until(() => api.topics.get(thread)!.closed && api.sent(user).length > before);
     expect(texts(user).join('\n')).toContain('24 è san mesaj');
     expect(api.inTopic(STAFF, thread).at(-1)).toContain('24 horas sin mensajes');
+  });
+
+  it('when the topic cannot be opened at once, the next message opens it; no message text reaches the database', async () => {
+    api.failNext('createForumTopic', {
+      error_code: 400,
+      description: 'Bad Request: not enough rights to create a topic',
+    });
+    const user = 607;
+    await say(textUpdate(user, 'hola', 'es'), user, 2);
+    await say(textUpdate(user, 'persona', 'es'), user, 2);
+    await press(user, /Solo desde ahora/);
+    await api.until(() => api.calls.some((c) => c.method === 'createForumTopic'));
+    expect(api.topics.size).toBe(0);
+    await say(textUpdate(user, 'trabajo en una finca en Chiapas y no me pagan', 'es'), user);
+    await api.until(() => api.topics.size === 1);
+    const [thread] = topic();
+    await api.until(() =>
+      api.inTopic(STAFF, thread).includes('trabajo en una finca en Chiapas y no me pagan'),
+    );
+    await say(supergroupUpdate(STAFF, STAFF_MEMBER, 'Gracias, ¿desde cuándo no te pagan?', thread), user);
+    await h.app.handoff!.idle();
+    h.app.db.pragma('wal_checkpoint(TRUNCATE)');
+    const files = [h.dbPath, `${h.dbPath}-wal`].filter((f) => existsSync(f));
+    for (const f of files) {
+      const bytes = readFileSync(f).toString('latin1');
+      expect(bytes, f).not.toContain('Chiapas');
+      expect(bytes, f).not.toContain('desde cu');
+    }
   });
 
   it('the report counts handoffs per day, and shows no content', async () => {

@@ -132,20 +132,9 @@ export class HandoffHost implements HandoffSink {
     const inbox = this.inbox;
     if (!inbox) throw new Error('no staff inbox is attached');
     if (a.type === 'open') {
-      const name = `${a.row.lang} · ${a.row.pseudonym}`;
-      const ref = await inbox.open({ name });
-      this.bot.handoffs.setThread(a.row.id, ref);
-      const notes = [
-        this.staff('staff.opened', {
-          name,
-          lang: LANG_LABELS[a.row.lang],
-          channel: CHANNEL_LABELS[a.row.channel] ?? a.row.channel,
-        }),
-      ];
-      if (a.outOfHours) notes.push(this.staff('staff.outOfHours'));
-      if (!a.history) notes.push(this.staff('staff.noHistory'));
-      await inbox.notify(ref, notes.join('\n\n'));
-      if (a.history && history?.length) {
+      const ref = await this.openTopic(inbox, a.row, a.outOfHours ? [this.staff('staff.outOfHours')] : []);
+      if (!a.history) return inbox.notify(ref, this.staff('staff.noHistory'));
+      if (history?.length) {
         const label = { user: this.staff('staff.historyUser'), bot: this.staff('staff.historyBot') };
         // The shared lines are the user's words and the bot's: passed as plain text, like relays.
         await inbox.notify(ref, this.staff('staff.history'));
@@ -153,9 +142,13 @@ export class HandoffHost implements HandoffSink {
       }
       return;
     }
-    const ref = this.bot.handoffs.get(a.row.id)?.thread;
-    if (!ref) throw new Error('the conversation has no topic: its opening failed');
-    if (a.type === 'relay') return inbox.relayIn(ref, a.text);
+    let ref = this.bot.handoffs.get(a.row.id)?.thread ?? null;
+    if (a.type === 'relay') {
+      // The topic could not be opened when the user asked (the group was unreachable): now, then.
+      ref ??= await this.openTopic(inbox, a.row, []);
+      return inbox.relayIn(ref, a.text);
+    }
+    if (!ref) return;
     const note = {
       user: this.staff('staff.userBack'),
       left: this.staff('staff.userLeft'),
@@ -163,6 +156,20 @@ export class HandoffHost implements HandoffSink {
       idle: this.staff('staff.idle', { hours: String(this.options.idleHours) }),
     }[a.reason];
     await inbox.close(ref, note);
+  }
+
+  /** Opens the conversation's topic, named by language and pseudonym, with the first note for staff. */
+  private async openTopic(inbox: Inbox, row: HandoffRow, notes: string[]): Promise<string> {
+    const name = `${row.lang} · ${row.pseudonym}`;
+    const ref = await inbox.open({ name });
+    this.bot.handoffs.setThread(row.id, ref);
+    const opened = this.staff('staff.opened', {
+      name,
+      lang: LANG_LABELS[row.lang],
+      channel: CHANNEL_LABELS[row.channel] ?? row.channel,
+    });
+    await inbox.notify(ref, [opened, ...notes].join('\n\n'));
+    return ref;
   }
 
   /** A staff member wrote in a topic: a command, or words for the user. */
