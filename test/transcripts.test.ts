@@ -18,7 +18,7 @@ describe('transcripts', () => {
   for (const file of files) {
     const t = readTranscript(join(DIR, file));
     it(`${file}: ${t.name}`, () => {
-      h = new Harness();
+      h = new Harness(t.env);
       const hint = t.lang ? { lang: t.lang, sure: true } : undefined;
       const problems: string[] = [];
       if (t.start) {
