@@ -250,6 +250,37 @@ describe('talking to a person: a Telegram user and the staff group (stand-in Bot
     }
   });
 
+  it('a photo from staff is not passed on and staff are told; a topic closed by hand ends the conversation', async () => {
+    const user = 608;
+    const thread = await connectCreoleUser(user);
+    const notes = api.inTopic(STAFF, thread).length;
+    const toUser = api.sent(user).length;
+    api.push(
+      supergroupUpdate(
+        STAFF,
+        STAFF_MEMBER,
+        { photo: [{ file_id: 'p', file_unique_id: 'q', width: 1, height: 1 }] },
+        thread,
+      ),
+    );
+    await api.until(() => api.inTopic(STAFF, thread).length > notes);
+    expect(api.inTopic(STAFF, thread).at(-1)).toContain('Solo se pasa texto');
+    expect(api.sent(user)).toHaveLength(toUser);
+    api.push(supergroupUpdate(STAFF, STAFF_MEMBER, { forum_topic_closed: {} }, thread));
+    await api.until(() => texts(user).some((t) => t.includes('Moun nan fèmen konvèsasyon sa a')));
+    await h.app.handoff!.idle();
+    expect(h.app.db.prepare('SELECT count(*) FROM handoffs WHERE closed_at IS NULL').pluck().get()).toBe(0);
+  });
+
+  it('the consent question is asked again until it is answered', async () => {
+    const user = 609;
+    await say(textUpdate(user, 'hola', 'es'), user, 2);
+    await say(textUpdate(user, 'persona', 'es'), user, 2);
+    await say(textUpdate(user, 'me robaron los papeles', 'es'), user);
+    expect(texts(user).at(-1)).toContain('hasta 10');
+    expect(api.topics.size).toBe(0);
+  });
+
   it('the report counts handoffs per day, and shows no content', async () => {
     const user = 606;
     const thread = await connectCreoleUser(user);

@@ -198,6 +198,8 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const options = currentOptions(turn);
   const match = options ? matchOption(input, options) : null;
   if (match && 'option' in match) return pick(turn, match.option);
+  // Consent is asked, not guessed: anything but a choice asks again.
+  if (turn.session.pending?.kind === 'consent') return redisplay(turn);
   const at = turn.session.at;
   const step = at && !turn.session.pending ? turn.step(at) : undefined;
   // At a question a typed "yes" or "no" is the answer; other small talk is not.

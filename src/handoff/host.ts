@@ -20,6 +20,9 @@ const CHANNEL_LABELS: Record<string, string> = {
   console: 'console',
 };
 
+/** Staff replies WhatsApp would not take yet, for one user. */
+type Held = { channel: string; lang: Lang; ref: string | null; messages: OutMessage[] };
+
 export type HandoffHostOptions = {
   /** The language of the notes the bot writes to staff (DEFAULT_LANG). */
   staffLang: Lang;
@@ -39,7 +42,7 @@ export class HandoffHost implements HandoffSink {
   private readonly chains = new Map<number, Promise<void>>();
   private readonly recent: RecentTexts;
   /** Staff replies WhatsApp would not take yet (24-hour window), by user key: memory only. */
-  private readonly held = new Map<string, { channel: string; lang: Lang; messages: OutMessage[] }>();
+  private readonly held = new Map<string, Held>();
   private readonly now: () => number;
   private timer?: NodeJS.Timeout;
 
@@ -58,7 +61,7 @@ export class HandoffHost implements HandoffSink {
 
   /** Closes idle conversations now, and then every few minutes. */
   startIdleTimer(everyMs = 5 * 60_000): void {
-    this.timer = setInterval(() => void this.closeIdle(), everyMs);
+    this.timer = setInterval(() => void this.closeIdle().catch((e) => this.fail('idle', e)), everyMs);
     this.timer.unref();
   }
 
@@ -176,14 +179,17 @@ export class HandoffHost implements HandoffSink {
   private async fromStaff(m: StaffMessage): Promise<void> {
     const row = this.bot.handoffs.byThread(m.ref);
     if (!row) return;
-    const command = /^\/([a-z]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i.exec(m.text.trim());
-    const name = command?.[1]?.toLowerCase();
+    const text = 'text' in m ? m.text.trim() : '';
+    const command = /^\/([a-z]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i.exec(text);
+    const name = 'closed' in m ? 'close' : command?.[1]?.toLowerCase();
     // A note is for the team only: never relayed, never answered.
     if (name === 'note') return;
-    const notify = (text: string) => this.queue(row.id, () => this.inbox!.notify(m.ref, text));
+    const notify = (note: string) => this.queue(row.id, () => this.inbox!.notify(m.ref, note));
     const user = this.bot.handoffUser(row);
-    if (row.closed_at !== null || !user) return notify(this.staff('staff.isClosed'));
+    if (row.closed_at !== null || !user)
+      return 'closed' in m ? undefined : notify(this.staff('staff.isClosed'));
     if (name === 'close') return this.hostEvent(row, user, 'staff-close');
+    if ('media' in m) return notify(this.staff('staff.textOnly'));
     if (name === 'lang') return notify(this.staff('staff.lang', { lang: LANG_LABELS[row.lang] }));
     if (name === 'faq') {
       const id = command?.[2]?.trim() ?? '';
@@ -201,7 +207,7 @@ export class HandoffHost implements HandoffSink {
       org: this.bot.current.ctx.handoff?.org ?? '',
     });
     await this.toUser(row, user, [
-      { text: `${from}\n${escapeMarkup(m.text.trim())}`, options: [], flow: null, step: null },
+      { text: `${from}\n${escapeMarkup(text)}`, options: [], flow: null, step: null },
     ]);
   }
 
@@ -215,7 +221,12 @@ export class HandoffHost implements HandoffSink {
     const outcome = await this.relay.send(row.channel, user, messages, row.lang);
     if (outcome === 'sent') return;
     const key = row.user_key!;
-    const held = this.held.get(key) ?? { channel: row.channel, lang: row.lang, messages: [] };
+    const held = this.held.get(key) ?? {
+      channel: row.channel,
+      lang: row.lang,
+      ref: row.thread,
+      messages: [],
+    };
     held.messages.push(...messages);
     this.held.set(key, held);
     await this.inbox?.notify(
@@ -224,10 +235,7 @@ export class HandoffHost implements HandoffSink {
     );
   }
 
-  private async deliverHeld(
-    user: string,
-    held: { channel: string; lang: Lang; messages: OutMessage[] },
-  ): Promise<void> {
+  private async deliverHeld(user: string, held: Held): Promise<void> {
     const intro = commonText(this.bot.current.ctx.t, held.lang, 'handoff.held', {
       org: this.bot.current.ctx.handoff?.org ?? '',
     });
@@ -237,5 +245,6 @@ export class HandoffHost implements HandoffSink {
       [{ text: intro, options: [], flow: null, step: null }, ...held.messages],
       held.lang,
     );
+    if (held.ref) await this.inbox?.notify(held.ref, this.staff('staff.heldDelivered'));
   }
 }

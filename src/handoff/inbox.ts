@@ -1,5 +1,11 @@
-/** A message a staff member wrote in a conversation's place in the inbox. */
-export type StaffMessage = { ref: string; text: string };
+/**
+ * What a staff member did in a conversation's place in the inbox: wrote text, sent something
+ * that is not text (a photo, a file), or closed it with the inbox's own controls.
+ */
+export type StaffMessage =
+  | { ref: string; text: string }
+  | { ref: string; media: true }
+  | { ref: string; closed: true };
 
 /** What staff see when a conversation opens: a pseudonymous name and the first notes. */
 export type InboxOpen = { name: string };

@@ -116,6 +116,7 @@ export const COMMON_KEYS = [
   'staff.commands',
   'staff.historyUser',
   'staff.historyBot',
+  'staff.textOnly',
   'commandDescriptions.person',
 ] as const;
 export type CommonKey = (typeof COMMON_KEYS)[number];

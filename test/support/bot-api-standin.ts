@@ -240,7 +240,12 @@ export function stickerUpdate(userId: number) {
 }
 
 /** A staff member's message in a supergroup, in a topic when `thread` is given. */
-export function supergroupUpdate(chatId: number, fromId: number, text: string, thread?: number) {
+export function supergroupUpdate(
+  chatId: number,
+  fromId: number,
+  text: string | Record<string, unknown>,
+  thread?: number,
+) {
   const id = nextUpdate++;
   return {
     update_id: id,
@@ -250,7 +255,7 @@ export function supergroupUpdate(chatId: number, fromId: number, text: string, t
       chat: { id: chatId, type: 'supergroup', title: 'Staff', is_forum: true },
       from: baseUser(fromId),
       ...(thread === undefined ? {} : { message_thread_id: thread, is_topic_message: true }),
-      text,
+      ...(typeof text === 'string' ? { text } : text),
     },
   };
 }

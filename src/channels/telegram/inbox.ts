@@ -12,9 +12,24 @@ const StaffUpdateSchema = z.looseObject({
       message_thread_id: z.number().optional(),
       is_topic_message: z.boolean().optional(),
       text: z.string().optional(),
+      forum_topic_closed: z.unknown().optional(),
     })
     .optional(),
 });
+
+/** What staff may send that the bot cannot pass on. */
+const MEDIA = [
+  'photo',
+  'document',
+  'voice',
+  'audio',
+  'video',
+  'video_note',
+  'sticker',
+  'animation',
+  'location',
+  'contact',
+];
 
 /**
  * The staff inbox as a Telegram supergroup with topics (STAFF_CHAT_ID): one topic per
@@ -57,8 +72,9 @@ export class TelegramInbox implements Inbox {
   }
 
   async close(ref: string, text: string): Promise<void> {
-    await this.notify(ref, text);
-    await this.api.closeForumTopic(this.chatId, Number(ref));
+    // Staff may have closed the topic by hand already: then both calls are refused, and that is fine.
+    await this.notify(ref, text).catch((e) => ignoreClosed(e));
+    await this.api.closeForumTopic(this.chatId, Number(ref)).catch((e) => ignoreClosed(e));
   }
 
   /**
@@ -69,9 +85,17 @@ export class TelegramInbox implements Inbox {
     const parsed = StaffUpdateSchema.safeParse(update);
     const m = parsed.success ? parsed.data.message : undefined;
     if (!m || m.chat.id !== this.chatId) return false;
-    if (!m.from || m.from.is_bot || typeof m.text !== 'string') return true;
+    if (!m.from || m.from.is_bot) return true;
     if (!m.is_topic_message || m.message_thread_id === undefined) return true;
-    await this.handler?.({ ref: String(m.message_thread_id), text: m.text });
+    const ref = String(m.message_thread_id);
+    // A topic closed by hand in Telegram ends the conversation as /close does.
+    if (m.forum_topic_closed !== undefined) await this.handler?.({ ref, closed: true });
+    else if (typeof m.text === 'string') await this.handler?.({ ref, text: m.text });
+    else if (MEDIA.some((k) => k in m)) await this.handler?.({ ref, media: true });
     return true;
   }
+}
+
+function ignoreClosed(e: unknown): void {
+  if (!/TOPIC_CLOSED|TOPIC_NOT_MODIFIED/.test(e instanceof Error ? e.message : String(e))) throw e;
 }
