@@ -386,7 +386,6 @@ function runCommand(turn: Turn, command: Command): void {
         `${turn.ctx.emergencyLine(turn.session.vars.country ?? null, turn.lang)}\n\n${turn.common('help')}${
           turn.ctx.handoff ? `\n${turn.common('handoff.help', { org: turn.ctx.handoff.org })}` : ''
         }`,
-        turn.ctx.handoff && !turn.session.handoff ? [{ id: 'human', label: turn.common('card.human') }] : [],
       );
       return redisplay(turn);
     case 'stop':

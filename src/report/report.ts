@@ -8,7 +8,10 @@ export type Report = {
   unanswered: Array<{ query: string; lang: string; count: number }>;
   /** Emergency cards shown, per day (UTC) and language: how often danger was recognised. */
   safety: Array<{ day: string; lang: string | null; count: number }>;
-  /** Conversations with a person per day (UTC): opened, first staff reply within an hour of opening, closed. */
+  /**
+   * Conversations with a person per day (UTC): opened, first staff reply within an hour of
+   * opening, closed. Present when there were any in the period.
+   */
   handoffs?: HandoffDay[];
 };
 
@@ -62,8 +65,18 @@ export function buildReport(db: Db, sinceMs: number): Report {
     )
     .all({ since: sinceMs }) as Report['unanswered'];
   const safety = perDay(db, 'safety_card', sinceMs);
+  const report: Report = {
+    since: new Date(sinceMs).toISOString(),
+    conversations,
+    flows,
+    faq,
+    unanswered,
+    safety,
+  };
+  // Only where a staff inbox was used: the report of a bot without one keeps its shape.
   const handoffs = handoffsPerDay(db, sinceMs);
-  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety, handoffs };
+  if (handoffs.length) report.handoffs = handoffs;
+  return report;
 }
 
 /** Counts only: the table holds no text, and a closed conversation no user key. */
