@@ -214,11 +214,25 @@ export class HandoffHost implements HandoffSink {
   /** Staff closed, or the conversation went idle: a turn of the user's, whose reply goes to them. */
   private async hostEvent(row: HandoffRow, user: string, kind: 'staff-close' | 'idle-close'): Promise<void> {
     const reply = this.bot.handle({ channel: row.channel, user, event: { handoff: kind } });
+    // The user's session is gone (retention) or no longer open: the conversation closes all the same.
+    if (this.bot.handoffs.get(row.id)?.closed_at === null) {
+      this.bot.handoffs.close(row.id);
+      this.queue(row.id, () =>
+        this.apply({ type: 'close', row, reason: kind === 'idle-close' ? 'idle' : 'staff' }, null),
+      );
+    }
     if (reply.messages.length) await this.relay.send(row.channel, user, reply.messages, reply.lang);
   }
 
   private async toUser(row: HandoffRow, user: string, messages: OutMessage[]): Promise<void> {
-    const outcome = await this.relay.send(row.channel, user, messages, row.lang);
+    let outcome: Awaited<ReturnType<UserRelay['send']>>;
+    try {
+      outcome = await this.relay.send(row.channel, user, messages, row.lang);
+    } catch (e) {
+      this.fail('relay_out', e);
+      if (row.thread) await this.inbox?.notify(row.thread, this.staff('staff.notDelivered'));
+      return;
+    }
     if (outcome === 'sent') return;
     const key = row.user_key!;
     const held = this.held.get(key) ?? {

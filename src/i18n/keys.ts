@@ -117,6 +117,7 @@ export const COMMON_KEYS = [
   'staff.historyUser',
   'staff.historyBot',
   'staff.textOnly',
+  'staff.notDelivered',
   'commandDescriptions.person',
 ] as const;
 export type CommonKey = (typeof COMMON_KEYS)[number];
