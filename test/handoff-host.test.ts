@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Inbox, InboxOpen, StaffMessage } from '../src/handoff/inbox.js';
+import { HISTORY_KEPT, RecentTexts } from '../src/handoff/recent-texts.js';
 import { Harness } from './support/harness.js';
 
 const INBOX = { STAFF_CHAT_ID: '-1001234567890', TELEGRAM_BOT_TOKEN: '1:x', ORG_NAME: 'Red Puente' };
@@ -72,5 +73,20 @@ describe('the handoff host with any Inbox', () => {
     h.say('u', 'menu');
     await host.idle();
     expect(inbox.log.at(-1)).toBe('close c1 La persona volvió al bot. Conversación cerrada.');
+  });
+});
+
+describe('the recent messages shared with consent', () => {
+  it('keeps at most 10 per chat, in memory, for an hour, and forgets on request', () => {
+    let now = 0;
+    const recent = new RecentTexts(() => now);
+    for (let i = 1; i <= 12; i++) recent.add('k', [{ from: 'user', text: `*m${i}*` }]);
+    expect(recent.list('k').map((l) => l.text)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i + 3}`));
+    now += 61 * 60_000;
+    expect(recent.list('k')).toEqual([]);
+    recent.add('k', [{ from: 'bot', text: 'hola' }]);
+    recent.drop('k');
+    expect(recent.list('k')).toEqual([]);
+    expect(HISTORY_KEPT).toBe(10);
   });
 });

@@ -6,6 +6,8 @@ export const HISTORY_KEPT = 10;
 const LINE_MAX = 500;
 /** Texts older than this are of no use to a person taking over, and are let go. */
 const KEPT_MS = 60 * 60 * 1000;
+/** A bound on memory in a busy hour: the chats quiet the longest are let go first. */
+const CHATS_KEPT = 5_000;
 
 export type HistoryLine = { from: 'user' | 'bot'; text: string };
 
@@ -30,7 +32,7 @@ export class RecentTexts {
     this.chats.set(key, chat);
     // The oldest chats come first: let go of those nobody wrote in for an hour.
     for (const [k, c] of this.chats) {
-      if (at - c.at <= KEPT_MS) break;
+      if (at - c.at <= KEPT_MS && this.chats.size <= CHATS_KEPT) break;
       this.chats.delete(k);
     }
   }
