@@ -13,23 +13,23 @@ describe('talking to a person in the engine', () => {
   let h: Harness | undefined;
   afterEach(() => h?.close());
 
-  const session = (user: string): Session | null => {
-    const stored = h!.app.bot.sessions.read(h!.app.bot.userKeyOf('console', user));
+  const session = async (user: string): Promise<Session | null> => {
+    const stored = await h!.app.store.session(h!.app.bot.userKeyOf('console', user));
     return stored?.session ?? null;
   };
 
-  it('without a staff inbox, every way in shows the help.human entry, and the menu offers no person', () => {
+  it('without a staff inbox, every way in shows the help.human entry, and the menu offers no person', async () => {
     h = new Harness();
-    h.say('u1', 'hola', 'es');
-    expect(h.say('u1', 'persona', 'es').at(-1)).toMatchObject({ faq: 'help.human' });
-    const menu = h.say('u1', 'menu', 'es').at(-1)!;
+    await h.say('u1', 'hola', 'es');
+    expect((await h.say('u1', 'persona', 'es')).at(-1)).toMatchObject({ faq: 'help.human' });
+    const menu = (await h.say('u1', 'menu', 'es')).at(-1)!;
     expect(menu.options.map((o) => o.id)).not.toContain('human');
-    expect(h.say('u1', 'ayuda', 'es')[0]!.text).not.toContain('persona para hablar');
-    h.say('u1', 'el patron me golpeo ayer y tengo miedo', 'es');
-    expect(h.say('u1', '1', 'es').at(-1)).toMatchObject({ faq: 'help.human' });
+    expect((await h.say('u1', 'ayuda', 'es'))[0]!.text).not.toContain('persona para hablar');
+    await h.say('u1', 'el patron me golpeo ayer y tengo miedo', 'es');
+    expect((await h.say('u1', '1', 'es')).at(-1)).toMatchObject({ faq: 'help.human' });
   });
 
-  it('asks for a person in each language by its command word, and says who reads, when, and how to go back', () => {
+  it('asks for a person in each language by its command word, and says who reads, when, and how to go back', async () => {
     h = new Harness(
       { ...INBOX, HANDOFF_HOURS: 'Mon-Fri 08:00-17:00', HANDOFF_TZ: 'America/Guatemala' },
       { now: () => WEDNESDAY_10 },
@@ -43,65 +43,54 @@ describe('talking to a person in the engine', () => {
     for (const lang of ['es', 'en', 'ht'] as const) {
       for (const word of words[lang]) {
         const user = `${lang}-${word}`;
-        h.say(user, lang === 'es' ? 'hola' : lang === 'en' ? 'hello' : 'bonjou', lang);
-        const out = h.say(user, word, lang);
+        await h.say(user, lang === 'es' ? 'hola' : lang === 'en' ? 'hello' : 'bonjou', lang);
+        const out = await h.say(user, word, lang);
         for (const re of expected[lang]) expect(out[0]!.text, `${lang} ${word}`).toMatch(re);
         expect(out[1]!.options.map((o) => o.id)).toEqual(['share', 'fresh', 'menu']);
-        expect(session(user)?.pending).toEqual({ kind: 'consent' });
+        expect((await session(user))?.pending).toEqual({ kind: 'consent' });
       }
     }
   });
 
-  it('offers a person after two unanswered questions in a row, not after one', () => {
+  it('offers a person after two unanswered questions in a row, not after one', async () => {
     h = new Harness(INBOX);
-    h.say('u2', 'hola', 'es');
-    expect(
-      h
-        .say('u2', 'zorblax quintessa vemorp')
-        .map((l) => l.text)
-        .join('\n'),
-    ).not.toMatch(/hablar con una persona/);
-    const second = h.say('u2', 'florbin trastuk melodrex');
+    await h.say('u2', 'hola', 'es');
+    expect((await h.say('u2', 'zorblax quintessa vemorp')).map((l) => l.text).join('\n')).not.toMatch(
+      /hablar con una persona/,
+    );
+    const second = await h.say('u2', 'florbin trastuk melodrex');
     expect(second.map((l) => l.text).join('\n')).toMatch(/hablar con una persona\? Escribe persona/);
     // The offer comes before the menu the user is left on.
     expect(second.at(-1)!.options.length).toBeGreaterThan(0);
     // An answer in between starts the count again.
-    h.say('u2', 'zorblax quintessa vemorp');
-    h.say('u2', 'mi patron no me paga el salario');
-    expect(
-      h
-        .say('u2', 'florbin trastuk melodrex')
-        .map((l) => l.text)
-        .join('\n'),
-    ).not.toMatch(/Escribe persona/);
+    await h.say('u2', 'zorblax quintessa vemorp');
+    await h.say('u2', 'mi patron no me paga el salario');
+    expect((await h.say('u2', 'florbin trastuk melodrex')).map((l) => l.text).join('\n')).not.toMatch(
+      /Escribe persona/,
+    );
   });
 
-  it('while a person is on it: text is relayed, not searched; help, stickers and "person" keep the conversation; language leaves it', () => {
+  it('while a person is on it: text is relayed, not searched; help, stickers and "person" keep the conversation; language leaves it', async () => {
     h = new Harness(INBOX, { now: () => WEDNESDAY_10 });
-    h.say('u3', 'hola', 'es');
-    h.say('u3', 'persona');
-    expect(h.say('u3', '2').at(-1)!.text).toMatch(/Listo/);
-    expect(session('u3')?.handoff).toEqual({ since: WEDNESDAY_10, relayed: false });
-    const first = h.say('u3', 'mi patron no me paga el salario');
+    await h.say('u3', 'hola', 'es');
+    await h.say('u3', 'persona');
+    expect((await h.say('u3', '2')).at(-1)!.text).toMatch(/Listo/);
+    expect((await session('u3'))?.handoff).toEqual({ since: WEDNESDAY_10, relayed: false });
+    const first = await h.say('u3', 'mi patron no me paga el salario');
     expect(first.map((l) => l.faq)).not.toContain('labor.unpaid-wages');
     expect(first.at(-1)!.text).toMatch(/Enviado/);
-    expect(h.say('u3', 'otra cosa: tengo miedo de perder el trabajo')).toEqual([]);
-    expect(
-      h
-        .say('u3', 'ayuda')
-        .map((l) => l.text)
-        .join('\n'),
-    ).toMatch(/ya está leyendo este chat/);
-    expect(h.send('u3', { media: 'sticker' }).at(-1)!.text).toMatch(/Solo puedo pasar texto/);
-    expect(h.say('u3', 'persona').at(-1)!.text).toMatch(/ya está leyendo este chat/);
-    expect(session('u3')?.pending).toEqual({ kind: 'handoff' });
-    const out = h.say('u3', 'idioma');
+    expect(await h.say('u3', 'otra cosa: tengo miedo de perder el trabajo')).toEqual([]);
+    expect((await h.say('u3', 'ayuda')).map((l) => l.text).join('\n')).toMatch(/ya está leyendo este chat/);
+    expect((await h.send('u3', { media: 'sticker' })).at(-1)!.text).toMatch(/Solo puedo pasar texto/);
+    expect((await h.say('u3', 'persona')).at(-1)!.text).toMatch(/ya está leyendo este chat/);
+    expect((await session('u3'))?.pending).toEqual({ kind: 'handoff' });
+    const out = await h.say('u3', 'idioma');
     expect(out[0]!.text).toMatch(/Estás de nuevo con el bot/);
     expect(out.at(-1)!.flow).toBe('language');
-    expect(session('u3')?.handoff).toBeUndefined();
+    expect((await session('u3'))?.handoff).toBeUndefined();
   });
 
-  it('returns effects the host applies, and leaves the caller’s session alone (table)', () => {
+  it('returns effects the host applies, and leaves the caller’s session alone (table)', async () => {
     h = new Harness(INBOX);
     const ctx = h.app.bot.current.ctx;
     const base: Session = {
@@ -164,7 +153,7 @@ describe('talking to a person in the engine', () => {
 });
 
 describe('opening hours and the handoff settings', () => {
-  it('parses HANDOFF_HOURS, and says when the team is at work and when it next is', () => {
+  it('parses HANDOFF_HOURS, and says when the team is at work and when it next is', async () => {
     const rules = parseHours('Mon-Fri 08:00-17:00, Sat 09:00-12:00');
     const tz = 'America/Guatemala';
     expect(localTime(WEDNESDAY_10, tz)).toEqual({ day: 3, minute: 600 });
@@ -188,7 +177,7 @@ describe('opening hours and the handoff settings', () => {
     expect(parseHours('Fri-Mon 10:00-14:00')[0]!.days).toEqual([5, 6, 0, 1]);
   });
 
-  it('rejects bad settings with the variable, what is wrong and how it should look', () => {
+  it('rejects bad settings with the variable, what is wrong and how it should look', async () => {
     const env = (e: Record<string, string>) => () => loadConfig(e, false);
     expect(env({ STAFF_CHAT_ID: '-1001234567890', ORG_NAME: 'Red' })).toThrow(/TELEGRAM_BOT_TOKEN/);
     expect(env({ STAFF_CHAT_ID: '-1001234567890', TELEGRAM_BOT_TOKEN: '1:x' })).toThrow(/ORG_NAME/);

@@ -93,7 +93,7 @@ describe('WhatsApp adapter with a fake client', () => {
     const reply = await say('5215500000008@c.us', 'Bonjou! Mwen vle enfòmasyon (ht_labor_leader-12)');
     expect(reply).toContain('Dwa ou nan travay');
     const key = h.app.bot.userKeyOf('whatsapp', '5215500000008');
-    expect(h.app.bot.sessions.read(key)?.session).toMatchObject({ lang: 'ht', campaign: 'leader-12' });
+    expect(h.app.store.sessions.read(key)?.session).toMatchObject({ lang: 'ht', campaign: 'leader-12' });
   });
 
   it('reconnects with a fresh client after a disconnect, without duplicate replies', async () => {

@@ -45,7 +45,7 @@ export class ConsoleUser {
     this.hint = options.lang ? { lang: options.lang, sure: true } : undefined;
   }
 
-  start(payload: string): Reply {
+  start(payload: string): Promise<Reply> {
     return this.bot.handle({
       channel: CONSOLE_CHANNEL,
       user: this.options.user,
@@ -54,7 +54,7 @@ export class ConsoleUser {
     });
   }
 
-  say(text: string): Reply {
+  say(text: string): Promise<Reply> {
     return this.bot.handle({
       channel: CONSOLE_CHANNEL,
       user: this.options.user,
@@ -75,9 +75,9 @@ export async function runJsonChat(
   const write = (reply: Reply) => {
     for (const m of reply.messages) output.write(`${JSON.stringify(convertToTranscript(m, reply.lang))}\n`);
   };
-  if (options.start) write(user.start(options.start));
+  if (options.start) write(await user.start(options.start));
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
-  for await (const line of rl) write(user.say(line));
+  for await (const line of rl) write(await user.say(line));
 }
 
 /** The chat a newcomer sees first: `npm start` with no channel configured. */
@@ -93,10 +93,10 @@ export async function runInteractiveChat(
   };
   const rl = createInterface({ input, output, terminal: Boolean((input as NodeJS.ReadStream).isTTY) });
   rl.setPrompt('\n> ');
-  show(options.start ? user.start(options.start) : user.say(''));
+  show(await (options.start ? user.start(options.start) : user.say('')));
   rl.prompt();
   for await (const line of rl) {
-    show(user.say(line));
+    show(await user.say(line));
     rl.prompt();
   }
 }

@@ -3,7 +3,7 @@ import { escapeMarkup } from '../engine/turn.js';
 import type { OutMessage } from '../engine/types.js';
 import { type CommonKey, commonText } from '../i18n/keys.js';
 import type { Bot } from '../runtime/bot.js';
-import type { HandoffRow } from '../store/handoffs.js';
+import type { HandoffRow } from '../store/contract.js';
 import { HOUR } from '../store/times.js';
 import type { Lang } from '../text/lang.js';
 import type { HandoffAction, HandoffSink, TurnDone } from './actions.js';
@@ -39,7 +39,7 @@ export type HandoffHostOptions = {
 export class HandoffHost implements HandoffSink {
   readonly relay = new UserRelay();
   private inbox?: Inbox;
-  private readonly chains = new Map<number, Promise<void>>();
+  private readonly chains = new Map<string, Promise<void>>();
   private readonly recent: RecentTexts;
   /** Staff replies WhatsApp would not take yet (24-hour window), by user key: memory only. */
   private readonly held = new Map<string, Held>();
@@ -90,17 +90,17 @@ export class HandoffHost implements HandoffSink {
     const held = this.held.get(t.key);
     if (held && t.event && !('handoff' in t.event) && !t.forgotten) {
       this.held.delete(t.key);
-      this.queue(-1, () => this.deliverHeld(t.user, held));
+      this.queue('', () => this.deliverHeld(t.user, held));
     }
   }
 
   /** Conversations without a message for HANDOFF_IDLE_H hours close, with a message to both sides. */
   async closeIdle(): Promise<void> {
     const before = this.now() - this.options.idleHours * HOUR;
-    for (const row of this.bot.handoffs.idleSince(before)) {
+    for (const row of await this.bot.store.idleHandoffs(before)) {
       const user = this.bot.handoffUser(row);
       if (!user) {
-        this.bot.handoffs.close(row.id);
+        await this.bot.store.closeHandoff(row.id);
         continue;
       }
       try {
@@ -112,7 +112,7 @@ export class HandoffHost implements HandoffSink {
     await this.idle();
   }
 
-  private queue(id: number, work: () => Promise<void>): void {
+  private queue(id: string, work: () => Promise<void>): void {
     const run = (this.chains.get(id) ?? Promise.resolve()).then(work).catch((e) => this.fail('inbox', e));
     this.chains.set(id, run);
     void run.then(() => {
@@ -145,7 +145,7 @@ export class HandoffHost implements HandoffSink {
       }
       return;
     }
-    let ref = this.bot.handoffs.get(a.row.id)?.thread ?? null;
+    let ref = (await this.bot.store.handoff(a.row.id))?.thread ?? null;
     if (a.type === 'relay') {
       // The topic could not be opened when the user asked (the group was unreachable): now, then.
       ref ??= await this.openTopic(inbox, a.row, []);
@@ -165,7 +165,7 @@ export class HandoffHost implements HandoffSink {
   private async openTopic(inbox: Inbox, row: HandoffRow, notes: string[]): Promise<string> {
     const name = `${row.lang} · ${row.pseudonym}`;
     const ref = await inbox.open({ name });
-    this.bot.handoffs.setThread(row.id, ref);
+    await this.bot.store.setHandoffThread(row.id, ref);
     const opened = this.staff('staff.opened', {
       name,
       lang: LANG_LABELS[row.lang],
@@ -177,7 +177,7 @@ export class HandoffHost implements HandoffSink {
 
   /** A staff member wrote in a topic: a command, or words for the user. */
   private async fromStaff(m: StaffMessage): Promise<void> {
-    const row = this.bot.handoffs.byThread(m.ref);
+    const row = await this.bot.store.handoffByThread(m.ref);
     if (!row) return;
     const text = 'text' in m ? m.text.trim() : '';
     const command = /^\/([a-z]+)(?:@\w+)?(?:\s+([\s\S]*))?$/i.exec(text);
@@ -196,13 +196,13 @@ export class HandoffHost implements HandoffSink {
       if (!id) return notify(this.staff('staff.faqUsage'));
       const view = this.bot.current.ctx.faq.view(id, row.lang);
       if (!view) return notify(this.staff('staff.faqUnknown', { id }));
-      this.bot.handoffs.replied(row.id);
+      await this.bot.store.handoffReplied(row.id);
       const text = `*${view.title}*\n\n${view.answer.trim()}`;
       await this.toUser(row, user, [{ text, options: [], flow: null, step: null, faq: id }]);
       return notify(this.staff('staff.faqSent', { id, lang: LANG_LABELS[view.lang] }));
     }
     if (command) return notify(this.staff('staff.commands'));
-    this.bot.handoffs.replied(row.id);
+    await this.bot.store.handoffReplied(row.id);
     const from = commonText(this.bot.current.ctx.t, row.lang, 'handoff.from', {
       org: this.bot.current.ctx.handoff?.org ?? '',
     });
@@ -213,10 +213,9 @@ export class HandoffHost implements HandoffSink {
 
   /** Staff closed, or the conversation went idle: a turn of the user's, whose reply goes to them. */
   private async hostEvent(row: HandoffRow, user: string, kind: 'staff-close' | 'idle-close'): Promise<void> {
-    const reply = this.bot.handle({ channel: row.channel, user, event: { handoff: kind } });
+    const reply = await this.bot.handle({ channel: row.channel, user, event: { handoff: kind } });
     // The user's session is gone (retention) or no longer open: the conversation closes all the same.
-    if (this.bot.handoffs.get(row.id)?.closed_at === null) {
-      this.bot.handoffs.close(row.id);
+    if (await this.bot.store.closeHandoff(row.id)) {
       this.queue(row.id, () =>
         this.apply({ type: 'close', row, reason: kind === 'idle-close' ? 'idle' : 'staff' }, null),
       );

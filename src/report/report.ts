@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 
 export type Report = {
   since: string;

@@ -6,7 +6,7 @@ import {
   reportToCsv,
   rowsToCsv,
 } from '../report/report.js';
-import { type Db, openReadOnly } from '../store/db.js';
+import { type Db, openReadOnly } from '../store/sqlite/db.js';
 
 type Rows = Array<Record<string, unknown>>;
 

@@ -22,12 +22,12 @@ export interface ChannelDriver {
 
 export async function consoleDriver(): Promise<ChannelDriver> {
   const h = new Harness();
-  const seen = (lines: ReturnType<Harness['say']>) =>
+  const seen = (lines: Awaited<ReturnType<Harness['say']>>) =>
     lines.map((l) => ({ text: l.text, choices: l.options.map((o) => o.label) }));
   return {
-    say: async (user, text) => seen(h.send(String(user), { text })),
-    media: async (user) => seen(h.send(String(user), { media: 'photo' })),
-    deepLink: async (user, payload) => seen(h.send(String(user), { start: payload })),
+    say: async (user, text) => seen(await h.send(String(user), { text })),
+    media: async (user) => seen(await h.send(String(user), { media: 'photo' })),
+    deepLink: async (user, payload) => seen(await h.send(String(user), { start: payload })),
     close: async () => h.close(),
   };
 }

@@ -30,7 +30,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
     if (inbox && (await inbox.receive(ctx.update))) return;
     const incoming = convertUpdateToIncoming(ctx.update);
     if ('forget' in incoming) {
-      app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
+      await app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
       app.log.debug({ code: 'telegram.blocked' }, 'a user blocked the bot; their data is deleted');
       return;
     }
@@ -50,7 +50,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
         })
         .catch(() => undefined);
     }
-    const reply = app.bot.handle({
+    const reply = await app.bot.handle({
       channel: TELEGRAM_CHANNEL,
       user: incoming.user,
       event: incoming.event,
@@ -80,7 +80,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
         }
       }
     } finally {
-      if (reply.session) app.bot.recordSent(TELEGRAM_CHANNEL, incoming.user, sent);
+      if (reply.session) await app.bot.recordSent(TELEGRAM_CHANNEL, incoming.user, sent);
     }
   });
   bot.catch((err) => {

@@ -87,7 +87,7 @@ export class CloudChannel {
    * hears "200"; replies are sent after. A turn that fails asks Meta to deliver the call again:
    * the messages already handled are recognised by their ids and not answered twice.
    */
-  handle(raw: unknown): WebhookResult {
+  async handle(raw: unknown): Promise<WebhookResult> {
     const parsed = WebhookBodySchema.safeParse(raw);
     if (!parsed.success || parsed.data.object !== 'whatsapp_business_account') {
       // Sending it again would not make it readable.
@@ -111,13 +111,13 @@ export class CloudChannel {
           continue;
         }
         for (const status of value.statuses ?? []) this.onStatus(status);
-        for (const message of value.messages ?? []) if (!this.onMessage(message)) failed++;
+        for (const message of value.messages ?? []) if (!(await this.onMessage(message))) failed++;
       }
     }
     return failed ? 'retry' : 'ok';
   }
 
-  private onMessage(raw: unknown): boolean {
+  private async onMessage(raw: unknown): Promise<boolean> {
     const incoming = convertCloudMessage(raw);
     if ('ignore' in incoming) {
       this.log.debug({ reason: incoming.ignore }, 'whatsapp-cloud message ignored');
@@ -126,9 +126,9 @@ export class CloudChannel {
     // The key is taken before the turn: after a "stop" the bot lets go of the raw id.
     const chat = this.bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, incoming.user);
     const now = this.clock.now();
-    let reply: ReturnType<Bot['handle']>;
+    let reply: Awaited<ReturnType<Bot['handle']>>;
     try {
-      reply = this.bot.handle({
+      reply = await this.bot.handle({
         channel: WHATSAPP_CLOUD_CHANNEL,
         user: incoming.user,
         event: incoming.event,
@@ -193,10 +193,10 @@ export class CloudChannel {
    * Messages the bot starts itself (a late answer, a notice): sent only within 24 hours of the
    * person's last message; outside it they are held and reported, never attempted.
    */
-  sendFreeForm(user: string, messages: readonly OutMessage[], lang: Lang): Promise<Outcome[]> {
+  async sendFreeForm(user: string, messages: readonly OutMessage[], lang: Lang): Promise<Outcome[]> {
     return this.sender.enqueue(this.bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, user), {
       address: addressOf(user),
-      lastInbound: this.bot.lastInbound(WHATSAPP_CLOUD_CHANNEL, user),
+      lastInbound: await this.bot.lastInbound(WHATSAPP_CLOUD_CHANNEL, user),
       payloads: this.render(messages, lang),
     });
   }

@@ -51,6 +51,8 @@ export class WhatsAppAdapter {
   private readonly epochs = new Map<string, number>();
   /** Each user's chat as WhatsApp named it (a number or a @lid), in memory only, for staff replies. */
   private readonly chats = new Map<string, string>();
+  /** The chain of turns in progress: each message waits for the one before. */
+  private turns: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly bot: Bot,
@@ -202,14 +204,22 @@ export class WhatsAppAdapter {
     }
   }
 
+  /**
+   * Turns run one after the other, in the order WhatsApp Web delivered the messages, so replies
+   * are queued in that order too.
+   */
   private onMessage(message: WaMessage): void {
+    this.turns = this.turns.then(() => this.turn(message));
+  }
+
+  private async turn(message: WaMessage): Promise<void> {
     const incoming = convertWaMessageToIncoming(message, this.since);
     if ('ignore' in incoming) {
       this.log.debug({ reason: incoming.ignore }, 'whatsapp message ignored');
       return;
     }
     try {
-      const reply = this.bot.handle({
+      const reply = await this.bot.handle({
         channel: WHATSAPP_CHANNEL,
         user: incoming.user,
         event: incoming.event,
@@ -271,7 +281,7 @@ export class WhatsAppAdapter {
     if ('erase' in job) return this.erase(chatId, job.erase);
     const id = await this.client!.sendMessage(chatId, job.text);
     const key = messageKey(id);
-    if (key && job.record) this.bot.recordSent(WHATSAPP_CHANNEL, userOfChat(chatId), [key]);
+    if (key && job.record) await this.bot.recordSent(WHATSAPP_CHANNEL, userOfChat(chatId), [key]);
   }
 
   /** Deletes the bot's own recent messages for everyone; a message WhatsApp refuses stays. */

@@ -107,7 +107,7 @@ export const MIGRATIONS: readonly string[] = [
   // can answer; closing or forgetting clears both, and only the times are left to count.
   `
   CREATE TABLE handoffs (
-    id INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
     user_key TEXT,
     channel TEXT NOT NULL,
     address TEXT,

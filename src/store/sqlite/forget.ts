@@ -1,5 +1,5 @@
 import { type Db, wipeWal } from './db.js';
-import type { HandoffRow, Handoffs } from './handoffs.js';
+import type { Handoffs } from './handoffs.js';
 import type { SqliteSessions } from './sessions.js';
 
 /**
@@ -18,14 +18,13 @@ export class Forgetter {
   ) {}
 
   /**
-   * Deletes the user's rows; runs inside the caller's transaction. Returns the conversations with
-   * a person that were still open, so that staff can be told the user left.
+   * Deletes the user's rows; runs inside the caller's transaction. Their open conversations with
+   * a person close, which clears the user key and the sealed id from them.
    */
-  forgetUser(key: string): HandoffRow[] {
+  forgetUser(key: string): void {
     this.sessions.delete(key);
-    const closed = this.handoffs?.closeAllOf(key) ?? [];
+    this.handoffs?.closeAllOf(key);
     this.deleted();
-    return closed;
   }
 
   /** Rows were deleted (by a forget or by retention): their old pages must leave the WAL. */
