@@ -43,10 +43,10 @@ describe('the handoff host with any Inbox', () => {
       sent.push(...messages.map((m) => m.text));
       return 'sent';
     });
-    h.say('u', 'hola', 'es');
-    h.say('u', 'persona');
-    h.say('u', '1');
-    h.say('u', 'necesito ayuda con mi visa');
+    await h.say('u', 'hola', 'es');
+    await h.say('u', 'persona');
+    await h.say('u', '1');
+    await h.say('u', 'necesito ayuda con mi visa');
     await host.idle();
     expect(inbox.log[0]).toMatch(/^open c1 es · [2-9A-Z]{4}$/);
     expect(inbox.log).toContain('in c1 necesito ayuda con mi visa');
@@ -70,14 +70,14 @@ describe('the handoff host with any Inbox', () => {
     await inbox.handler!({ ref: 'c99', text: 'hola?' });
     expect(inbox.log.at(-1)).toContain('No se entregó');
 
-    h.say('u', 'menu');
+    await h.say('u', 'menu');
     await host.idle();
     expect(inbox.log.at(-1)).toBe('close c1 La persona volvió al bot. Conversación cerrada.');
   });
 });
 
 describe('the recent messages shared with consent', () => {
-  it('keeps at most 10 per chat, in memory, for an hour, and forgets on request', () => {
+  it('keeps at most 10 per chat, in memory, for an hour, and forgets on request', async () => {
     let now = 0;
     const recent = new RecentTexts(() => now);
     for (let i = 1; i <= 12; i++) recent.add('k', [{ from: 'user', text: `*m${i}*` }]);

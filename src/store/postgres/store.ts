@@ -196,7 +196,9 @@ export class PostgresStore implements Store {
 
   async closeHandoff(id: string): Promise<boolean> {
     return this.transaction(async (c) => {
-      const { rows } = await c.query('SELECT user_key FROM handoffs WHERE id = $1 AND closed_at IS NULL', [id]);
+      const { rows } = await c.query('SELECT user_key FROM handoffs WHERE id = $1 AND closed_at IS NULL', [
+        id,
+      ]);
       const key = rows[0]?.user_key as string | null | undefined;
       if (key === undefined) return false;
       // The user's lock, as their turns take it: a turn in progress finishes first.

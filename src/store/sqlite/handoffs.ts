@@ -12,7 +12,10 @@ export class Handoffs {
     private readonly now: () => number = Date.now,
   ) {}
 
-  open(userKey: string, row: { id: string; channel: string; address: string; pseudonym: string; lang: string }): void {
+  open(
+    userKey: string,
+    row: { id: string; channel: string; address: string; pseudonym: string; lang: string },
+  ): void {
     const at = this.now();
     this.db
       .prepare(
@@ -81,7 +84,10 @@ export class Handoffs {
 
   /** A forgotten user's open conversations are closed: nothing points to them any more. */
   closeAllOf(userKey: string): void {
-    const ids = this.db.prepare('SELECT id FROM handoffs WHERE user_key = ?').pluck().all(userKey) as string[];
+    const ids = this.db
+      .prepare('SELECT id FROM handoffs WHERE user_key = ?')
+      .pluck()
+      .all(userKey) as string[];
     for (const id of ids) this.close(id);
   }
 
