@@ -1,7 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Inbox, InboxOpen, StaffMessage } from '../src/handoff/inbox.js';
 import { HISTORY_KEPT, RecentTexts } from '../src/handoff/recent-texts.js';
+import type { App } from '../src/runtime/app.js';
 import { Harness } from './support/harness.js';
+import { PgHarness } from './support/pg-harness.js';
 
 const INBOX = { STAFF_CHAT_ID: '-1001234567890', TELEGRAM_BOT_TOKEN: '1:x', ORG_NAME: 'Red Puente' };
 
@@ -29,12 +31,50 @@ class RecordingInbox implements Inbox {
   }
 }
 
-describe('the handoff host with any Inbox', () => {
-  let h: Harness | undefined;
-  afterEach(() => h?.close());
+/** The app with a staff inbox, on one engine. */
+type Rig = {
+  app: App;
+  say: (user: string, text: string, lang?: 'es') => Promise<unknown>;
+  done: () => Promise<void>;
+};
+
+let pg: PgHarness | undefined;
+const ENGINES = [
+  {
+    engine: 'sqlite',
+    open: async (): Promise<Rig> => {
+      const h = new Harness(INBOX);
+      return { app: h.app, say: (u, t, l) => h.say(u, t, l), done: async () => h.close() };
+    },
+  },
+  {
+    engine: 'postgres',
+    open: async (): Promise<Rig> => {
+      pg ??= await PgHarness.open();
+      await pg.reset(INBOX);
+      const h = pg;
+      return {
+        app: h.app,
+        say: (u, t, l) => h.send(u, { text: t }, l ? { lang: l, sure: true } : undefined),
+        done: async () => {},
+      };
+    },
+  },
+];
+
+describe.each(ENGINES)('the handoff host with any Inbox, on $engine', ({ open }) => {
+  let h: Rig | undefined;
+  afterEach(async () => {
+    await h?.done();
+    h = undefined;
+  });
+  afterAll(async () => {
+    await pg?.close();
+    pg = undefined;
+  });
 
   it('opens, relays in, tells staff a reply could not be delivered, and closes', async () => {
-    h = new Harness(INBOX);
+    h = await open();
     const inbox = new RecordingInbox();
     const host = h.app.handoff!;
     host.attach(inbox);
@@ -73,6 +113,37 @@ describe('the handoff host with any Inbox', () => {
     await h.say('u', 'menu');
     await host.idle();
     expect(inbox.log.at(-1)).toBe('close c1 La persona volvió al bot. Conversación cerrada.');
+    expect(await h.app.store.handoffByThread('c1')).toMatchObject({ user_key: null, address: null });
+  });
+
+  it('a /close from staff runs a turn of the user, who is told and is back with the bot', async () => {
+    h = await open();
+    const inbox = new RecordingInbox();
+    const host = h.app.handoff!;
+    host.attach(inbox);
+    const sent: string[] = [];
+    host.relay.register('console', async (_user, messages) => {
+      sent.push(...messages.map((m) => m.text));
+      return 'sent';
+    });
+    await h.say('v', 'hola', 'es');
+    await h.say('v', 'persona');
+    await h.say('v', '2');
+    await host.idle();
+    const key = h.app.bot.userKeyOf('console', 'v');
+    expect((await h.app.store.session(key))?.session.handoff).toBeDefined();
+    await inbox.handler!({ ref: 'c1', text: '/close' });
+    await host.idle();
+    expect(sent.join('\n')).toMatch(/cerr/i);
+    expect((await h.app.store.session(key))?.session.handoff).toBeUndefined();
+    expect(await h.app.store.handoffByThread('c1')).toMatchObject({ user_key: null, address: null });
+    expect(await h.app.store.turn(key, (l) => ({ result: l.handoff(), writes: [] }))).toBeNull();
+    // Staff writing in a closed topic are told so; nothing reaches the user.
+    const before = sent.length;
+    await inbox.handler!({ ref: 'c1', text: '¿hola?' });
+    await host.idle();
+    expect(sent.length).toBe(before);
+    expect(inbox.log.at(-1)).toMatch(/^note c1 /);
   });
 });
 
