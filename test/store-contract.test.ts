@@ -344,13 +344,18 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
           put('ht', ['x']),
           { type: 'recent.append', ids: ['5'] },
           { type: 'feedback', faq: 'a.b', lang: 'ht', helpful: false },
+          openHandoff('h9'),
         ],
       }));
+      await store.setHandoffThread('h9', '42');
       await store.saveContent('v9', { 'data/x.yaml': 'x' });
       const to = await target.open(() => now);
       try {
         const copied = await to.load(store.dump());
-        expect(copied).toMatchObject({ sessions: 1, feedback: 1, contentSnapshots: 1 });
+        expect(copied).toMatchObject({ sessions: 1, feedback: 1, contentSnapshots: 1, handoffs: 1 });
+        // An open conversation goes on where it was: staff answer in the same topic.
+        expect(await to.handoffByThread('42')).toEqual(await store.handoff('h9'));
+        expect(await to.turn('c1', (l) => ({ result: l.handoff()?.id, writes: [] }))).toBe('h9');
         expect(await to.session('c1')).toEqual(await store.session('c1'));
         expect(await to.turn('c1', (l) => ({ result: l.recent(), writes: [] }))).toEqual(['5']);
         expect((await to.report(0)).faq).toEqual([]);

@@ -122,6 +122,20 @@ export type Rows = {
     count: number;
   };
   contentSnapshots: ContentSnapshot;
+  /** Conversations with a person: a sealed address only while open, counts after. */
+  handoffs: {
+    id: string;
+    userKey: string | null;
+    channel: string;
+    address: string | null;
+    pseudonym: string;
+    lang: string;
+    thread: string | null;
+    openedAt: number;
+    repliedFast: number | null;
+    lastAt: number;
+    closedAt: number | null;
+  };
 };
 export type Table = keyof Rows;
 /** Some rows of one table: a store is copied in chunks, never held whole in memory. */

@@ -366,6 +366,8 @@ export class PostgresStore implements Store {
                     ORDER BY day, name, channel, lang, campaign, flow, faq`,
       contentSnapshots:
         'SELECT version, saved_at AS "savedAt", files FROM content_snapshots ORDER BY version',
+      handoffs: `SELECT id, user_key AS "userKey", channel, address, pseudonym, lang, thread, opened_at AS "openedAt",
+                 replied_fast AS "repliedFast", last_at AS "lastAt", closed_at AS "closedAt" FROM handoffs ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       for (let offset = 0; ; offset += CHUNK) {
@@ -387,11 +389,13 @@ export class PostgresStore implements Store {
       unanswered: 0,
       dailyCounts: 0,
       contentSnapshots: 0,
+      handoffs: 0,
     };
     await this.transaction(async (c) => {
       const { rows } = await c.query(
         `SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback)
-              + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) AS n`,
+              + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts)
+              + (SELECT count(*) FROM handoffs) AS n`,
       );
       const held = Number(rows[0].n) > 0;
       for await (const chunk of chunks) {
@@ -507,6 +511,23 @@ const COLUMNS: {
       ['files', 'files'],
     ],
     conflict: 'ON CONFLICT (version) DO UPDATE SET saved_at = excluded.saved_at, files = excluded.files',
+  },
+  handoffs: {
+    table: 'handoffs',
+    columns: [
+      ['id', 'id'],
+      ['userKey', 'user_key'],
+      ['channel', 'channel'],
+      ['address', 'address'],
+      ['pseudonym', 'pseudonym'],
+      ['lang', 'lang'],
+      ['thread', 'thread'],
+      ['openedAt', 'opened_at'],
+      ['repliedFast', 'replied_fast'],
+      ['lastAt', 'last_at'],
+      ['closedAt', 'closed_at'],
+    ],
+    conflict: '',
   },
 };
 

@@ -210,6 +210,8 @@ export class SqliteStore implements Store {
       unanswered: 'SELECT at, lang, query FROM unanswered ORDER BY id',
       dailyCounts: 'SELECT day, name, channel, lang, campaign, flow, faq, count FROM daily_counts',
       contentSnapshots: 'SELECT version, saved_at AS savedAt, files FROM content_snapshots',
+      handoffs: `SELECT id, user_key AS userKey, channel, address, pseudonym, lang, thread, opened_at AS openedAt,
+                 replied_fast AS repliedFast, last_at AS lastAt, closed_at AS closedAt FROM handoffs ORDER BY rowid`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       let rows: unknown[] = [];
@@ -235,11 +237,12 @@ export class SqliteStore implements Store {
       unanswered: 0,
       dailyCounts: 0,
       contentSnapshots: 0,
+      handoffs: 0,
     };
     this.db.transaction(() => {
       const held = this.db
         .prepare(
-          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts)',
+          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM handoffs)',
         )
         .pluck()
         .get() as number;
@@ -274,6 +277,10 @@ export class SqliteStore implements Store {
                     ON CONFLICT DO UPDATE SET count = count + excluded.count`,
       contentSnapshots: `INSERT INTO content_snapshots (version, saved_at, files) VALUES (@version, @savedAt, @files)
                          ON CONFLICT (version) DO UPDATE SET saved_at = excluded.saved_at, files = excluded.files`,
+      handoffs: `INSERT INTO handoffs (id, user_key, channel, address, pseudonym, lang, thread, opened_at, replied_fast,
+                   last_at, closed_at)
+                 VALUES (@id, @userKey, @channel, @address, @pseudonym, @lang, @thread, @openedAt, @repliedFast,
+                   @lastAt, @closedAt)`,
     };
     const values =
       table === 'feedback'
