@@ -116,7 +116,7 @@ function connectStaffInbox(bot: Grammy, app: App): TelegramInbox | undefined {
       }
     } finally {
       // A quick exit later deletes these too.
-      app.bot.recordSent(TELEGRAM_CHANNEL, user, sent);
+      await app.bot.recordSent(TELEGRAM_CHANNEL, user, sent);
     }
     return 'sent';
   });
