@@ -287,10 +287,12 @@ describe('cli report', () => {
         'faq',
         'unanswered',
         'safety',
+        'voice',
       ]);
       expect(cli(['report', '--csv'], '', env).stdout).toMatch(/^section,/);
       expect(cli(['report'], '', env).stdout).toContain('Conversations started');
       expect(cli(['report'], '', env).stdout).toContain('Emergency cards shown');
+      expect(cli(['report'], '', env).stdout).toContain('Voice notes received');
       expect(cli(['report', '--since', 'yesterday-ish'], '', env).status).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -34,7 +34,7 @@ const ENGINES: Engine[] = [
       const store = await PostgresStore.open(pgUrl, { now });
       // One schema per run; each case starts from empty tables.
       await store.pool.query(
-        'TRUNCATE sessions, events, feedback, unanswered, daily_counts, faq_entries, content_snapshots, meta, handoffs',
+        'TRUNCATE sessions, events, feedback, unanswered, daily_counts, faq_entries, content_snapshots, meta, handoffs, media_uploads',
       );
       return store;
     },
@@ -319,6 +319,62 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     expect(all).not.toMatch(/h1|h2|h3|sealed/);
   });
 
+  it('counts voice notes per day and language, before the language is known too, after the purge as well', async () => {
+    await fresh();
+    const voice = (lang: 'ht' | null): Write => ({
+      type: 'event',
+      name: 'voice_note',
+      channel: 'telegram',
+      lang,
+      campaign: null,
+      flow: null,
+      faq: null,
+    });
+    await store.turn('v1', () => ({ result: null, writes: [put('ht'), voice(null)] }));
+    await store.turn('v1', () => ({ result: null, writes: [put('ht'), voice('ht')] }));
+    now = T0 + 86_400_000;
+    await store.turn('v1', () => ({ result: null, writes: [put('ht'), voice('ht')] }));
+    const expected = [
+      { day: '2026-06-01', lang: null, count: 1 },
+      { day: '2026-06-01', lang: 'ht', count: 1 },
+      { day: '2026-06-02', lang: 'ht', count: 1 },
+    ];
+    expect((await store.report(T0 - 86_400_000)).voice).toEqual(expected);
+    // Only counts: nothing of a voice note is stored beside them.
+    expect((await store.report(T0 - 86_400_000)).conversations).toEqual([]);
+    now = T0 + 40 * 86_400_000;
+    await store.purge(now - 30 * 86_400_000);
+    expect((await store.report(T0 - 86_400_000)).voice).toEqual(expected);
+  });
+
+  it('keeps the ids of uploaded recordings per channel and account, and none for a user', async () => {
+    await fresh();
+    const sha = 'a'.repeat(64);
+    expect(await store.mediaUpload('telegram', '42', sha)).toBeNull();
+    await store.saveMediaUpload('telegram', '42', sha, 'file-1');
+    expect(await store.mediaUpload('telegram', '42', sha)).toBe('file-1');
+    // Another bot, another channel, another file: nothing kept for them.
+    expect(await store.mediaUpload('telegram', '43', sha)).toBeNull();
+    expect(await store.mediaUpload('whatsapp-cloud', '42', sha)).toBeNull();
+    expect(await store.mediaUpload('telegram', '42', 'b'.repeat(64))).toBeNull();
+    // A new upload replaces the old id.
+    await store.saveMediaUpload('telegram', '42', sha, 'file-2');
+    expect(await store.mediaUpload('telegram', '42', sha)).toBe('file-2');
+    // Too old for the caller (Cloud API media expire): as if there were none; still kept for others.
+    await store.saveMediaUpload('whatsapp-cloud', 'phone-1', sha, 'media-1');
+    now += 26 * 86_400_000;
+    expect(await store.mediaUpload('whatsapp-cloud', 'phone-1', sha, 25 * 86_400_000)).toBeNull();
+    expect(await store.mediaUpload('whatsapp-cloud', 'phone-1', sha)).toBe('media-1');
+    // Content, not a user's: forgetting a user and the retention purge leave it.
+    await store.turn('u1', () => ({ result: null, writes: [put('es'), { type: 'forget' }] }));
+    await store.purge(now);
+    expect(await store.mediaUpload('telegram', '42', sha)).toBe('file-2');
+    // Refused by the channel: dropped, and the next send uploads again.
+    await store.dropMediaUpload('telegram', '42', sha);
+    expect(await store.mediaUpload('telegram', '42', sha)).toBeNull();
+    expect(await store.mediaUpload('whatsapp-cloud', 'phone-1', sha)).toBe('media-1');
+  });
+
   it('keeps the last good content and the meta values', async () => {
     await fresh();
     expect(await store.latestContent()).toBeNull();
@@ -349,14 +405,23 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
       }));
       await store.setHandoffThread('h9', '42');
       await store.saveContent('v9', { 'data/x.yaml': 'x' });
+      await store.saveMediaUpload('telegram', '42', 'c'.repeat(64), 'file-9');
       const to = await target.open(() => now);
       try {
         const copied = await to.load(store.dump());
-        expect(copied).toMatchObject({ sessions: 1, feedback: 1, contentSnapshots: 1, handoffs: 1 });
+        expect(copied).toMatchObject({
+          sessions: 1,
+          feedback: 1,
+          contentSnapshots: 1,
+          handoffs: 1,
+          mediaUploads: 1,
+        });
         // An open conversation goes on where it was: staff answer in the same topic.
         expect(await to.handoffByThread('42')).toEqual(await store.handoff('h9'));
         expect(await to.turn('c1', (l) => ({ result: l.handoff()?.id, writes: [] }))).toBe('h9');
         expect(await to.session('c1')).toEqual(await store.session('c1'));
+        // The bot's uploads stay valid: the recordings are not uploaded again after the move.
+        expect(await to.mediaUpload('telegram', '42', 'c'.repeat(64))).toBe('file-9');
         expect(await to.turn('c1', (l) => ({ result: l.recent(), writes: [] }))).toEqual(['5']);
         expect((await to.report(0)).faq).toEqual([]);
         // A second copy would count the records twice: refused.

@@ -37,6 +37,13 @@ describe('the studio report, from the real database', () => {
     await h.send('d', { text: 'quien gano el partido de futbol' }, undefined, 'whatsapp');
     await h.send('e', { text: 'hello' }, { lang: 'en', sure: true }, 'telegram');
     await h.send('e', { text: 'who won the football match' }, undefined, 'telegram');
+    // A voice note: counted per day and language, nothing of it kept.
+    await h.send(
+      'e',
+      { voice: { kind: 'voice', media: 'AwACAgEAAxkBAAIvoiceNOTKEPT' } },
+      undefined,
+      'telegram',
+    );
     // Danger recognised: the emergency card, counted per day without the words.
     await h.send('f', { text: 'me estan golpeando' }, { lang: 'es', sure: true }, 'whatsapp');
     studio = createStudio(loadConfig({ DB_PATH: dbPath(), LOG_LEVEL: 'silent', HOT_RELOAD: '0' }, false));
@@ -52,6 +59,7 @@ describe('the studio report, from the real database', () => {
     expect(Object.keys(r.sections)).toEqual([
       'daily',
       'safety',
+      'voice',
       'conversations',
       'campaigns',
       'flows',
@@ -67,6 +75,8 @@ describe('the studio report, from the real database', () => {
       ]),
     );
     expect(r.sections.safety).toEqual([{ day: today, lang: 'es', count: 1 }]);
+    expect(r.sections.voice).toEqual([{ day: today, lang: 'en', count: 1 }]);
+    expect(JSON.stringify(r)).not.toContain('voiceNOTKEPT');
     expect(JSON.stringify(r)).not.toContain('golpeando');
     expect(r.sections.campaigns).toEqual([
       { campaign: 'leader-1', count: 2 },

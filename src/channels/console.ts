@@ -19,6 +19,8 @@ export type TranscriptLine = {
   faq?: string;
   /** Only on the emergency card. */
   safety?: true;
+  /** The recording sent as a voice note after the text, relative to data/. */
+  audio?: string;
 };
 
 export function convertToTranscript(message: OutMessage, lang: Lang): TranscriptLine {
@@ -31,6 +33,7 @@ export function convertToTranscript(message: OutMessage, lang: Lang): Transcript
   };
   if (message.faq) line.faq = message.faq;
   if (message.safety) line.safety = true;
+  if (message.audio) line.audio = message.audio;
   return line;
 }
 
@@ -89,7 +92,11 @@ export async function runInteractiveChat(
 ): Promise<void> {
   const user = new ConsoleUser(bot, options);
   const show = (reply: Reply) => {
-    for (const m of reply.messages) output.write(`\n${numberedMenu(convertToPlain(m.text), m.options)}\n`);
+    for (const m of reply.messages) {
+      output.write(`\n${numberedMenu(convertToPlain(m.text), m.options)}\n`);
+      // The console cannot play it: it names the file the apps would receive.
+      if (m.audio) output.write(`🔊 data/${m.audio}\n`);
+    }
   };
   const rl = createInterface({ input, output, terminal: Boolean((input as NodeJS.ReadStream).isTTY) });
   rl.setPrompt('\n> ');

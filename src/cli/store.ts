@@ -45,7 +45,8 @@ export function registerStore(program: Command): void {
         if (opts.json) writeJson(copied);
         else
           process.stdout.write(
-            `copied ${copied.sessions} sessions, ${copied.events} events, ${copied.feedback} feedback, ${copied.unanswered} unanswered questions, ${copied.dailyCounts} daily counts, ${copied.handoffs} conversations with a person and ${copied.contentSnapshots} content versions\n`,
+            `copied ${copied.sessions} sessions, ${copied.events} events, ${copied.feedback} feedback, ${copied.unanswered} unanswered questions, ${copied.dailyCounts} daily counts, ${copied.handoffs} conversations with a person, ${copied.contentSnapshots} content versions and ${copied.mediaUploads} uploaded recordings
+`,
           );
       } catch (e) {
         fail(e);

@@ -16,6 +16,8 @@ export type FaqView = {
   answer: string;
   related: string[];
   safety: boolean;
+  /** The answer recorded in the asked language (never another's), relative to data/; null when none. */
+  audio: string | null;
 };
 
 /** The FAQ store as the engine sees it: read-only look-ups, so the engine stays pure. */
@@ -24,7 +26,17 @@ export interface FaqSource {
   view(id: string, lang: Lang): FaqView | null;
 }
 
-export const COMMANDS = ['menu', 'back', 'language', 'help', 'stop', 'exit', 'person'] as const;
+export const COMMANDS = [
+  'menu',
+  'back',
+  'language',
+  'help',
+  'stop',
+  'exit',
+  'person',
+  'audioOn',
+  'audioOff',
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** A danger phrase found in a message: its language and its category in data/safety.yaml. */

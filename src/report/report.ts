@@ -9,6 +9,11 @@ export type Report = {
   /** Emergency cards shown, per day (UTC) and language: how often danger was recognised. */
   safety: Array<{ day: string; lang: string | null; count: number }>;
   /**
+   * Voice notes received, per day (UTC) and language (null: before the language was known), so
+   * staff can judge whether speech-to-text is worth it. Counts only: nothing of the audio is kept.
+   */
+  voice: Array<{ day: string; lang: string | null; count: number }>;
+  /**
    * Conversations with a person per day (UTC): opened, first staff reply within an hour of
    * opening, closed. Present when there were any in the period.
    */
@@ -65,6 +70,7 @@ export function buildReport(db: Db, sinceMs: number): Report {
     )
     .all({ since: sinceMs }) as Report['unanswered'];
   const safety = perDay(db, 'safety_card', sinceMs);
+  const voice = perDay(db, 'voice_note', sinceMs);
   const report: Report = {
     since: new Date(sinceMs).toISOString(),
     conversations,
@@ -72,6 +78,7 @@ export function buildReport(db: Db, sinceMs: number): Report {
     faq,
     unanswered,
     safety,
+    voice,
   };
   // Only where a staff inbox was used: the report of a bot without one keeps its shape.
   const handoffs = handoffsPerDay(db, sinceMs);
@@ -157,6 +164,7 @@ export function reportToCsv(r: Report): string {
       row('unanswered', '', u.lang, '', '', '', u.query, u.count, '', '', '', '', ''),
     ),
     ...r.safety.map((s) => row('safety', '', s.lang, '', '', '', '', s.count, '', '', '', '', s.day)),
+    ...r.voice.map((v) => row('voice', '', v.lang, '', '', '', '', v.count, '', '', '', '', v.day)),
     ...(r.handoffs ?? []).flatMap((d) => [
       row('handoffs_opened', '', '', '', '', '', '', d.opened, '', '', '', '', d.day),
       row('handoffs_answered_within_1h', '', '', '', '', '', '', d.answeredWithinHour, '', '', '', '', d.day),
@@ -187,6 +195,8 @@ export function reportToText(r: Report): string {
   for (const u of r.unanswered) out.push(`  ${String(u.count).padStart(6)}  [${u.lang}] ${u.query}`);
   out.push('', 'Emergency cards shown (day, language):');
   for (const s of r.safety) out.push(`  ${String(s.count).padStart(6)}  ${s.day} ${s.lang ?? '-'}`);
+  out.push('', 'Voice notes received (day, language; "-" before the language was known):');
+  for (const v of r.voice) out.push(`  ${String(v.count).padStart(6)}  ${v.day} ${v.lang ?? '-'}`);
   if (r.handoffs?.length) {
     out.push('', 'Talk to a person (day: opened, first staff reply within 1 h, closed):');
     for (const d of r.handoffs)

@@ -1,10 +1,17 @@
 import { join, relative } from 'node:path';
 import type { Logger } from 'pino';
+import { audioProblems } from '../audio/check.js';
 import { loadTemplates, type TemplatesFile } from '../channels/whatsapp-cloud/templates.js';
 import type { Config } from '../config/env.js';
 import { countryLookup } from '../contacts/country.js';
 import { ContentError, hasErrors, type Problem } from '../content/problems.js';
-import { type ContentTree, contentVersion, encodingProblems, readContentTree } from '../content/tree.js';
+import {
+  type ContentTree,
+  contentVersion,
+  encodingProblems,
+  isAudioPath,
+  readContentTree,
+} from '../content/tree.js';
 import type { YamlSource } from '../content/yaml.js';
 import type { EngineContext, FaqSource, FaqView, HandoffSettings, Translate } from '../engine/context.js';
 import { loadContacts, loadFaqDir } from '../faq/loader.js';
@@ -94,6 +101,10 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
     root: paths.root,
   });
   const triage = new Triage(readPhrases(safety.safety));
+  const audio = audioProblems(
+    { faq: faq.entries, faqSources: faq.sources, flows: flows.flows, flowSources: flows.sources },
+    join(paths.root, 'data'),
+  );
   const shadowed = [
     ...shadowedSmallTalk(smallTalk, commandMatcher(locales.locales), (text) => triage.match(text, null)),
     ...caughtCommands(locales.locales, triage, (lang) =>
@@ -124,6 +135,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
       ...smallTalk.problems,
       ...shadowed,
       ...templates.problems,
+      ...audio,
     ],
   };
 }
@@ -143,7 +155,13 @@ export function loadContent(
   origin: Content['origin'] = 'files',
   log?: Pick<Logger, 'error'>,
 ): Content {
-  const files = readContentFiles(paths);
+  const read = readContentFiles(paths);
+  // The last good copy keeps text only: its recordings are the ones in data/audio/ now, and a voice
+  // note that cannot be sent never holds back the text.
+  const files =
+    origin === 'last-good'
+      ? { ...read, problems: read.problems.filter((p) => !p.code.startsWith('audio.')) }
+      : read;
   if (hasErrors(files.problems)) throw new ContentError(files.problems);
   // In id order, as the engine has always seen them: ties in search fall the same way.
   const faq = new Map([...files.faq].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -165,7 +183,9 @@ export function loadContent(
 }
 
 export function treeText(tree: ContentTree): Record<string, string> {
-  return Object.fromEntries([...tree].map(([path, bytes]) => [path, bytes.toString('utf8')]));
+  return Object.fromEntries(
+    [...tree].filter(([path]) => !isAudioPath(path)).map(([path, bytes]) => [path, bytes.toString('utf8')]),
+  );
 }
 
 export function buildContent(
@@ -242,6 +262,7 @@ function faqSource(entries: Map<string, FaqEntry>, searcher: FaqSearcher): FaqSo
         answer: text.answer,
         related: entry.related,
         safety: entry.safety,
+        audio: shown === lang ? (text.audio ?? null) : null,
       };
     },
   };

@@ -136,10 +136,14 @@ export type Rows = {
     lastAt: number;
     closedAt: number | null;
   };
+  mediaUploads: { channel: string; account: string; sha256: string; mediaId: string; at: number };
 };
 export type Table = keyof Rows;
 /** Some rows of one table: a store is copied in chunks, never held whole in memory. */
 export type Chunk = { [T in Table]: { table: T; rows: Array<Rows[T]> } }[Table];
+
+/** What a channel's voice sender needs: recordings go up once per bot, and are sent by id after. */
+export type MediaUploads = Pick<Store, 'mediaUpload' | 'saveMediaUpload' | 'dropMediaUpload'>;
 
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
@@ -185,6 +189,16 @@ export interface Store {
   saveContent(version: string, files: Record<string, string>): Promise<boolean>;
   /** Copies the FAQ entries into the store, as loaded from the files. */
   importFaq(entries: Iterable<FaqEntry>): Promise<ImportReport>;
+  /**
+   * The id a channel gave a recorded answer when it was uploaded (Telegram's file_id, the Cloud
+   * API's media id), by the file's hash and the account it belongs to (bot, phone number id);
+   * null when there is none or it is older than `maxAgeMs`. Content only, never about a user.
+   */
+  mediaUpload(channel: string, account: string, sha256: string, maxAgeMs?: number): Promise<string | null>;
+  /** Keeps the id of an upload, replacing an older one for the same file. */
+  saveMediaUpload(channel: string, account: string, sha256: string, mediaId: string): Promise<void>;
+  /** The channel no longer knows the id: the next send uploads the file again. */
+  dropMediaUpload(channel: string, account: string, sha256: string): Promise<void>;
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
   deleteMeta(key: string): Promise<void>;

@@ -2,11 +2,13 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot as Grammy } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import { dataDirOf } from '../../audio/file.js';
 import { commonText } from '../../i18n/keys.js';
 import type { App } from '../../runtime/app.js';
 import { LANGS } from '../../text/lang.js';
 import { convertMessageToTelegram, convertUpdateToIncoming } from './convert.js';
 import { TelegramInbox } from './inbox.js';
+import { telegramVoiceSender } from './voice.js';
 
 export const TELEGRAM_CHANNEL = 'telegram';
 const COMMANDS = ['start', 'menu', 'language', 'help', 'exit', 'stop'] as const;
@@ -24,6 +26,11 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
   });
   bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
   const inbox = connectStaffInbox(bot, app);
+  const sendVoice = telegramVoiceSender({
+    uploads: app.store,
+    dataDir: dataDirOf(app.config.paths.root),
+    log: app.log,
+  });
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(async (ctx) => {
     // The staff group's messages are staff's, never a user's turn.
@@ -77,6 +84,11 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
             link_preview_options: { is_disabled: true },
           });
           sent.push(String(out.message_id));
+        }
+        // The recording follows its text; when it cannot go, the text has gone all the same.
+        if (message.audio) {
+          const id = await sendVoice(ctx.api, ctx.me.id, incoming.chatId, message.audio);
+          if (id !== null) sent.push(String(id));
         }
       }
     } finally {

@@ -11,10 +11,11 @@ import { CloudCounters } from './counters.js';
 import { classifyError } from './errors.js';
 import { CloudHealth } from './health.js';
 import { type CloudAddress, type CloudStatus, convertCloudMessage, convertCloudStatus } from './incoming.js';
-import { type CloudPayload, convertMessageToCloud } from './outgoing.js';
+import { convertMessageToCloud, type QueuedPayload } from './outgoing.js';
 import { WebhookBodySchema } from './schema.js';
 import { CloudSender, type Held, logStop, type Outcome } from './sender.js';
 import { buildTemplateMessage } from './templates.js';
+import { cloudVoiceUploader } from './voice.js';
 import { createCloudWebhook, type WebhookResult } from './webhook.js';
 
 export const WHATSAPP_CLOUD_CHANNEL = 'whatsapp-cloud';
@@ -38,6 +39,8 @@ export type CloudChannelOptions = {
   onStatus?: (status: CloudStatus) => void;
   /** Every message held back (24-hour window, re-engagement, token). */
   onHeld?: (held: Held) => void;
+  /** The content's data/ folder, where recorded answers are; without it answers go as text only. */
+  dataDir?: string;
 };
 
 /**
@@ -73,6 +76,15 @@ export class CloudChannel {
       log,
       maxAttempts: options.maxAttempts,
       onHeld: options.onHeld,
+      voice: options.dataDir
+        ? cloudVoiceUploader({
+            client: this.client,
+            uploads: bot.store,
+            account: s.phoneNumberId,
+            dataDir: options.dataDir,
+            log,
+          })
+        : undefined,
     });
     this.webhook = createCloudWebhook({
       appSecret: s.appSecret,
@@ -184,9 +196,13 @@ export class CloudChannel {
   }
 
   /** Engine messages as Cloud API messages, in the reader's language. */
-  render(messages: readonly OutMessage[], lang: Lang): CloudPayload[] {
+  render(messages: readonly OutMessage[], lang: Lang): QueuedPayload[] {
     const listButton = commonText(this.bot.current.ctx.t, lang, 'whatsapp.listButton');
-    return messages.flatMap((m) => convertMessageToCloud(m, { listButton }));
+    // A recording follows its text; the sender uploads it when its turn comes.
+    return messages.flatMap((m): QueuedPayload[] => [
+      ...convertMessageToCloud(m, { listButton }),
+      ...(m.audio && this.options.dataDir ? [{ type: 'voice' as const, voice: { file: m.audio } }] : []),
+    ]);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { dataDirOf } from '../../audio/file.js';
 import type { Config } from '../../config/env.js';
 import type { HttpRoute } from '../../http/server.js';
 import type { App } from '../../runtime/app.js';
@@ -26,7 +27,11 @@ export async function startWhatsAppCloud(
   app: App,
   options: Partial<Omit<CloudChannelOptions, 'settings'>> = {},
 ): Promise<{ channel: RunningChannel; cloud: CloudChannel; routes: HttpRoute[] }> {
-  const cloud = new CloudChannel(app.bot, app.log, { ...options, settings: cloudSettings(app.config) });
+  const cloud = new CloudChannel(app.bot, app.log, {
+    dataDir: dataDirOf(app.config.paths.root),
+    ...options,
+    settings: cloudSettings(app.config),
+  });
   await cloud.checkAccess();
   if (app.handoff) connectHandoff(app, cloud);
   return {

@@ -46,6 +46,18 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX sessions_updated_at ON sessions (updated_at);
   `,
+  // Recorded answers already uploaded to a channel, by the file's hash, so each is uploaded once per
+  // bot: Telegram's file_id, the Cloud API's media id. Content, never anything about a user.
+  `
+  CREATE TABLE media_uploads (
+    channel text NOT NULL,
+    account text NOT NULL,
+    sha256 text NOT NULL,
+    media_id text NOT NULL,
+    at bigint NOT NULL,
+    PRIMARY KEY (channel, account, sha256)
+  );
+  `,
   // Conversations with a person. No text is kept: messages live in the staff group. While one
   // is open it holds the user key and the user's channel id sealed with the key secret, so staff
   // can answer; closing or forgetting clears both, and only the times are left to count.

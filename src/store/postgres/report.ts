@@ -44,6 +44,7 @@ export async function buildPgReport(pool: Pool, sinceMs: number): Promise<Report
      GROUP BY query, lang ORDER BY count DESC, query COLLATE "C" LIMIT ${TOP}`,
   );
   const safety = await perDay(pool, 'safety_card', sinceMs);
+  const voice = await perDay(pool, 'voice_note', sinceMs);
   const report: Report = {
     since: new Date(sinceMs).toISOString(),
     conversations,
@@ -51,6 +52,7 @@ export async function buildPgReport(pool: Pool, sinceMs: number): Promise<Report
     faq,
     unanswered,
     safety,
+    voice,
   };
   // Only where a staff inbox was used: the report of a bot without one keeps its shape.
   const handoffs = await all<HandoffDay>(

@@ -30,6 +30,8 @@ const LOCK_PURGE = 0x50_56;
 const LOCK_MIGRATE = 0x50_57;
 
 const CHUNK = 1000;
+/** Rows a second copy replaces instead of adding to: nothing in them is counted. */
+const REPLACEABLE: ReadonlySet<Table> = new Set(['sessions', 'contentSnapshots', 'mediaUploads']);
 const { escapeLiteral: lit } = pg;
 
 /** bigint columns hold milliseconds, well inside a double's exact range. */
@@ -335,6 +337,37 @@ export class PostgresStore implements Store {
     return report;
   }
 
+  async mediaUpload(
+    channel: string,
+    account: string,
+    sha256: string,
+    maxAgeMs = Number.POSITIVE_INFINITY,
+  ): Promise<string | null> {
+    const { rows } = await this.pool.query(
+      'SELECT media_id, at FROM media_uploads WHERE channel = $1 AND account = $2 AND sha256 = $3',
+      [channel, account, sha256],
+    );
+    const row = rows[0] as { media_id: string; at: number } | undefined;
+    if (!row || this.now() - row.at > maxAgeMs) return null;
+    return row.media_id;
+  }
+
+  async saveMediaUpload(channel: string, account: string, sha256: string, mediaId: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO media_uploads (channel, account, sha256, media_id, at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (channel, account, sha256) DO UPDATE SET media_id = excluded.media_id, at = excluded.at`,
+      [channel, account, sha256, mediaId, this.now()],
+    );
+  }
+
+  async dropMediaUpload(channel: string, account: string, sha256: string): Promise<void> {
+    await this.pool.query('DELETE FROM media_uploads WHERE channel = $1 AND account = $2 AND sha256 = $3', [
+      channel,
+      account,
+      sha256,
+    ]);
+  }
+
   async getMeta(key: string): Promise<string | undefined> {
     const { rows } = await this.pool.query('SELECT value FROM meta WHERE key = $1', [key]);
     return rows[0]?.value;
@@ -368,6 +401,8 @@ export class PostgresStore implements Store {
         'SELECT version, saved_at AS "savedAt", files FROM content_snapshots ORDER BY version',
       handoffs: `SELECT id, user_key AS "userKey", channel, address, pseudonym, lang, thread, opened_at AS "openedAt",
                  replied_fast AS "repliedFast", last_at AS "lastAt", closed_at AS "closedAt" FROM handoffs ORDER BY id`,
+      mediaUploads: `SELECT channel, account, sha256, media_id AS "mediaId", at FROM media_uploads
+                     ORDER BY channel, account, sha256`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       for (let offset = 0; ; offset += CHUNK) {
@@ -390,6 +425,7 @@ export class PostgresStore implements Store {
       dailyCounts: 0,
       contentSnapshots: 0,
       handoffs: 0,
+      mediaUploads: 0,
     };
     await this.transaction(async (c) => {
       const { rows } = await c.query(
@@ -400,7 +436,7 @@ export class PostgresStore implements Store {
       const held = Number(rows[0].n) > 0;
       for await (const chunk of chunks) {
         if (!chunk.rows.length) continue;
-        if (held && chunk.table !== 'sessions' && chunk.table !== 'contentSnapshots')
+        if (held && !REPLACEABLE.has(chunk.table))
           throw new Error('The target database already holds records; copy into an empty database.');
         await insertRows(c, chunk);
         counts[chunk.table] += chunk.rows.length;
@@ -528,6 +564,17 @@ const COLUMNS: {
       ['closedAt', 'closed_at'],
     ],
     conflict: '',
+  },
+  mediaUploads: {
+    table: 'media_uploads',
+    columns: [
+      ['channel', 'channel'],
+      ['account', 'account'],
+      ['sha256', 'sha256'],
+      ['mediaId', 'media_id'],
+      ['at', 'at'],
+    ],
+    conflict: `ON CONFLICT (channel, account, sha256) DO UPDATE SET media_id = excluded.media_id, at = excluded.at`,
   },
 };
 

@@ -102,6 +102,18 @@ export const MIGRATIONS: readonly string[] = [
     files TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Recorded answers already uploaded to a channel, by the file's hash, so each is uploaded once per
+  // bot: Telegram's file_id, the Cloud API's media id. Content, never anything about a user.
+  `
+  CREATE TABLE media_uploads (
+    channel TEXT NOT NULL,
+    account TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    media_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (channel, account, sha256)
+  ) WITHOUT ROWID;
+  `,
   // Conversations with a person. No text is kept: messages live in the staff group. While one
   // is open it holds the user key and the user's channel id sealed with the key secret, so staff
   // can answer; closing or forgetting clears both, and only the times are left to count.

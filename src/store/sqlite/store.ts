@@ -19,11 +19,14 @@ import { ContentSnapshots } from './content-snapshots.js';
 import { type Db, deleteMeta, getMeta, openDb, setMeta } from './db.js';
 import { Forgetter } from './forget.js';
 import { Handoffs } from './handoffs.js';
+import { MediaUploads } from './media-uploads.js';
 import { RecentMessages } from './recent-messages.js';
 import { Records } from './records.js';
 import { SqliteSessions } from './sessions.js';
 
 const CHUNK = 1000;
+/** Rows a second copy replaces instead of adding to: nothing in them is counted. */
+const REPLACEABLE: ReadonlySet<Table> = new Set(['sessions', 'contentSnapshots', 'mediaUploads']);
 
 /**
  * The embedded engine: one SQLite file, one process. Everything runs synchronously inside
@@ -38,6 +41,7 @@ export class SqliteStore implements Store {
   readonly recent: RecentMessages;
   readonly snapshots: ContentSnapshots;
   readonly handoffs: Handoffs;
+  readonly uploads: MediaUploads;
   private readonly turnTx;
   private readonly forgetTx;
 
@@ -51,6 +55,7 @@ export class SqliteStore implements Store {
     this.forgetter = new Forgetter(db, this.sessions, this.handoffs);
     this.recent = new RecentMessages(db, now);
     this.snapshots = new ContentSnapshots(db, now);
+    this.uploads = new MediaUploads(db, now);
     this.turnTx = db.transaction(<R>(key: string, decide: (loaded: Loaded) => Decision<R>) => {
       const stored = this.sessions.read(key);
       const { result, writes } = decide({
@@ -185,6 +190,23 @@ export class SqliteStore implements Store {
     return importFaq(this.db, entries);
   }
 
+  async mediaUpload(
+    channel: string,
+    account: string,
+    sha256: string,
+    maxAgeMs?: number,
+  ): Promise<string | null> {
+    return this.uploads.get(channel, account, sha256, maxAgeMs);
+  }
+
+  async saveMediaUpload(channel: string, account: string, sha256: string, mediaId: string): Promise<void> {
+    this.uploads.put(channel, account, sha256, mediaId);
+  }
+
+  async dropMediaUpload(channel: string, account: string, sha256: string): Promise<void> {
+    this.uploads.drop(channel, account, sha256);
+  }
+
   async getMeta(key: string): Promise<string | undefined> {
     return getMeta(this.db, key);
   }
@@ -212,6 +234,8 @@ export class SqliteStore implements Store {
       contentSnapshots: 'SELECT version, saved_at AS savedAt, files FROM content_snapshots',
       handoffs: `SELECT id, user_key AS userKey, channel, address, pseudonym, lang, thread, opened_at AS openedAt,
                  replied_fast AS repliedFast, last_at AS lastAt, closed_at AS closedAt FROM handoffs ORDER BY rowid`,
+      mediaUploads: `SELECT channel, account, sha256, media_id AS mediaId, at FROM media_uploads
+                     ORDER BY channel, account, sha256`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       let rows: unknown[] = [];
@@ -238,6 +262,7 @@ export class SqliteStore implements Store {
       dailyCounts: 0,
       contentSnapshots: 0,
       handoffs: 0,
+      mediaUploads: 0,
     };
     this.db.transaction(() => {
       const held = this.db
@@ -246,10 +271,7 @@ export class SqliteStore implements Store {
         )
         .pluck()
         .get() as number;
-      if (
-        held > 0 &&
-        all.some((c) => c.table !== 'sessions' && c.table !== 'contentSnapshots' && c.rows.length)
-      )
+      if (held > 0 && all.some((c) => !REPLACEABLE.has(c.table) && c.rows.length))
         throw new Error('The target database already holds records; copy into an empty database.');
       for (const c of all) {
         for (const row of c.rows) this.insert(c.table, row);
@@ -281,6 +303,9 @@ export class SqliteStore implements Store {
                    last_at, closed_at)
                  VALUES (@id, @userKey, @channel, @address, @pseudonym, @lang, @thread, @openedAt, @repliedFast,
                    @lastAt, @closedAt)`,
+      mediaUploads: `INSERT INTO media_uploads (channel, account, sha256, media_id, at)
+                     VALUES (@channel, @account, @sha256, @mediaId, @at)
+                     ON CONFLICT DO UPDATE SET media_id = excluded.media_id, at = excluded.at`,
     };
     const values =
       table === 'feedback'
