@@ -82,6 +82,11 @@ describe('talking to a person in the engine', () => {
     expect(await h.say('u3', 'otra cosa: tengo miedo de perder el trabajo')).toEqual([]);
     expect((await h.say('u3', 'ayuda')).map((l) => l.text).join('\n')).toMatch(/ya está leyendo este chat/);
     expect((await h.send('u3', { media: 'sticker' })).at(-1)!.text).toMatch(/Solo puedo pasar texto/);
+    // A voice note too: the person stays on it, nothing is relayed, and it is counted as one.
+    const voice = await h.send('u3', { voice: { kind: 'voice', seconds: 3 } });
+    expect(voice.map((l) => l.text).join('\n')).toMatch(/Solo puedo pasar texto/);
+    expect(voice.map((l) => l.text).join('\n')).not.toMatch(/Estás de nuevo con el bot/);
+    expect((await session('u3'))?.pending).toEqual({ kind: 'handoff' });
     expect((await h.say('u3', 'persona')).at(-1)!.text).toMatch(/ya está leyendo este chat/);
     expect((await session('u3'))?.pending).toEqual({ kind: 'handoff' });
     const out = await h.say('u3', 'idioma');
