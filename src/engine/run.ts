@@ -14,6 +14,16 @@ import {
 } from './card.js';
 import type { Command, EngineContext, LangHint, SmallTalk } from './context.js';
 import { faqOptions, listenFaq, showFaq, suggestOptions } from './faq-present.js';
+import {
+  askForPerson,
+  closedByHost,
+  connect,
+  consentOptions,
+  countMisses,
+  MAX_RELAY,
+  relay,
+  settle,
+} from './handoff.js';
 import { type Match, matchOption } from './match.js';
 import { menuOptions } from './menu-options.js';
 import { findPayload, parsePayload } from './payload.js';
@@ -45,13 +55,18 @@ export function runTurn(
   prior: Session | null,
   event: Event,
   hint?: LangHint,
+  now = 0,
 ): TurnResult {
   const session = prior ? copySession(prior) : newSession(hint?.sure ? hint.lang : null);
   const turn = new Turn(ctx, session);
+  turn.now = now;
   // A click on an ad tags the conversation as a link's campaign does; a payload in the text still wins.
   if ('campaign' in event && event.campaign) turn.session.campaign = event.campaign;
   if (!prior) turn.emit({ type: 'metric', name: 'conversation_started' });
-  if ('start' in event) {
+  if ('handoff' in event) {
+    closedByHost(turn, event.handoff);
+    if (turn.messages.length) home(turn);
+  } else if ('start' in event) {
     start(turn, event.start, !prior, hint);
   } else if ('media' in event) {
     media(turn);
@@ -63,6 +78,12 @@ export function runTurn(
     text(turn, event.text, !prior, hint);
   }
   const forgotten = turn.effects.some((e) => e.type === 'forget');
+  settle(turn, prior, forgotten);
+  if (!forgotten && !('handoff' in event))
+    countMisses(
+      turn,
+      turn.effects.some((e) => e.type === 'unanswered'),
+    );
   return { session: forgotten ? null : turn.session, messages: turn.messages, effects: turn.effects };
 }
 
@@ -74,6 +95,7 @@ function copySession(s: Session): Session {
     pending: s.pending && copyPending(s.pending),
     history: s.history.map((p) => ({ ...p })),
     vars: { ...s.vars },
+    handoff: s.handoff && { ...s.handoff },
   };
 }
 
@@ -105,6 +127,8 @@ function start(turn: Turn, payloadText: string, isNew: boolean, hint?: LangHint)
 
 function media(turn: Turn): void {
   if (!turn.session.lang) return askLanguage(turn);
+  // A person reads text only too: say so, and stay with them.
+  if (turn.session.pending?.kind === 'handoff') return turn.say(turn.common('handoff.textOnly'));
   turn.say(turn.common('media.textOnly'));
   if (turn.session.at || turn.session.pending) return redisplay(turn);
   home(turn);
@@ -118,6 +142,9 @@ function media(turn: Turn): void {
 function voiceNote(turn: Turn, isNew: boolean): void {
   turn.emit({ type: 'metric', name: 'voice_note' });
   turn.session.voice = true;
+  // A person reads text only: say so, and stay with them, as for a photo.
+  if (turn.session.pending?.kind === 'handoff' && turn.session.handoff)
+    return turn.say(turn.common('handoff.textOnly'));
   if (!turn.session.lang) {
     turn.say(LANGS.map((l) => commonText(turn.ctx.t, l, 'voice.notYet')).join('\n\n'));
     return startFlow(turn, 'language');
@@ -143,6 +170,8 @@ function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boo
   const options = currentOptions(turn);
   const option = options?.find((o) => o.id === choice);
   if (option) return pick(turn, option);
+  // A button id is never passed on to a person as if the user had written it.
+  if (turn.session.pending?.kind === 'handoff' && !isCardOption(choice)) return redisplay(turn);
   // An older emergency card's button still does what it says.
   if (isCardOption(choice) && turn.session.pending?.kind !== 'safety')
     return pickOnCard(turn, choice, turn.session.pending);
@@ -167,6 +196,8 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const link = findPayload(input);
   if (screen(turn, input, hint ?? linkHint(link))) {
     if (link) turn.session.campaign = parsePayload(link)?.campaign ?? turn.session.campaign;
+    // The person on it reads it too: danger is exactly what they must not miss.
+    if (turn.session.handoff) turn.emit({ type: 'handoff.relay-in', text: raw.trim().slice(0, MAX_RELAY) });
     return;
   }
   if (link) return start(turn, link, isNew, hint);
@@ -184,6 +215,8 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
     // A typed question after a voice note is answered where the user stood.
     turn.session.pending = voice.prior;
   }
+  // A person is on it: their words go to staff, not to the search; commands still work.
+  if (turn.session.pending?.kind === 'handoff' && turn.session.handoff && !command) return relay(turn, raw);
   const talk = command ? null : turn.ctx.smallTalk(input);
   if (!turn.session.lang) {
     turn.session.lang = turn.ctx.detectLang(input) ?? talk?.lang ?? hint?.lang ?? null;
@@ -204,6 +237,8 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const options = currentOptions(turn);
   const match = options ? matchOption(input, options) : null;
   if (match && 'option' in match) return pick(turn, match.option);
+  // Consent is asked, not guessed: anything but a choice asks again.
+  if (turn.session.pending?.kind === 'consent') return redisplay(turn);
   const at = turn.session.at;
   const step = at && !turn.session.pending ? turn.step(at) : undefined;
   // At a question a typed "yes" or "no" is the answer; other small talk is not.
@@ -251,6 +286,7 @@ function pickOnCard(turn: Turn, id: CardOption | 'back' | 'menu' | string, prior
       const at = turn.session.at;
       if (at && !before && turn.step(at)?.type === 'menu') remember(turn, at);
       if (id === 'emergency') return startFlow(turn, 'emergency');
+      if (turn.ctx.handoff) return askForPerson(turn);
       showFaq(turn, HUMAN_FAQ);
       return;
     }
@@ -275,6 +311,8 @@ function answerSmallTalk(turn: Turn, talk: SmallTalk): void {
 function currentOptions(turn: Turn): OptionOut[] | null {
   const { pending, at } = turn.session;
   if (pending?.kind === 'safety') return cardOptions(turn);
+  if (pending?.kind === 'consent') return consentOptions(turn);
+  if (pending?.kind === 'handoff') return turn.nav('menu');
   if (pending?.kind === 'voice') return voiceOptions(turn);
   if (pending?.kind === 'faq') return faqOptions(turn, pending.id);
   if (pending?.kind === 'suggest') return suggestOptions(turn, pending.ids);
@@ -290,6 +328,10 @@ function pick(turn: Turn, option: OptionOut): void {
   if (pending?.kind === 'safety' || pending?.kind === 'voice') return pickOnCard(turn, option.id, pending);
   if (option.id === 'menu') return home(turn);
   if (option.id === 'back') return back(turn);
+  if (pending?.kind === 'consent' && (option.id === 'share' || option.id === 'fresh'))
+    return connect(turn, option.id === 'share');
+  // The home menu's "talk to a person", added by the engine when a staff inbox is configured.
+  if (option.id === 'human' && !pending && turn.ctx.handoff) return askForPerson(turn);
   if (pending?.kind === 'faq' && (option.id === 'yes' || option.id === 'no')) {
     turn.emit({ type: 'feedback', faq: pending.id, helpful: option.id === 'yes' });
     turn.say(turn.common(option.id === 'yes' ? 'faq.thanks' : 'faq.sorry'));
@@ -382,7 +424,9 @@ function runCommand(turn: Turn, command: Command): void {
     case 'help':
       // Help always helps: the emergency numbers come before how to use the bot.
       turn.say(
-        `${turn.ctx.emergencyLine(turn.session.vars.country ?? null, turn.lang)}\n\n${turn.common('help')}`,
+        `${turn.ctx.emergencyLine(turn.session.vars.country ?? null, turn.lang)}\n\n${turn.common('help')}${
+          turn.ctx.handoff ? `\n${turn.common('handoff.help', { org: turn.ctx.handoff.org })}` : ''
+        }`,
       );
       return redisplay(turn);
     case 'audioOn':
@@ -393,6 +437,12 @@ function runCommand(turn: Turn, command: Command): void {
     case 'stop':
     case 'exit':
       return forget(turn, command);
+    case 'person':
+      if (turn.ctx.handoff) return askForPerson(turn);
+      if (turn.session.at && turn.step(turn.session.at)?.type === 'menu' && !turn.session.pending)
+        remember(turn, turn.session.at);
+      showFaq(turn, HUMAN_FAQ);
+      return;
   }
 }
 
@@ -415,6 +465,8 @@ function redisplay(turn: Turn): void {
     return redisplay(turn);
   }
   if (pending?.kind === 'faq') return turn.say(turn.common('hint.faq'), faqOptions(turn, pending.id));
+  if (pending?.kind === 'consent') return turn.say(turn.common('handoff.consent'), consentOptions(turn));
+  if (pending?.kind === 'handoff') return turn.say(turn.common('handoff.already'), turn.nav('menu'));
   if (pending?.kind === 'suggest')
     return turn.say(turn.common('faq.suggest'), suggestOptions(turn, pending.ids));
   if (pending?.kind === 'end' || !at) return home(turn);

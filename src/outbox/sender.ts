@@ -99,7 +99,10 @@ export class OutboxSender {
       log: Logger;
       limits?: Partial<SenderLimits>;
       hooks?: SenderHooks;
+      /** The clock of the limits and pauses. */
       now?: () => number;
+      /** The store's clock (the app's), when it is not `now`: tests move it. */
+      storeNow?: () => number;
     },
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -108,6 +111,11 @@ export class OutboxSender {
 
   private now(): number {
     return (this.options.now ?? Date.now)();
+  }
+
+  /** The store's clock, which stamped the rows: due times and leases are in it. */
+  private storeNow(): number {
+    return (this.options.storeNow ?? this.options.now ?? Date.now)();
   }
 
   get channel(): string {
@@ -157,7 +165,7 @@ export class OutboxSender {
     // The loop is looking, or knows of something: wait for it rather than race its claims.
     if (this.ready.size || this.recheck.size || this.refilling) return true;
     try {
-      const now = this.now();
+      const now = this.storeNow();
       const { backlog } = await this.options.store.stats(now, this.channel);
       if (!backlog) return false;
       // Something waits: is any of it due now (not a retry for later, not another instance's)?
@@ -213,27 +221,28 @@ export class OutboxSender {
    */
   private async refill(now: number): Promise<void> {
     const { store } = this.options;
+    const at = this.storeNow();
     if (now >= this.nextPurge) {
       this.nextPurge = now + 3600_000;
-      await store.purge(now - FAILED_KEPT_MS);
+      await store.purge(at - FAILED_KEPT_MS);
     }
     // A message held back (by the limits) for half its lease is let go, and claimed again.
-    for (const [key, at] of this.claimedAt) {
-      if (now - at < LEASE_MS / 2) continue;
+    for (const [key, claimed] of this.claimedAt) {
+      if (at - claimed < LEASE_MS / 2) continue;
       this.claimedAt.delete(key);
       if (this.ready.delete(key)) this.recheck.add(key);
     }
     if (now >= this.nextScan) {
       this.nextScan = now + SCAN_EVERY_MS;
       const skip = new Set([...this.busy, ...this.ready.keys()]);
-      for (const row of await store.claim(this.channel, now, SCAN_LIMIT, skip)) this.keep(row, now);
+      for (const row of await store.claim(this.channel, at, SCAN_LIMIT, skip)) this.keep(row, at);
     }
     const recheck = [...this.recheck];
     this.recheck.clear();
     for (const key of recheck) {
       if (this.busy.has(key) || this.ready.has(key)) continue;
-      const row = await store.head(this.channel, key, now);
-      if (row) this.keep(row, now);
+      const row = await store.head(this.channel, key, at);
+      if (row) this.keep(row, at);
     }
   }
 
@@ -312,6 +321,7 @@ export class OutboxSender {
   private async settle(row: Claimed, outcome: SendOutcome): Promise<void> {
     const { store, log, hooks } = this.options;
     const now = this.now();
+    const at = this.storeNow();
     if (outcome.ok) {
       if (hooks?.sent) await hooks.sent(row, outcome.ids ?? []);
       else await store.markSent(row.id, row.userKey, outcome.ids ?? []);
@@ -320,18 +330,18 @@ export class OutboxSender {
     hooks?.failed?.(this.channel, outcome.kind);
     switch (outcome.kind) {
       case 'retry_after': {
-        const at = now + Math.max(1, outcome.seconds) * 1000;
-        this.pausedUntil = Math.max(this.pausedUntil, at);
-        await store.retryAt(row.id, at, 'retry_after');
+        const wait = Math.max(1, outcome.seconds) * 1000;
+        this.pausedUntil = Math.max(this.pausedUntil, now + wait);
+        await store.retryAt(row.id, at + wait, 'retry_after');
         return;
       }
       case 'transient': {
-        if (now - row.createdAt >= this.limits.retryForMs) {
+        if (at - row.createdAt >= this.limits.retryForMs) {
           await this.giveUp(row.id, 'retries');
           return;
         }
         const backoff = Math.min(this.limits.maxBackoffMs, 1000 * 2 ** Math.min(row.attempts, 20));
-        await store.retryAt(row.id, now + Math.round(backoff * (0.8 + Math.random() * 0.4)), 'transient');
+        await store.retryAt(row.id, at + Math.round(backoff * (0.8 + Math.random() * 0.4)), 'transient');
         if (this.quiet.allow(`transient:${this.channel}`) !== null)
           log.warn(
             { code: 'outbox.transient', channel: this.channel, reason: outcome.reason },

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
+import { HandoffHost } from '../handoff/host.js';
+import { handoffEnabled } from '../handoff/settings.js';
 import { Metrics } from '../http/metrics.js';
 import { AddressSeal } from '../outbox/seal.js';
 import type { ContentSnapshot, Store } from '../store/contract.js';
@@ -20,7 +22,9 @@ export type App = {
   log: Logger;
   retention: Retention;
   metrics: Metrics;
-  /** Stops the retention timer and closes the store. */
+  /** Talk to a person: set when a staff inbox is configured (STAFF_CHAT_ID). */
+  handoff?: HandoffHost;
+  /** Stops the retention and idle timers and closes the store. */
   close: () => Promise<void>;
 };
 
@@ -73,6 +77,7 @@ export function createApp(
     // caller that does not wait (a test that reopens the file) finds it closed.
     const close = async () => {
       void app.retention.close();
+      app.handoff?.stopIdleTimer();
       fileWatch.stop();
       store.closeSync();
     };
@@ -102,9 +107,21 @@ function assemble(
   bot.metrics = metrics;
   const retention = new Retention(store, log, { days: config.RETENTION_DAYS, now: options.now });
   retention.start();
+  let handoff: HandoffHost | undefined;
+  if (handoffEnabled(config)) {
+    handoff = new HandoffHost(bot, {
+      staffLang: config.DEFAULT_LANG,
+      idleHours: config.HANDOFF_IDLE_H,
+      log,
+      now: options.now,
+    });
+    bot.handoffSink = handoff;
+    handoff.startIdleTimer();
+  }
   const close = async () => {
+    handoff?.stopIdleTimer();
     await retention.close();
     await store.close();
   };
-  return { config, store, bot, log, retention, metrics, close };
+  return { config, store, bot, log, retention, metrics, handoff, close };
 }

@@ -1,11 +1,12 @@
-import { hash } from 'node:crypto';
+import { hash, randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LangHint } from '../engine/context.js';
 import { runTurn } from '../engine/run.js';
-import { type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
+import { type Effect, type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
+import type { HandoffAction, HandoffSink } from '../handoff/actions.js';
 import type { Metrics } from '../http/metrics.js';
 import type { AddressSeal } from '../outbox/seal.js';
-import type { Loaded, Store, Write } from '../store/contract.js';
+import type { HandoffRow, Loaded, Store, Write } from '../store/contract.js';
 import { isStoreError, StoreFault, storeFaultCode } from '../store/fault.js';
 import type { DbFileWatch } from '../store/file-watch.js';
 import { recordWrites } from '../store/records.js';
@@ -43,6 +44,8 @@ export type Incoming = {
   };
 };
 
+type LogEffect = Extract<Effect, { type: 'log' }>;
+
 export type Reply = {
   messages: OutMessage[];
   lang: Lang;
@@ -64,6 +67,8 @@ export type StoreHealth = { state: 'ok' | 'fault' | 'missing'; fault: string | n
  * the outgoing messages when the channel delivers through the outbox).
  */
 export class Bot {
+  /** The staff inbox's host, when one is configured: told of every turn after its commit. */
+  handoffSink?: HandoffSink;
   /** Per channel: called after a turn wrote outgoing messages, so the channel's sender looks at once. */
   readonly wakers = new Map<string, (userKey: string) => void>();
   /** Tells when the database file was deleted under the bot (SQLite). */
@@ -83,6 +88,11 @@ export class Bot {
     private readonly now: () => number = () => Date.now(),
   ) {}
 
+  /** The app's clock, which stamps what the store keeps (the outbox's due times among them). */
+  get clock(): () => number {
+    return this.now;
+  }
+
   /** The stored key of a user: tests and tools use it, never the raw id. */
   userKeyOf(channel: string, user: string): string {
     return this.userKeys.of(channel, user);
@@ -94,16 +104,36 @@ export class Bot {
    */
   async forgetUser(channel: string, user: string): Promise<void> {
     const key = this.userKeys.of(channel, user);
-    await this.store.forget(key);
+    // A turn rather than a bare forget: the open conversation with a person is read under the
+    // same lock, so that staff can be told the user left.
+    const open = await this.store.turn(key, (loaded) => {
+      const row = loaded.handoff();
+      return { result: row, writes: [{ type: 'forget' }] };
+    });
     this.userKeys.drop(channel, user);
     // The sender may hold the user's next message already: it looks again, and finds none.
     this.wakers.get(channel)?.(key);
+    // Staff learn only that the user left.
+    this.handoffSink?.afterTurn({
+      channel,
+      user,
+      key,
+      event: null,
+      messages: [],
+      actions: open ? [{ type: 'close', row: open, reason: 'left' }] : [],
+      forgotten: true,
+    });
   }
 
   /** As forgetUser, by the stored key: the outbox knows only that (a user who blocked the bot). */
   async forgetKey(channel: string, key: string): Promise<void> {
     await this.store.forget(key);
     this.wakers.get(channel)?.(key);
+  }
+
+  /** The channel id behind a conversation with a person, while it is open. */
+  handoffUser(row: { address: string | null }): string | null {
+    return row.address ? this.userKeys.unseal(row.address) : null;
   }
 
   /**
@@ -141,7 +171,7 @@ export class Bot {
       this.storeState = { state: 'ok', fault: null };
     }
     // After the commit of a forget, the id leaves memory too.
-    if (out.reply.session === null) this.userKeys.drop(input.channel, input.user);
+    if (out.reply.session === null && !out.reply.duplicate) this.userKeys.drop(input.channel, input.user);
     if (out.queued) this.wakers.get(input.channel)?.(key);
     if (this.metrics && !out.reply.duplicate) {
       this.metrics.turns.inc({ channel: input.channel });
@@ -153,6 +183,16 @@ export class Bot {
     }
     for (const m of out.logs)
       this.log[m.level]({ code: m.code, flow: m.flow, step: m.step, channel: input.channel }, 'engine');
+    if (!out.reply.duplicate)
+      this.handoffSink?.afterTurn({
+        channel: input.channel,
+        user: input.user,
+        key,
+        event,
+        messages: out.reply.messages,
+        actions: out.actions,
+        forgotten: out.reply.session === null,
+      });
     return out.reply;
   }
 
@@ -189,7 +229,21 @@ export class Bot {
   }
 
   /** The turn itself, run by the store under the user's lock: pure but for the clock. */
-  private decide(content: Content, key: string, input: Incoming, loaded: Loaded) {
+  private decide(
+    content: Content,
+    key: string,
+    input: Incoming,
+    loaded: Loaded,
+  ): {
+    result: {
+      reply: Reply;
+      logs: LogEffect[];
+      actions: HandoffAction[];
+      queued: boolean;
+      effects: readonly Effect[];
+    };
+    writes: Write[];
+  } {
     const stored = loaded.stored;
     // Update ids are hashed too: a WhatsApp message id contains the phone number. 48 bits tell
     // a user's last deliveries apart and keep the session row small.
@@ -205,21 +259,37 @@ export class Bot {
         duplicate: true,
         erase: [],
       };
-      return { result: { reply, logs: [], queued: false, effects: [] }, writes: [] };
+      return { result: { reply, logs: [], actions: [], queued: false, effects: [] }, writes: [] };
     }
     const prior = stored?.session ?? null;
-    const result = runTurn(content.ctx, prior, input.event, input.hint);
+    // The host's own events (staff closed, idle) concern a user the bot still knows, or nobody.
+    const fromHost = 'handoff' in input.event;
+    if (fromHost && !prior) {
+      const reply: Reply = {
+        messages: [],
+        lang: content.ctx.defaultLang,
+        session: null,
+        duplicate: true,
+        erase: [],
+      };
+      return { result: { reply, logs: [], actions: [], queued: false, effects: [] }, writes: [] };
+    }
+    const result = runTurn(content.ctx, prior, input.event, input.hint, this.now());
     const session = result.session;
+    const writes: Write[] = [];
+    const actions = this.handoffWrites(key, input, result.effects, loaded, writes);
     // Read before the user is forgotten: afterwards nothing is left to say which messages were theirs.
     const erase = result.effects.some((e) => e.type === 'erase')
       ? [...loaded.recent(), ...(input.messageId ? [input.messageId] : [])]
       : [];
-    const writes: Write[] = [];
     if (session) {
       const marks = [delivery, once].filter((m): m is string => m !== null);
       const seen = [...(stored?.seen ?? []), ...marks];
-      // A clock ahead of ours must not stretch the window: never later than now.
-      const inboundAt = inboundTime(Math.min(input.at ?? Number.POSITIVE_INFINITY, this.now()));
+      // A clock ahead of ours must not stretch the window: never later than now. The host's own
+      // events are not messages from the user and leave WhatsApp's window where it was.
+      const inboundAt = fromHost
+        ? undefined
+        : inboundTime(Math.min(input.at ?? Number.POSITIVE_INFINITY, this.now()));
       writes.push({ type: 'session.put', channel: input.channel, session, seen, inboundAt });
       if (input.messageId) writes.push({ type: 'recent.append', ids: [input.messageId] });
     } else {
@@ -246,10 +316,68 @@ export class Bot {
       }
     }
     const reply: Reply = { messages: result.messages, lang, session, duplicate: false, erase };
-    return { result: { reply, logs, queued, effects: result.effects }, writes };
+    return { result: { reply, logs, actions, queued, effects: result.effects }, writes };
+  }
+
+  /**
+   * The turn's handoff effects as writes in its transaction, and as actions for the host, which
+   * talks to the inbox after the commit.
+   */
+  private handoffWrites(
+    key: string,
+    input: Incoming,
+    effects: readonly Effect[],
+    loaded: Loaded,
+    writes: Write[],
+  ): HandoffAction[] {
+    const actions: HandoffAction[] = [];
+    if (!effects.some((e) => e.type.startsWith('handoff.'))) return actions;
+    let current = loaded.handoff();
+    for (const e of effects) {
+      if (e.type === 'handoff.open') {
+        const at = this.now();
+        const row: HandoffRow = {
+          id: randomBytes(12).toString('base64url'),
+          user_key: key,
+          channel: input.channel,
+          address: this.userKeys.seal(input.user),
+          pseudonym: pseudonym(),
+          lang: e.lang,
+          thread: null,
+          opened_at: at,
+          replied_fast: null,
+          last_at: at,
+          closed_at: null,
+        };
+        const { id, channel, address, pseudonym: name, lang } = row;
+        writes.push({ type: 'handoff.open', id, channel, address: address!, pseudonym: name, lang });
+        current = row;
+        actions.push({ type: 'open', row, history: e.history, outOfHours: e.outOfHours });
+      } else if (e.type === 'handoff.relay-in') {
+        if (!current) continue;
+        writes.push({ type: 'handoff.touch', id: current.id });
+        actions.push({ type: 'relay', row: current, text: e.text });
+      } else if (e.type === 'handoff.close') {
+        if (!current) continue;
+        writes.push({ type: 'handoff.close', id: current.id });
+        actions.push({ type: 'close', row: current, reason: e.reason });
+        current = null;
+      }
+    }
+    return actions;
   }
 
   close(): Promise<void> {
     return this.store.close();
   }
+}
+
+/** Letters and digits that cannot be mistaken for each other on a phone: no 0/O, 1/I/L. */
+const PSEUDONYM_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+/** A topic's name for staff: random, so it tells nothing about the user. */
+export function pseudonym(): string {
+  let out = '';
+  for (let i = 0; i < 4; i++) out += PSEUDONYM_ALPHABET[randomInt(PSEUDONYM_ALPHABET.length)];
+  return out;
 }

@@ -5,7 +5,8 @@ import { ApologyLimiter } from '../../runtime/apology.js';
 import type { App } from '../../runtime/app.js';
 import { StoreFault } from '../../store/fault.js';
 import { LANGS } from '../../text/lang.js';
-import { convertUpdateToIncoming } from './convert.js';
+import { convertMessageToTelegram, convertUpdateToIncoming } from './convert.js';
+import { TelegramInbox } from './inbox.js';
 import { renderTelegram } from './transport.js';
 
 export const TELEGRAM_CHANNEL = 'telegram';
@@ -38,7 +39,11 @@ export function chatOfUpdate(raw: unknown): string {
  * returned promise settles once it has committed. A StoreFault means it did not, and the
  * caller must not confirm the update to Telegram; the user got a short apology directly.
  */
-export function createUpdateHandler(app: App, api: Api): (raw: unknown) => Promise<void> {
+export function createUpdateHandler(
+  app: App,
+  api: Api,
+  inbox?: TelegramInbox,
+): (raw: unknown) => Promise<void> {
   const apologies = new ApologyLimiter();
   const apologise = async (chatId: number, lang: Parameters<App['bot']['apology']>[0]) => {
     if (!apologies.allow(String(chatId))) return;
@@ -49,6 +54,8 @@ export function createUpdateHandler(app: App, api: Api): (raw: unknown) => Promi
       );
   };
   return async (raw) => {
+    // The staff group's messages are staff's, never a user's turn.
+    if (inbox && (await inbox.receive(raw))) return;
     const incoming = convertUpdateToIncoming(raw);
     if ('forget' in incoming) {
       await app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
@@ -88,11 +95,43 @@ export function createUpdateHandler(app: App, api: Api): (raw: unknown) => Promi
   };
 }
 
+/**
+ * With STAFF_CHAT_ID, this bot is also the staff inbox: topics in that group, and the way
+ * staff's replies reach Telegram users.
+ */
+export function connectStaffInbox(api: Api, app: App): TelegramInbox | undefined {
+  const host = app.handoff;
+  if (!host || !app.config.STAFF_CHAT_ID) return undefined;
+  const inbox = new TelegramInbox(api, Number(app.config.STAFF_CHAT_ID));
+  host.attach(inbox);
+  host.relay.register(TELEGRAM_CHANNEL, async (user, messages) => {
+    const sent: string[] = [];
+    try {
+      for (const message of messages) {
+        for (const send of convertMessageToTelegram(message)) {
+          const out = await api.sendMessage(Number(user), send.text, {
+            parse_mode: send.parse_mode,
+            reply_markup: send.reply_markup,
+            link_preview_options: { is_disabled: true },
+          });
+          sent.push(String(out.message_id));
+        }
+      }
+    } finally {
+      // A quick exit later deletes these too.
+      await app.bot.recordSent(TELEGRAM_CHANNEL, user, sent);
+    }
+    return 'sent';
+  });
+  return inbox;
+}
+
 /** The command menu in each language; a failure is logged and the bot goes on. */
 export async function registerCommands(bot: Grammy, app: App): Promise<void> {
   const t = app.bot.current.ctx.t;
+  const commands = app.handoff ? [...COMMANDS, 'person' as const] : COMMANDS;
   const list = (lang: (typeof LANGS)[number]) =>
-    COMMANDS.map((command) => ({
+    commands.map((command) => ({
       command,
       description: commonText(t, lang, `commandDescriptions.${command}`),
     }));

@@ -9,6 +9,7 @@ import { isStoreError } from '../../store/fault.js';
 import { ChannelStartError, type RunningChannel } from '../channel.js';
 import {
   chatOfUpdate,
+  connectStaffInbox,
   createTelegramBot,
   createUpdateHandler,
   registerCommands,
@@ -61,6 +62,7 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
     channel: TELEGRAM_CHANNEL,
     store: app.store.outbox,
     seal: app.bot.seal,
+    storeNow: app.bot.clock,
     transport: new TelegramTransport(bot.api, (api, chat, ref) => sendVoice(api, botId, chat, ref)),
     log,
     limits: {
@@ -81,7 +83,7 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
   });
   app.bot.wakers.set(TELEGRAM_CHANNEL, (key) => sender.wake(key));
   sender.start();
-  const handle = createUpdateHandler(app, bot.api);
+  const handle = createUpdateHandler(app, bot.api, connectStaffInbox(bot.api, app));
 
   if (config.TELEGRAM_WEBHOOK_URL) {
     const url = new URL(config.TELEGRAM_WEBHOOK_URL);
