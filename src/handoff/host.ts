@@ -79,7 +79,11 @@ export class HandoffHost implements HandoffSink {
     if (t.forgotten) {
       this.recent.drop(t.key);
       this.held.delete(t.key);
-    } else if (t.event && !('handoff' in t.event) && !t.actions.some((a) => a.type === 'relay' || a.type === 'voice')) {
+    } else if (
+      t.event &&
+      !('handoff' in t.event) &&
+      !t.actions.some((a) => a.type === 'relay' || a.type === 'voice')
+    ) {
       const lines: HistoryLine[] = [];
       if ('text' in t.event) lines.push({ from: 'user', text: t.event.text });
       for (const m of t.messages) lines.push({ from: 'bot', text: m.text });

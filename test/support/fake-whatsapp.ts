@@ -111,7 +111,12 @@ export function waText(from: string, body: string, at = Date.now()): WaMessage {
  * A voice note recorded in the app ("ptt"), as whatsapp-web.js delivers it; with `bytes`, the
  * fake WhatsApp keeps its media for downloadMedia.
  */
-export function waVoice(shared: FakeShared, from: string, bytes: Uint8Array | null, at = Date.now()): WaMessage {
+export function waVoice(
+  shared: FakeShared,
+  from: string,
+  bytes: Uint8Array | null,
+  at = Date.now(),
+): WaMessage {
   const id = `false_${from}_3A${(++seq).toString(16).toUpperCase()}F00D`;
   if (bytes) {
     shared.media ??= new Map();

@@ -3,7 +3,14 @@ import type { OutMessage } from '../../engine/types.js';
 import type { HandoffHost } from '../../handoff/host.js';
 import type { AudioBytes } from '../../handoff/inbox.js';
 import type { Bot } from '../../runtime/bot.js';
-import { messageKey, ownMessageId, receivedMessageId, type WaClient, type WaClientFactory, type WaMessage } from './client.js';
+import {
+  messageKey,
+  ownMessageId,
+  receivedMessageId,
+  type WaClient,
+  type WaClientFactory,
+  type WaMessage,
+} from './client.js';
 import { convertMessageToWhatsApp, convertWaMessageToIncoming, userOfChat } from './convert.js';
 import { type Clock, DEFAULT_PACING, Pacer, type PacerOptions, realClock } from './pacer.js';
 import type { WaStateName } from './state.js';
