@@ -5,6 +5,7 @@ import { runTurn } from '../engine/run.js';
 import { type Effect, type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
 import type { HandoffAction, HandoffSink } from '../handoff/actions.js';
 import type { Metrics } from '../http/metrics.js';
+import { PRIORITY, type Priority } from '../outbox/contract.js';
 import type { AddressSeal } from '../outbox/seal.js';
 import type { HandoffRow, Loaded, Store, Write } from '../store/contract.js';
 import { isStoreError, StoreFault, storeFaultCode } from '../store/fault.js';
@@ -196,6 +197,35 @@ export class Bot {
     return out.reply;
   }
 
+  /**
+   * Messages for a user outside a turn of theirs (a staff member's reply, a note from the host):
+   * written to the outbox under the user's lock, after what is pending for them, and sent by the
+   * channel's sender. Resolves once they are stored.
+   */
+  async deliver(
+    channel: string,
+    user: string,
+    address: string,
+    payloads: readonly unknown[],
+    priority: Priority = PRIORITY.relay,
+  ): Promise<void> {
+    if (!payloads.length) return;
+    const key = this.userKeys.of(channel, user);
+    const writes: Write[] = payloads.map((p) => ({
+      type: 'outbox',
+      channel,
+      priority,
+      body: this.seal.seal(JSON.stringify({ a: address, p })),
+    }));
+    try {
+      await this.store.turn(key, () => ({ result: undefined, writes }));
+    } catch (e) {
+      if (isStoreError(e)) throw this.storeFailed(e);
+      throw e;
+    }
+    this.wakers.get(channel)?.(key);
+  }
+
   /** The store's state as the last turn found it, and whether its file is still there, for /health. */
   get storeHealth(): StoreHealth {
     if (this.fileWatch?.missing) return { state: 'missing', fault: 'file deleted' };
@@ -357,6 +387,10 @@ export class Bot {
         if (!current) continue;
         writes.push({ type: 'handoff.touch', id: current.id });
         actions.push({ type: 'relay', row: current, text: e.text });
+      } else if (e.type === 'handoff.relay-voice') {
+        if (!current) continue;
+        writes.push({ type: 'handoff.touch', id: current.id });
+        actions.push({ type: 'voice', row: current, voice: e.voice });
       } else if (e.type === 'handoff.close') {
         if (!current) continue;
         writes.push({ type: 'handoff.close', id: current.id });

@@ -1,11 +1,12 @@
 import { type Api, Bot as Grammy } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import type { AudioBytes } from '../../handoff/inbox.js';
 import { commonText } from '../../i18n/keys.js';
 import { ApologyLimiter } from '../../runtime/apology.js';
 import type { App } from '../../runtime/app.js';
 import { StoreFault } from '../../store/fault.js';
 import { LANGS } from '../../text/lang.js';
-import { convertMessageToTelegram, convertUpdateToIncoming } from './convert.js';
+import { convertUpdateToIncoming } from './convert.js';
 import { TelegramInbox } from './inbox.js';
 import { renderTelegram } from './transport.js';
 
@@ -99,31 +100,42 @@ export function createUpdateHandler(
  * With STAFF_CHAT_ID, this bot is also the staff inbox: topics in that group, and the way
  * staff's replies reach Telegram users.
  */
-export function connectStaffInbox(api: Api, app: App): TelegramInbox | undefined {
+export function connectStaffInbox(api: Api, app: App, options: TelegramOptions): TelegramInbox | undefined {
   const host = app.handoff;
   if (!host || !app.config.STAFF_CHAT_ID) return undefined;
   const inbox = new TelegramInbox(api, Number(app.config.STAFF_CHAT_ID));
   host.attach(inbox);
+  // A Telegram user's voice note goes on by its file_id; the download is there for other inboxes.
+  host.relay.registerVoice(TELEGRAM_CHANNEL, (_user, voice) => ({
+    kind: voice.kind,
+    seconds: voice.seconds,
+    telegramFileId: voice.media,
+    fetch: () => downloadTelegramFile(api, options, voice.media, voice.mime),
+  }));
+  // Staff's words go through the outbox, after what is pending for the user, in the same order.
   host.relay.register(TELEGRAM_CHANNEL, async (user, messages) => {
-    const sent: string[] = [];
-    try {
-      for (const message of messages) {
-        for (const send of convertMessageToTelegram(message)) {
-          const out = await api.sendMessage(Number(user), send.text, {
-            parse_mode: send.parse_mode,
-            reply_markup: send.reply_markup,
-            link_preview_options: { is_disabled: true },
-          });
-          sent.push(String(out.message_id));
-        }
-      }
-    } finally {
-      // A quick exit later deletes these too.
-      await app.bot.recordSent(TELEGRAM_CHANNEL, user, sent);
-    }
+    await app.bot.deliver(TELEGRAM_CHANNEL, user, user, renderTelegram(messages, []));
     return 'sent';
   });
   return inbox;
+}
+
+/** A file a user sent, into memory, by its file_id (files up to 20 MB, as the Bot API allows). */
+async function downloadTelegramFile(
+  api: Grammy['api'],
+  options: TelegramOptions,
+  fileId: string,
+  mime = 'audio/ogg',
+): Promise<AudioBytes> {
+  const file = await api.getFile(fileId);
+  if (!file.file_path) throw new Error('Telegram gave no path for the file');
+  const root = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '');
+  const res = await fetch(`${root}/file/bot${options.token}/${file.file_path}`, {
+    signal: AbortSignal.timeout(60_000),
+  });
+  // The URL holds the token: the error names only the status.
+  if (!res.ok) throw new Error(`Telegram file download answered ${res.status}`);
+  return { bytes: new Uint8Array(await res.arrayBuffer()), mime };
 }
 
 /** The command menu in each language; a failure is logged and the bot goes on. */

@@ -83,7 +83,11 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
   });
   app.bot.wakers.set(TELEGRAM_CHANNEL, (key) => sender.wake(key));
   sender.start();
-  const handle = createUpdateHandler(app, bot.api, connectStaffInbox(bot.api, app));
+  const handle = createUpdateHandler(
+    app,
+    bot.api,
+    connectStaffInbox(bot.api, app, { token, apiRoot: config.TELEGRAM_API_ROOT }),
+  );
 
   if (config.TELEGRAM_WEBHOOK_URL) {
     const url = new URL(config.TELEGRAM_WEBHOOK_URL);
