@@ -38,6 +38,13 @@ describe('transcripts', () => {
             problems.push(`#${i + 1} session is ${exists ? 'kept' : 'deleted'}`);
           continue;
         }
+        if ('subscriptions' in step) {
+          const key = h.app.bot.userKeyOf('console', t.user);
+          const topics = h.app.bot.subscriptions.topicsOf(key);
+          if (topics.join(',') !== [...step.subscriptions].sort().join(','))
+            problems.push(`#${i + 1} subscribed to [${topics}], not [${step.subscriptions}]`);
+          continue;
+        }
         let out = h.send(t.user, { text: step.say }, hint);
         for (let r = 1; r < (step.repeat ?? 1); r++) out = h.send(t.user, { text: step.say }, hint);
         const where = `#${i + 1} "${step.say.slice(0, 30)}"`;

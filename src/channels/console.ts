@@ -89,7 +89,8 @@ export async function runInteractiveChat(
 ): Promise<void> {
   const user = new ConsoleUser(bot, options);
   const show = (reply: Reply) => {
-    for (const m of reply.messages) output.write(`\n${numberedMenu(convertToPlain(m.text), m.options)}\n`);
+    for (const m of reply.messages)
+      output.write(`\n${numberedMenu(convertToPlain(m.text), m.buttonsOnly ? [] : m.options)}\n`);
   };
   const rl = createInterface({ input, output, terminal: Boolean((input as NodeJS.ReadStream).isTTY) });
   rl.setPrompt('\n> ');

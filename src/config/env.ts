@@ -140,6 +140,7 @@ export type Config = Env & {
     safety: string;
     smalltalk: string;
     templates: string;
+    topics: string;
     root: string;
   };
 };
@@ -176,6 +177,7 @@ export function contentPaths(root: string, db = ':memory:'): Config['paths'] {
     safety: join(root, 'data', 'safety.yaml'),
     smalltalk: join(root, 'data', 'smalltalk.yaml'),
     templates: join(root, 'data', 'templates.yaml'),
+    topics: join(root, 'data', 'topics.yaml'),
   };
 }
 

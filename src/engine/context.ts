@@ -1,4 +1,5 @@
 import type { Flow } from '../flows/schema.js';
+import type { Topic } from '../subscriptions/topics.js';
 import type { Lang } from '../text/lang.js';
 
 /** Looks up a user-visible string through i18next: `ns` is "common" or "flow.<id>". */
@@ -23,7 +24,16 @@ export interface FaqSource {
   view(id: string, lang: Lang): FaqView | null;
 }
 
-export const COMMANDS = ['menu', 'back', 'language', 'help', 'stop', 'exit'] as const;
+export const COMMANDS = [
+  'menu',
+  'back',
+  'language',
+  'help',
+  'stop',
+  'exit',
+  'subscribe',
+  'subscriptions',
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** A danger phrase found in a message: its language and its category in data/safety.yaml. */
@@ -53,6 +63,10 @@ export type EngineContext = {
    * country's numbers in one line when the country is unknown.
    */
   emergencyLine: (country: string | null, lang: Lang) => string;
+  /** Topics people can subscribe to, in the order staff listed them. */
+  topics: readonly Topic[];
+  /** The topic an FAQ answer offers news on, or null. */
+  topicOfFaq: (faqId: string) => string | null;
   defaultLang: Lang;
 };
 

@@ -1,3 +1,4 @@
+import { offerOption } from './subscribe.js';
 import type { Turn } from './turn.js';
 import type { OptionOut } from './types.js';
 
@@ -39,6 +40,8 @@ export function faqOptions(turn: Turn, id: string): OptionOut[] {
   }
   if (view?.safety && turn.flow('emergency'))
     options.push({ id: 'emergency', label: turn.common('nav.emergency') });
+  const offer = offerOption(turn, id);
+  if (offer) options.push(offer);
   return [...options, ...turn.exits()];
 }
 

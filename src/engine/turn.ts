@@ -38,10 +38,16 @@ export class Turn {
   readonly effects: Effect[] = [];
   stepsEntered = 0;
 
+  /** The topics the user gets news on, as the host loaded them; changed by this turn's effects. */
+  readonly subscribed: Set<string>;
+
   constructor(
     readonly ctx: EngineContext,
     public session: Session,
-  ) {}
+    subscribed: readonly string[] = [],
+  ) {
+    this.subscribed = new Set(subscribed);
+  }
 
   get lang(): Lang {
     return this.session.lang ?? this.ctx.defaultLang;

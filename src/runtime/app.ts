@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
+import { AddressBox } from '../store/address.js';
 import { type Db, openDb } from '../store/db.js';
 import { Retention } from '../store/retention.js';
 import { loadUserKeySecret, UserKeys } from '../store/user-key.js';
@@ -41,7 +42,7 @@ export function createApp(
       log,
     );
     const content = loadStartContent(config.paths, db, contentSettings(config), log);
-    const bot = new Bot(db, content, new UserKeys(secret), log, options.now);
+    const bot = new Bot(db, content, new UserKeys(secret), new AddressBox(secret), log, options.now);
     const retention = new Retention(
       db,
       { sessions: bot.sessions, records: bot.records, forgetter: bot.forgetter },

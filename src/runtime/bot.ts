@@ -1,8 +1,10 @@
 import { hash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { SqliteBroadcasts } from '../broadcast/store.js';
 import type { LangHint } from '../engine/context.js';
 import { runTurn } from '../engine/run.js';
-import { type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
+import { type Effect, type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
+import type { AddressBox } from '../store/address.js';
 import type { Db } from '../store/db.js';
 import { Forgetter } from '../store/forget.js';
 import { RecentMessages } from '../store/recent-messages.js';
@@ -10,6 +12,7 @@ import { Records } from '../store/records.js';
 import { SqliteSessions } from '../store/sessions.js';
 import { inboundTime } from '../store/times.js';
 import type { UserKeys } from '../store/user-key.js';
+import { SqliteSubscriptions } from '../subscriptions/store.js';
 import type { Lang } from '../text/lang.js';
 import type { Content } from './content.js';
 
@@ -50,6 +53,8 @@ export class Bot {
   readonly records: Records;
   readonly forgetter: Forgetter;
   readonly recent: RecentMessages;
+  readonly subscriptions: SqliteSubscriptions;
+  readonly broadcasts: SqliteBroadcasts;
   private readonly turnTx;
   private readonly forgetTx;
 
@@ -57,9 +62,12 @@ export class Bot {
     private readonly db: Db,
     private content: Content,
     private readonly userKeys: UserKeys,
+    readonly addresses: AddressBox,
     private readonly log: Logger,
     private readonly now: () => number = () => Date.now(),
   ) {
+    this.subscriptions = new SqliteSubscriptions(db, now);
+    this.broadcasts = new SqliteBroadcasts(db, now);
     this.sessions = new SqliteSessions(db, now);
     this.records = new Records(db, now);
     this.forgetter = new Forgetter(db, this.sessions);
@@ -154,7 +162,8 @@ export class Bot {
       };
     }
     const prior = stored?.session ?? null;
-    const result = runTurn(this.content.ctx, prior, input.event, input.hint);
+    const subscribed = this.subscriptions.topicsOf(key);
+    const result = runTurn(this.content.ctx, prior, input.event, input.hint, subscribed);
     const session = result.session;
     // Read before the user is forgotten: afterwards nothing is left to say which messages were theirs.
     const erase = result.effects.some((e) => e.type === 'erase')
@@ -171,6 +180,7 @@ export class Bot {
     }
     const known = session?.lang ?? prior?.lang ?? input.hint?.lang ?? null;
     const lang = known ?? this.content.ctx.defaultLang;
+    if (session) this.applySubscriptions(key, input, lang, subscribed.length > 0, result.effects);
     this.records.apply(result.effects, {
       channel: input.channel,
       // A user still choosing their language is counted as such, not as the default language.
@@ -179,6 +189,29 @@ export class Bot {
     });
     const logs = result.effects.flatMap((e) => (e.type === 'log' ? [e] : []));
     return { reply: { messages: result.messages, lang, session, duplicate: false, erase }, logs };
+  }
+
+  /** Consent given or withdrawn in this turn, written in its transaction. */
+  private applySubscriptions(
+    key: string,
+    input: Incoming,
+    lang: Lang,
+    hadAny: boolean,
+    effects: readonly Effect[],
+  ): void {
+    this.broadcasts.noteReply(key, this.now());
+    if (hadAny) this.subscriptions.setLang(key, lang);
+    for (const e of effects) {
+      if (e.type === 'subscribe')
+        this.subscriptions.add(key, {
+          topic: e.topic,
+          lang,
+          channel: input.channel,
+          address: this.addresses.seal(input.channel, input.user),
+          how: e.how,
+        });
+      else if (e.type === 'unsubscribe') this.subscriptions.remove(key, e.topic);
+    }
   }
 
   close(): void {

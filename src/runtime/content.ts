@@ -26,6 +26,7 @@ import { SmallTalkMatcher } from '../smalltalk/matcher.js';
 import { LISTED_KINDS, type SmallTalkFile } from '../smalltalk/schema.js';
 import { ContentSnapshots } from '../store/content-snapshots.js';
 import type { Db } from '../store/db.js';
+import { loadTopics, type TopicsFile, topicList, topicOfFaq } from '../subscriptions/topics.js';
 import { LANGS, type Lang } from '../text/lang.js';
 
 export type ContentPaths = Config['paths'];
@@ -60,6 +61,8 @@ export type ContentFiles = {
   contactsSource?: YamlSource;
   /** WhatsApp message templates, for the Cloud API outside the 24-hour window. */
   templates: TemplatesFile;
+  /** Topics people can subscribe to (data/topics.yaml). */
+  topics: TopicsFile;
   locales: Locales;
   localeReviews: LocaleReviews;
   /** Danger phrases (data/safety.yaml). */
@@ -88,6 +91,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
   const safety = loadSafety(paths.safety, paths.root);
   const smallTalk = loadSmallTalk(paths.smalltalk, paths.root);
   const templates = loadTemplates(paths.templates, paths.root);
+  const topics = loadTopics(paths.topics, paths.root, new Set(faq.entries.keys()));
   const flows = loadFlows(paths.flows, {
     faqIds: new Set(faq.entries.keys()),
     brokenFaqIds: faq.broken,
@@ -110,6 +114,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
     contacts: contacts.contacts,
     contactsSource: contacts.source,
     templates: templates.templates,
+    topics: topics.topics,
     locales: locales.locales,
     localeReviews: locales.reviews,
     safety: safety.safety,
@@ -124,6 +129,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
       ...smallTalk.problems,
       ...shadowed,
       ...templates.problems,
+      ...topics.problems,
     ],
   };
 }
@@ -166,6 +172,7 @@ export function buildContent(
   const triage = new Triage(readPhrases(files.safety));
   const smallTalk = new SmallTalkMatcher(files.smallTalk);
   const emergencyLine = emergencyLiner(files.contacts, t);
+  const topics = topicList(files.topics);
   const ctx: EngineContext = {
     flows: files.flows,
     t,
@@ -176,6 +183,8 @@ export function buildContent(
     triage: (text, prefer) => triage.match(text, prefer),
     smallTalk: (text) => smallTalk.match(text),
     emergencyLine,
+    topics,
+    topicOfFaq: (id) => topicOfFaq(topics, id),
     defaultLang: settings.defaultLang,
   };
   return { ...files, faq, searcher, triage, ctx, detect, settings, origin };
