@@ -61,8 +61,8 @@ export interface BroadcastStore {
   /** Stops a broadcast; messages not sent yet are never sent. False when it had ended. */
   cancel(id: number): boolean;
   figures(id: number): BroadcastFigures;
-  /** Turns queued broadcasts into one delivery per subscriber; returns their ids. */
-  expand(): number[];
+  /** Turns queued broadcasts into one delivery per subscriber on these channels; returns their ids. */
+  expand(channels: readonly string[]): number[];
   /** The next deliveries to send on a channel, oldest broadcast first. */
   next(channel: string, limit: number, after?: number): Delivery[];
   settle(id: number, outcome: DeliveryOutcome, at: number): void;
@@ -186,7 +186,8 @@ export class SqliteBroadcasts implements BroadcastStore {
     return { queued: r.queued, sent: r.sent, failed: r.failed, blocked: r.blocked, replies: r.replies };
   }
 
-  expand(): number[] {
+  expand(channels: readonly string[]): number[] {
+    const on = JSON.stringify(channels);
     return this.db
       .transaction(() => {
         const queued = this.db
@@ -196,11 +197,12 @@ export class SqliteBroadcasts implements BroadcastStore {
           this.db
             .prepare(
               `INSERT INTO broadcast_deliveries (broadcast_id, user_key, channel, lang, address, state)
-             SELECT ?, user_key, channel, lang, address, 'queued' FROM subscriptions WHERE topic = ?
+             SELECT ?, user_key, channel, lang, address, 'queued' FROM subscriptions
+             WHERE topic = ? AND channel IN (SELECT value FROM json_each(?))
              ORDER BY user_key
              ON CONFLICT (broadcast_id, user_key) DO NOTHING`,
             )
-            .run(b.id, b.topic);
+            .run(b.id, b.topic, on);
           this.db.prepare(`UPDATE broadcasts SET status = 'sending' WHERE id = ?`).run(b.id);
         }
         return queued.map((b) => b.id);
