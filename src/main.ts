@@ -1,3 +1,4 @@
+import { startBroadcasts } from './broadcast/run.js';
 import type { RunningChannel } from './channels/channel.js';
 import { runInteractiveChat } from './channels/console.js';
 import { fail } from './cli/shared.js';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
+  const broadcasts = startBroadcasts(app, channels);
   let http: HttpServer | undefined;
   if (routes.length) {
     const { startHttpServer } = await import('./http/server.js');
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
     if (channels.length) app.log.info({ signal }, 'shutting down');
     // No new webhook calls first, then the channels finish what they hold.
     await http?.close();
+    await broadcasts?.stop();
     await Promise.allSettled(channels.map((c) => c.stop()));
     await watcher?.close();
     app.close();

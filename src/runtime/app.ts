@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ReplyPriority } from '../broadcast/priority.js';
 import type { Config } from '../config/env.js';
 import { AddressBox } from '../store/address.js';
 import { type Db, openDb } from '../store/db.js';
@@ -15,6 +16,8 @@ export type App = {
   bot: Bot;
   log: Logger;
   retention: Retention;
+  /** Replies before broadcasts: channels hold it while they answer someone. */
+  priority: ReplyPriority;
   /** Stops the retention timer and closes the database. */
   close: () => void;
 };
@@ -54,7 +57,7 @@ export function createApp(
       retention.stop();
       bot.close();
     };
-    return { config, db, bot, log, retention, close };
+    return { config, db, bot, log, retention, priority: new ReplyPriority(), close };
   } catch (e) {
     db.close();
     throw e;

@@ -242,6 +242,13 @@ export class WhatsAppAdapter {
     }
   }
 
+  /** A broadcast message, paced with the replies; throws when it could not be sent. */
+  async sendBroadcast(user: string, parts: readonly string[]): Promise<void> {
+    const chat = `${user}@c.us`;
+    for (const text of parts)
+      await this.pacer.enqueue(chat, { text, record: false, epoch: this.epochs.get(chat) ?? 0 });
+  }
+
   /** Sends or deletes through whichever client is connected now, waiting for one after a reconnect. */
   private async deliver(chatId: string, job: Job): Promise<void> {
     const current = this.epochs.get(chatId) ?? 0;

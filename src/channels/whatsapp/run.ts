@@ -4,6 +4,7 @@ import qrcodeTerminal from 'qrcode-terminal';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
 import { WhatsAppAdapter } from './adapter.js';
+import { whatsappWebBroadcastSender } from './broadcast.js';
 import { whatsappFiles, writeWaState } from './state.js';
 import { createWwebClient } from './wweb.js';
 
@@ -43,10 +44,12 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
     onState: (state) => writeWaState(stateFile, state, new Date()),
   });
   adapter.start();
+  const broadcast = config.WHATSAPP_WEB_BROADCAST ? whatsappWebBroadcastSender(adapter, app) : undefined;
   const health = setInterval(() => void adapter.checkHealth(), HEALTH_EVERY_MS);
   health.unref();
   return {
     name: 'whatsapp',
+    broadcast,
     stop: async () => {
       clearInterval(health);
       await adapter.stop();
