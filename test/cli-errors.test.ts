@@ -68,7 +68,10 @@ const MORE: Array<{ args: string[]; allowed: RegExp }> = [
   { args: ['links', '--flow', 'labor'], allowed: /--lang/ },
   { args: ['report', '--since'], allowed: /--since/ },
   { args: ['broadcast', 'create', '--topic', 'covid'], allowed: /--file/ },
-  { args: ['broadcast', 'create', '--topic', 'covid', '--file', join(dir, 'none.yaml')], allowed: /no such file/ },
+  {
+    args: ['broadcast', 'create', '--topic', 'covid', '--file', join(dir, 'none.yaml')],
+    allowed: /no such file/,
+  },
   { args: ['broadcast', 'send', '12345'], allowed: /no broadcast 12345/ },
 ];
 

@@ -18,6 +18,9 @@ export class BotApiStandIn {
   private nextMessageId = 1000;
   private readonly deleted = new Set<string>();
   private waiters: Array<() => void> = [];
+  /** Chats whose sendMessage answers late, and chats that blocked the bot (403). */
+  private readonly slowChats = new Map<number, number>();
+  private readonly blockedChats = new Set<number>();
   readonly token = '123456:TEST-token_standin';
 
   async start(): Promise<string> {
@@ -39,6 +42,16 @@ export class BotApiStandIn {
 
   failNext(method: string, failure: Failure): void {
     this.failures.set(method, [...(this.failures.get(method) ?? []), failure]);
+  }
+
+  /** sendMessage to this chat answers after `ms`: a reply that takes long to send. */
+  slow(chatId: number, ms: number): void {
+    this.slowChats.set(chatId, ms);
+  }
+
+  /** sendMessage to this chat fails with 403, as for a user who blocked the bot. */
+  block(chatId: number): void {
+    this.blockedChats.add(chatId);
   }
 
   sent(chatId?: number): Call[] {
@@ -105,6 +118,14 @@ export class BotApiStandIn {
         return reply(200, { ok: true, result: this.queue.splice(0) });
       }
       case 'sendMessage':
+        if (this.blockedChats.has(Number(params.chat_id)))
+          return reply(403, {
+            ok: false,
+            error_code: 403,
+            description: 'Forbidden: bot was blocked by the user',
+          });
+        if (this.slowChats.has(Number(params.chat_id)))
+          await new Promise((r) => setTimeout(r, this.slowChats.get(Number(params.chat_id))));
         call.messageId = this.nextMessageId++;
         return reply(200, {
           ok: true,

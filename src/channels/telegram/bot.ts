@@ -23,7 +23,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
   });
   bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
-  bot.use(async (ctx, next) => {
+  bot.use(async (_ctx, next) => {
     // Replies before broadcasts: the broadcast on this channel waits while an update is answered.
     await app.priority.reply(TELEGRAM_CHANNEL, () => next());
   });
