@@ -2,6 +2,7 @@ import type { Config } from '../../config/env.js';
 import type { HttpRoute } from '../../http/server.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
+import { cloudBroadcastSender } from './broadcast.js';
 import { CloudChannel, type CloudChannelOptions } from './channel.js';
 
 /** The webhook's path on the shared HTTP server: the URL to give Meta is https://<host>/whatsapp. */
@@ -30,7 +31,11 @@ export async function startWhatsAppCloud(
   await cloud.checkAccess();
   return {
     cloud,
-    channel: { name: 'whatsapp-cloud', stop: () => cloud.stop() },
+    channel: {
+      name: 'whatsapp-cloud',
+      stop: () => cloud.stop(),
+      broadcast: cloudBroadcastSender(cloud, app),
+    },
     routes: [{ path: WEBHOOK_PATH, app: cloud.webhook }],
   };
 }
