@@ -58,7 +58,24 @@ export function readMessageFile(
   }
   const { source, problems } = YamlSource.parse(shownAs, text);
   if (problems.length) return { ...empty, problems };
-  const parsed = MessageFileSchema.safeParse(source.data() ?? {});
+  const data = source.data() ?? {};
+  // A language code staff got wrong ("fr", "kr") is shown at its own line.
+  if (data && typeof data === 'object' && !Array.isArray(data)) {
+    const unknown = Object.keys(data).filter((k) => !(LANGS as readonly string[]).includes(k));
+    if (unknown.length)
+      return {
+        ...empty,
+        problems: unknown.map((k) =>
+          source.problem(
+            [k],
+            'broadcast.key',
+            `"${k}" is not a language of the bot`,
+            'use es:, en: and ht: only',
+          ),
+        ),
+      };
+  }
+  const parsed = MessageFileSchema.safeParse(data);
   if (!parsed.success) return { ...empty, problems: zodProblems(source, parsed.error, () => HINT) };
   const texts = parsed.data;
   const missing = LANGS.filter((l) => !texts[l]);

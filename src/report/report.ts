@@ -8,6 +8,20 @@ export type Report = {
   unanswered: Array<{ query: string; lang: string; count: number }>;
   /** Emergency cards shown, per day (UTC) and language: how often danger was recognised. */
   safety: Array<{ day: string; lang: string | null; count: number }>;
+  /** Every broadcast with its figures, newest first, whenever it was made. */
+  broadcasts: Array<{
+    id: number;
+    topic: string;
+    status: string;
+    created: string;
+    queued: number;
+    sent: number;
+    failed: number;
+    blocked: number;
+    replies: number;
+  }>;
+  /** People subscribed now, per topic and language. */
+  subscribers: Array<{ topic: string; lang: string; count: number }>;
 };
 
 const TOP = 20;
@@ -26,7 +40,7 @@ const FEEDBACK = `feedback_since AS (
   UNION ALL
   SELECT faq, name = 'helpful', count FROM daily_counts WHERE day >= @since AND name IN ('helpful', 'not_helpful'))`;
 
-/** Counts only: none of the tables it reads holds a user key. */
+/** Counts only: no user key or address leaves the database, only sums. */
 export function buildReport(db: Db, sinceMs: number): Report {
   const conversations = db
     .prepare(
@@ -58,7 +72,40 @@ export function buildReport(db: Db, sinceMs: number): Report {
     )
     .all({ since: sinceMs }) as Report['unanswered'];
   const safety = perDay(db, 'safety_card', sinceMs);
-  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety };
+  // A database a read-only tool opens may predate broadcasts: no table, no figures.
+  const hasBroadcasts =
+    db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'broadcasts'`).get() !== undefined;
+  const broadcasts = !hasBroadcasts
+    ? []
+    : (
+        db
+          .prepare(
+            `SELECT b.id, b.topic, b.status, b.created_at AS created,
+           coalesce(sum(d.state = 'queued'), 0) AS queued, coalesce(sum(d.state = 'sent'), 0) AS sent,
+           coalesce(sum(d.state = 'failed'), 0) AS failed, coalesce(sum(d.state = 'blocked'), 0) AS blocked,
+           coalesce(sum(d.replied), 0) AS replies
+         FROM broadcasts b LEFT JOIN broadcast_deliveries d ON d.broadcast_id = b.id
+         GROUP BY b.id ORDER BY b.id DESC`,
+          )
+          .all() as Array<Omit<Report['broadcasts'][number], 'created'> & { created: number }>
+      ).map((b) => ({ ...b, created: new Date(b.created).toISOString() }));
+  const subscribers = !hasBroadcasts
+    ? []
+    : (db
+        .prepare(
+          'SELECT topic, lang, count(*) AS count FROM subscriptions GROUP BY topic, lang ORDER BY topic, lang',
+        )
+        .all() as Report['subscribers']);
+  return {
+    since: new Date(sinceMs).toISOString(),
+    conversations,
+    flows,
+    faq,
+    unanswered,
+    safety,
+    broadcasts,
+    subscribers,
+  };
 }
 
 export type PerDay = Array<{ day: string; lang: string | null; count: number }>;
@@ -148,5 +195,15 @@ export function reportToText(r: Report): string {
   for (const u of r.unanswered) out.push(`  ${String(u.count).padStart(6)}  [${u.lang}] ${u.query}`);
   out.push('', 'Emergency cards shown (day, language):');
   for (const s of r.safety) out.push(`  ${String(s.count).padStart(6)}  ${s.day} ${s.lang ?? '-'}`);
+  out.push('', 'Subscribers now (topic, language):');
+  for (const s of r.subscribers) out.push(`  ${String(s.count).padStart(6)}  ${s.topic} ${s.lang}`);
+  out.push(
+    '',
+    'Broadcasts (id, topic, status, created: queued / sent / failed / blocked / replies within 24 h):',
+  );
+  for (const b of r.broadcasts)
+    out.push(
+      `  #${b.id} ${b.topic} ${b.status} ${b.created.slice(0, 16).replace('T', ' ')}: ${b.queued} / ${b.sent} / ${b.failed} / ${b.blocked} / ${b.replies}`,
+    );
   return `${out.join('\n')}\n`;
 }
