@@ -23,7 +23,7 @@ export type WorkerOptions = {
   onBlocked: (channel: string, address: string) => void;
   /** How long to wait when nothing is queued, before looking again. */
   idleMs?: number;
-  /** Messages sent at once on a channel, so a slow answer does not slow the rate. */
+  /** Messages sent at once on a channel, so a slow answer does not slow the rate; by default 4, more above 200/s. */
   inFlight?: number;
   now?: () => number;
 };
@@ -82,7 +82,8 @@ export class BroadcastWorker {
     const { store, log } = this.o;
     const gap = 1000 / sender.rate;
     const batch = Math.max(1, Math.ceil(sender.rate));
-    const maxInFlight = Math.max(1, this.o.inFlight ?? 4);
+    // Enough messages on their way that a slow answer does not lower the rate: 4, or more above 200/s.
+    const maxInFlight = Math.max(1, this.o.inFlight ?? Math.max(4, Math.ceil(sender.rate / 50)));
     const inFlight = new Set<Promise<void>>();
     const broadcasts = new Map<number, Broadcast | null>();
     let due = 0;

@@ -83,6 +83,7 @@ export const COMMON_KEYS = [
   'commandDescriptions.help',
   'commandDescriptions.stop',
   'commandDescriptions.exit',
+  'commandDescriptions.subscriptions',
 ] as const;
 export type CommonKey = (typeof COMMON_KEYS)[number];
 

@@ -8,7 +8,7 @@ import { LANGS } from '../../text/lang.js';
 import { convertMessageToTelegram, convertUpdateToIncoming } from './convert.js';
 
 export const TELEGRAM_CHANNEL = 'telegram';
-const COMMANDS = ['start', 'menu', 'language', 'help', 'exit', 'stop'] as const;
+const COMMANDS = ['start', 'menu', 'language', 'help', 'subscriptions', 'exit', 'stop'] as const;
 
 export type TelegramOptions = { token: string; apiRoot?: string; botInfo?: UserFromGetMe };
 

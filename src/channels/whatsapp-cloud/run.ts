@@ -27,7 +27,11 @@ export async function startWhatsAppCloud(
   app: App,
   options: Partial<Omit<CloudChannelOptions, 'settings'>> = {},
 ): Promise<{ channel: RunningChannel; cloud: CloudChannel; routes: HttpRoute[] }> {
-  const cloud = new CloudChannel(app.bot, app.log, { ...options, settings: cloudSettings(app.config) });
+  const cloud = new CloudChannel(app.bot, app.log, {
+    priority: app.priority,
+    ...options,
+    settings: cloudSettings(app.config),
+  });
   await cloud.checkAccess();
   return {
     cloud,
