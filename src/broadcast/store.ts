@@ -70,8 +70,6 @@ export interface BroadcastStore {
   finish(at: number): number[];
   /** A user wrote: a broadcast message they got in the last 24 hours counts a reply. */
   noteReply(userKey: string, at: number): void;
-  /** Channels with messages waiting. */
-  pendingChannels(): string[];
 }
 
 type BroadcastRow = {
@@ -243,13 +241,5 @@ export class SqliteBroadcasts implements BroadcastStore {
 
   noteReply(userKey: string, at: number): void {
     this.replyStmt.run(userKey, at - DAY);
-  }
-
-  pendingChannels(): string[] {
-    return (
-      this.db
-        .prepare(`SELECT DISTINCT channel FROM broadcast_deliveries WHERE state = 'queued' ORDER BY channel`)
-        .all() as Array<{ channel: string }>
-    ).map((r) => r.channel);
   }
 }
