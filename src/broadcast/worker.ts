@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AddressBox } from '../store/address.js';
 import type { Lang } from '../text/lang.js';
+import { Pace } from './pace.js';
 import type { ReplyPriority } from './priority.js';
 import type { Broadcast, BroadcastStore, Delivery, DeliveryOutcome } from './store.js';
 
@@ -27,14 +28,6 @@ export type WorkerOptions = {
   inFlight?: number;
   now?: () => number;
 };
-
-/**
- * A late loop (a pause of the machine, a slow answer) catches up at most this much faster than
- * the set rate, so 24/s never becomes a burst above Telegram's 30/s; lateness beyond MAX_LATE_MS
- * is forgiven rather than caught up.
- */
-const CATCH_UP = 1.2;
-const MAX_LATE_MS = 2000;
 
 /**
  * Sends queued broadcasts from the database, one paced loop per channel. Each message is a row
@@ -85,14 +78,12 @@ export class BroadcastWorker {
 
   private async loop(sender: BroadcastSender): Promise<void> {
     const { store, log } = this.o;
-    const gap = 1000 / sender.rate;
+    const pace = new Pace(sender.rate);
     const batch = Math.max(1, Math.ceil(sender.rate));
     // Enough messages on their way that a slow answer does not lower the rate: 4, or more above 200/s.
     const maxInFlight = Math.max(1, this.o.inFlight ?? Math.max(4, Math.ceil(sender.rate / 50)));
     const inFlight = new Set<Promise<void>>();
     const broadcasts = new Map<number, Broadcast | null>();
-    let due = 0;
-    let last = 0;
     let after = 0;
     while (this.running) {
       try {
@@ -108,7 +99,7 @@ export class BroadcastWorker {
           after = 0;
           broadcasts.clear();
           // The next broadcast starts on time, not late by the idle wait.
-          due = 0;
+          pace.reset();
           await this.sleep(this.o.idleMs ?? 1000);
           continue;
         }
@@ -125,18 +116,9 @@ export class BroadcastWorker {
           }
           if (!b) continue;
           await this.o.priority.idle(sender.channel);
-          let now = this.now();
-          if (due === 0) due = now;
-          if (now - due > MAX_LATE_MS) due = now - MAX_LATE_MS;
-          // Timers are only as fine as a millisecond or two: a shorter catch-up wait is not taken.
-          const catchUp = last + gap / CATCH_UP - now;
-          const hold = Math.max(due - now, catchUp >= 2 ? catchUp : 0);
-          if (hold > 0) {
+          for (let hold = pace.wait(this.now()); hold > 0; hold = pace.wait(this.now()))
             await new Promise((r) => setTimeout(r, hold));
-            now = this.now();
-          }
-          last = now;
-          due += gap;
+          pace.took(this.now());
           while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
           const job = this.deliver(sender, d, b);
           inFlight.add(job);
