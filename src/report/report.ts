@@ -8,6 +8,10 @@ export type Report = {
   unanswered: Array<{ query: string; lang: string; count: number }>;
   /** Emergency cards shown, per day (UTC) and language: how often danger was recognised. */
   safety: Array<{ day: string; lang: string | null; count: number }>;
+};
+
+/** Broadcasts and subscribers, listed by the text report after the counts. */
+export type BroadcastReport = {
   /** Every broadcast with its figures, newest first, whenever it was made. */
   broadcasts: Array<{
     id: number;
@@ -72,6 +76,11 @@ export function buildReport(db: Db, sinceMs: number): Report {
     )
     .all({ since: sinceMs }) as Report['unanswered'];
   const safety = perDay(db, 'safety_card', sinceMs);
+  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety };
+}
+
+/** Every broadcast's figures and today's subscribers: counts only, no key or address. */
+export function buildBroadcastReport(db: Db): BroadcastReport {
   // A database a read-only tool opens may predate broadcasts: no table, no figures.
   const hasBroadcasts =
     db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'broadcasts'`).get() !== undefined;
@@ -87,7 +96,7 @@ export function buildReport(db: Db, sinceMs: number): Report {
          FROM broadcasts b LEFT JOIN broadcast_deliveries d ON d.broadcast_id = b.id
          GROUP BY b.id ORDER BY b.id DESC`,
           )
-          .all() as Array<Omit<Report['broadcasts'][number], 'created'> & { created: number }>
+          .all() as Array<Omit<BroadcastReport['broadcasts'][number], 'created'> & { created: number }>
       ).map((b) => ({ ...b, created: new Date(b.created).toISOString() }));
   const subscribers = !hasBroadcasts
     ? []
@@ -95,17 +104,8 @@ export function buildReport(db: Db, sinceMs: number): Report {
         .prepare(
           'SELECT topic, lang, count(*) AS count FROM subscriptions GROUP BY topic, lang ORDER BY topic, lang',
         )
-        .all() as Report['subscribers']);
-  return {
-    since: new Date(sinceMs).toISOString(),
-    conversations,
-    flows,
-    faq,
-    unanswered,
-    safety,
-    broadcasts,
-    subscribers,
-  };
+        .all() as BroadcastReport['subscribers']);
+  return { broadcasts, subscribers };
 }
 
 export type PerDay = Array<{ day: string; lang: string | null; count: number }>;
@@ -173,7 +173,7 @@ export function reportToCsv(r: Report): string {
   ].join('\n');
 }
 
-export function reportToText(r: Report): string {
+export function reportToText(r: Report, b?: BroadcastReport): string {
   const out: string[] = [
     `Since ${r.since.slice(0, 10)}`,
     '',
@@ -195,15 +195,16 @@ export function reportToText(r: Report): string {
   for (const u of r.unanswered) out.push(`  ${String(u.count).padStart(6)}  [${u.lang}] ${u.query}`);
   out.push('', 'Emergency cards shown (day, language):');
   for (const s of r.safety) out.push(`  ${String(s.count).padStart(6)}  ${s.day} ${s.lang ?? '-'}`);
+  if (!b) return `${out.join('\n')}\n`;
   out.push('', 'Subscribers now (topic, language):');
-  for (const s of r.subscribers) out.push(`  ${String(s.count).padStart(6)}  ${s.topic} ${s.lang}`);
+  for (const s of b.subscribers) out.push(`  ${String(s.count).padStart(6)}  ${s.topic} ${s.lang}`);
   out.push(
     '',
     'Broadcasts (id, topic, status, created: queued / sent / failed / blocked / replies within 24 h):',
   );
-  for (const b of r.broadcasts)
+  for (const x of b.broadcasts)
     out.push(
-      `  #${b.id} ${b.topic} ${b.status} ${b.created.slice(0, 16).replace('T', ' ')}: ${b.queued} / ${b.sent} / ${b.failed} / ${b.blocked} / ${b.replies}`,
+      `  #${x.id} ${x.topic} ${x.status} ${x.created.slice(0, 16).replace('T', ' ')}: ${x.queued} / ${x.sent} / ${x.failed} / ${x.blocked} / ${x.replies}`,
     );
   return `${out.join('\n')}\n`;
 }

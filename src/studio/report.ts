@@ -69,8 +69,6 @@ export function reportCsv(dbPath: string, since: number, section?: string): stri
       faq: [],
       unanswered: [],
       safety: [],
-      broadcasts: [],
-      subscribers: [],
     };
     const base = db ? buildReport(db, since) : empty;
     if (!def) return `${reportToCsv(base)}\n`;
