@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { SqliteBroadcasts } from '../src/broadcast/store.js';
 import { loadConfig, ROOT } from '../src/config/env.js';
 import { createApp } from '../src/runtime/app.js';
 import { createLogger } from '../src/runtime/log.js';
-import { openDb } from '../src/store/db.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { LANGS } from '../src/text/lang.js';
 import { BotApiStandIn } from '../test/support/bot-api-standin.js';
 
@@ -24,7 +23,11 @@ type RunResult = {
   achievedPerSec: number;
 };
 
-function seed(dir: string, name: string, count: number): { db: string; key: string; id: number } {
+async function seed(
+  dir: string,
+  name: string,
+  count: number,
+): Promise<{ db: string; key: string; id: number }> {
   const db = join(dir, `${name}.db`);
   const key = join(dir, 'secret.key');
   const app = createApp(
@@ -35,7 +38,7 @@ function seed(dir: string, name: string, count: number): { db: string; key: stri
   app.db.transaction(() => {
     for (let i = 0; i < count; i++) {
       const chat = String(FIRST_CHAT + i);
-      bot.subscriptions.add(bot.userKeyOf('telegram', chat), {
+      app.store.subscriptions.addSync(bot.userKeyOf('telegram', chat), {
         topic: 'covid',
         lang: LANGS[i % 3]!,
         channel: 'telegram',
@@ -44,13 +47,13 @@ function seed(dir: string, name: string, count: number): { db: string; key: stri
       });
     }
   })();
-  const id = bot.broadcasts.create(
+  const id = await app.store.broadcasts.create(
     'covid',
     { es: 'Vacunas gratis el sábado.', en: 'Free vaccines on Saturday.', ht: 'Vaksen gratis samdi.' },
     [],
   );
-  bot.broadcasts.queue(id);
-  app.close();
+  await app.store.broadcasts.queue(id);
+  await app.close();
   return { db, key, id };
 }
 
@@ -86,9 +89,9 @@ class Tally {
   }
 }
 
-async function until(check: () => boolean, ms: number): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error('the broadcast benchmark timed out');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -114,12 +117,12 @@ function startBot(root: string, token: string, db: string, key: string, rate: nu
 const exit = (child: ChildProcess) =>
   new Promise<void>((r) => (child.exitCode !== null ? r() : child.on('exit', () => r())));
 
-function isDone(db: string, id: number): boolean {
-  const d = openDb(db);
+async function isDone(db: string, id: number): Promise<boolean> {
+  const store = SqliteStore.open(db);
   try {
-    return new SqliteBroadcasts(d).get(id)?.status === 'done';
+    return (await store.broadcasts.get(id))?.status === 'done';
   } finally {
-    d.close();
+    store.closeSync();
   }
 }
 
@@ -133,7 +136,7 @@ export async function broadcastBench(dir: string, quick: boolean, say: (line: st
   const api = new BotApiStandIn();
   const root = await api.start();
   try {
-    const plain = seed(dir, 'broadcast-rate', count);
+    const plain = await seed(dir, 'broadcast-rate', count);
     const tally = new Tally(api);
     const bot = startBot(root, api.token, plain.db, plain.key, rate);
     await until(() => {
@@ -146,7 +149,7 @@ export async function broadcastBench(dir: string, quick: boolean, say: (line: st
     const run = tally.result(count);
 
     say(`broadcast: SIGKILL half way through ${count.toLocaleString('en')}, then a restart`);
-    const killed = seed(dir, 'broadcast-kill', count);
+    const killed = await seed(dir, 'broadcast-kill', count);
     const api2 = new BotApiStandIn();
     const root2 = await api2.start();
     try {

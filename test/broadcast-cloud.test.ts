@@ -18,12 +18,14 @@ describe('broadcasts through the WhatsApp Cloud API against the stand-in Graph A
     rig = await CloudRig.start();
     const recent = '50255550001';
     for (const text of ['hola', 'suscribirme', '1', 'sí']) await rig.exchange(wa.text(recent, text));
-    const { bot } = rig.h.app;
-    expect(bot.subscriptions.topicsOf(bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, recent))).toEqual(['covid']);
+    const { bot, store } = rig.h.app;
+    expect(await store.subscriptions.topicsOf(bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, recent))).toEqual([
+      'covid',
+    ]);
     // Subscribers who last wrote long ago: only a template reaches them.
     const quiet = { es: '50255550002', en: '50255550003', ht: '50955550004' } as const;
     for (const [lang, phone] of Object.entries(quiet) as Array<[keyof typeof quiet, string]>) {
-      bot.subscriptions.add(bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, phone), {
+      await store.subscriptions.add(bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, phone), {
         topic: 'covid',
         lang,
         channel: WHATSAPP_CLOUD_CHANNEL,
@@ -31,11 +33,11 @@ describe('broadcasts through the WhatsApp Cloud API against the stand-in Graph A
         how: 'offer',
       });
     }
-    const id = bot.broadcasts.create('covid', TEXTS, []);
-    bot.broadcasts.queue(id);
+    const id = await store.broadcasts.create('covid', TEXTS, []);
+    await store.broadcasts.queue(id);
     worker = startBroadcasts(rig.h.app, [rig.channel]);
-    await rig.api.until(() => bot.broadcasts.get(id)?.status === 'done', 20_000);
-    expect(bot.broadcasts.figures(id)).toMatchObject({ sent: 4, failed: 0, queued: 0 });
+    await rig.api.until(async () => (await store.broadcasts.get(id))?.status === 'done', 20_000);
+    expect(await store.broadcasts.figures(id)).toMatchObject({ sent: 4, failed: 0, queued: 0 });
 
     const last = rig.api.delivered(recent).at(-1) as { type: string; text: { body: string } };
     expect(last.type).toBe('text');

@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SqliteBroadcasts } from '../src/broadcast/store.js';
 import { ROOT } from '../src/config/env.js';
-import { openDb } from '../src/store/db.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
 import { BotApiStandIn } from './support/bot-api-standin.js';
 import { range, seedSubscribers, TEXTS } from './support/broadcast-seed.js';
 import { Harness } from './support/harness.js';
@@ -25,9 +24,9 @@ describe('a broadcast killed with SIGKILL half way continues after a restart', (
     h = new Harness();
     const chats = range(500_000, COUNT);
     seedSubscribers(h, chats);
-    const id = h.app.bot.broadcasts.create('covid', TEXTS, []);
-    h.app.bot.broadcasts.queue(id);
-    h.app.close();
+    const id = await h.app.store.broadcasts.create('covid', TEXTS, []);
+    await h.app.store.broadcasts.queue(id);
+    await h.app.close();
     const env = {
       ...process.env,
       TELEGRAM_BOT_TOKEN: api.token,
@@ -61,11 +60,11 @@ describe('a broadcast killed with SIGKILL half way continues after a restart', (
     const second = bot();
     const secondExit = new Promise((r) => second.on('exit', r));
     await api.until(() => new Set(delivered().map((c) => c.params.chat_id)).size >= COUNT, 60_000);
-    const db = openDb(h.dbPath);
-    const store = new SqliteBroadcasts(db);
-    await api.until(() => store.get(id)?.status === 'done', 20_000);
-    const figures = store.figures(id);
-    db.close();
+    const db = SqliteStore.open(h.dbPath);
+    const store = db.broadcasts;
+    await api.until(async () => (await store.get(id))?.status === 'done', 20_000);
+    const figures = await store.figures(id);
+    db.closeSync();
     second.kill('SIGTERM');
     await secondExit;
 

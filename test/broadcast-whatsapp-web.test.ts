@@ -42,11 +42,11 @@ describe('broadcasts over WhatsApp Web', () => {
       true,
     );
     expect(sender.rate * 60).toBeLessThanOrEqual(10);
-    const id = h.app.bot.broadcasts.create('covid', { es: 'Vacunas gratis.' }, ['en', 'ht']);
+    const id = await h.app.store.broadcasts.create('covid', { es: 'Vacunas gratis.' }, ['en', 'ht']);
     const outcome = await sender.send({
       address: '50688887777',
       lang: 'ht',
-      broadcast: h.app.bot.broadcasts.get(id)!,
+      broadcast: (await h.app.store.broadcasts.get(id))!,
     });
     expect(outcome).toBe('sent');
     expect(shared.sent).toHaveLength(1);

@@ -35,9 +35,9 @@ describe('broadcasts over Telegram against the stand-in Bot API', () => {
     worker = startBroadcasts(h.app, [channel]);
   };
 
-  const queue = () => {
-    const id = h.app.bot.broadcasts.create('covid', TEXTS, []);
-    h.app.bot.broadcasts.queue(id);
+  const queue = async () => {
+    const id = await h.app.store.broadcasts.create('covid', TEXTS, []);
+    await h.app.store.broadcasts.queue(id);
     return id;
   };
 
@@ -47,11 +47,11 @@ describe('broadcasts over Telegram against the stand-in Bot API', () => {
   it('sends to 500 subscribers once each, at the set rate by the stand-in clock (±5 %)', async () => {
     const chats = range(100_000, 500);
     seedSubscribers(h, chats);
-    const id = queue();
+    const id = await queue();
     await start();
     const set = new Set(chats);
     await api.until(() => broadcastCalls(set).length >= 500, 60_000);
-    await api.until(() => h.app.bot.broadcasts.get(id)?.status === 'done', 10_000);
+    await api.until(async () => (await h.app.store.broadcasts.get(id))?.status === 'done', 10_000);
     const calls = broadcastCalls(set);
     expect(calls).toHaveLength(500);
     expect(new Set(calls.map((c) => c.params.chat_id)).size).toBe(500);
@@ -64,7 +64,7 @@ describe('broadcasts over Telegram against the stand-in Bot API', () => {
     expect(byChat.get(100_001)).toContain(TEXTS.en);
     expect(byChat.get(100_002)).toContain(TEXTS.ht);
     expect(byChat.get(100_002)).toContain('abònman mwen');
-    expect(h.app.bot.broadcasts.figures(id)).toEqual({
+    expect(await h.app.store.broadcasts.figures(id)).toEqual({
       queued: 0,
       sent: 500,
       failed: 0,
@@ -76,7 +76,7 @@ describe('broadcasts over Telegram against the stand-in Bot API', () => {
   it('serves a reply before the broadcast messages that wait, and counts it as a reply', async () => {
     const chats = range(200_000, 300);
     seedSubscribers(h, chats);
-    const id = queue();
+    const id = await queue();
     await start();
     const set = new Set(chats);
     await api.until(() => broadcastCalls(set).length >= 40, 30_000);
@@ -90,10 +90,10 @@ describe('broadcasts over Telegram against the stand-in Bot API', () => {
     // Only messages already in flight when the reply began can arrive meanwhile.
     expect(between.length).toBeLessThanOrEqual(4);
     expect(broadcastCalls(set).length).toBeLessThan(300);
-    await api.until(() => h.app.bot.broadcasts.get(id)?.status === 'done', 30_000);
+    await api.until(async () => (await h.app.store.broadcasts.get(id))?.status === 'done', 30_000);
     // A subscriber who writes back within 24 hours counts as a reply.
     api.push(textUpdate(200_000, 'gracias', 'es'));
-    await api.until(() => h.app.bot.broadcasts.figures(id).replies === 1, 10_000);
+    await api.until(async () => (await h.app.store.broadcasts.figures(id)).replies === 1, 10_000);
   }, 90_000);
 
   it('a 403 marks the message blocked, removes the subscriptions and deletes the session', async () => {
@@ -101,18 +101,25 @@ describe('broadcasts over Telegram against the stand-in Bot API', () => {
     seedSubscribers(h, chats);
     seedSubscribers(h, [300_003], 'labour');
     // One blocked user also has a conversation stored.
-    h.send('300003', { text: 'hola' }, { lang: 'es', sure: true }, 'telegram');
+    await h.send('300003', { text: 'hola' }, { lang: 'es', sure: true }, 'telegram');
     const key = h.app.bot.userKeyOf('telegram', '300003');
-    expect(h.app.bot.sessions.read(key)).not.toBeNull();
+    expect(await h.app.store.session(key)).not.toBeNull();
     for (const chat of [300_003, 300_007, 300_011]) api.block(chat);
-    const id = queue();
+    const id = await queue();
     await start();
-    await api.until(() => h.app.bot.broadcasts.get(id)?.status === 'done', 30_000);
-    expect(h.app.bot.broadcasts.figures(id)).toMatchObject({ sent: 17, blocked: 3, queued: 0, failed: 0 });
+    await api.until(async () => (await h.app.store.broadcasts.get(id))?.status === 'done', 30_000);
+    expect(await h.app.store.broadcasts.figures(id)).toMatchObject({
+      sent: 17,
+      blocked: 3,
+      queued: 0,
+      failed: 0,
+    });
     for (const chat of [300_003, 300_007, 300_011])
-      expect(h.app.bot.subscriptions.topicsOf(h.app.bot.userKeyOf('telegram', String(chat)))).toEqual([]);
-    expect(h.app.bot.sessions.read(key)).toBeNull();
-    expect(h.app.bot.subscriptions.audience('covid').reduce((n, r) => n + r.count, 0)).toBe(17);
+      expect(await h.app.store.subscriptions.topicsOf(h.app.bot.userKeyOf('telegram', String(chat)))).toEqual(
+        [],
+      );
+    expect(await h.app.store.session(key)).toBeNull();
+    expect((await h.app.store.subscriptions.audience('covid')).reduce((n, r) => n + r.count, 0)).toBe(17);
     // The rows keep the figures but no longer point at anyone.
     const left = h.app.db
       .prepare(`SELECT count(*) AS n FROM broadcast_deliveries WHERE address <> '' OR user_key = ?`)
@@ -123,16 +130,16 @@ describe('broadcasts over Telegram against the stand-in Bot API', () => {
   it('a cancelled broadcast sends nothing more', async () => {
     const chats = range(400_000, 400);
     seedSubscribers(h, chats);
-    const id = queue();
+    const id = await queue();
     await start();
     const set = new Set(chats);
     await api.until(() => broadcastCalls(set).length >= 30, 30_000);
-    expect(h.app.bot.broadcasts.cancel(id)).toBe(true);
+    expect(await h.app.store.broadcasts.cancel(id)).toBe(true);
     const atCancel = broadcastCalls(set).length;
     await new Promise((r) => setTimeout(r, 1500));
     // At most one batch already fetched (one second at the rate) goes after the cancel.
     expect(broadcastCalls(set).length - atCancel).toBeLessThanOrEqual(RATE + 4);
-    const f = h.app.bot.broadcasts.figures(id);
+    const f = await h.app.store.broadcasts.figures(id);
     expect(f.queued).toBe(0);
     expect(f.sent).toBeLessThan(400);
   }, 60_000);

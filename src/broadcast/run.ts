@@ -10,13 +10,14 @@ export function startBroadcasts(app: App, channels: readonly RunningChannel[]): 
   const senders = channels.flatMap((c) => (c.broadcast ? [c.broadcast] : []));
   if (!senders.length) return null;
   const worker = new BroadcastWorker({
-    store: app.bot.broadcasts,
+    store: app.store.broadcasts,
+    alone: app.store.engine === 'sqlite',
     senders,
     priority: app.priority,
     addresses: app.bot.addresses,
     log: app.log,
-    onBlocked: (channel, address) => {
-      app.bot.forgetUser(channel, address);
+    onBlocked: async (channel, address) => {
+      await app.bot.forgetUser(channel, address);
       app.log.info(
         { code: 'broadcast.blocked', channel },
         'a subscriber blocked the bot; their data is deleted',

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AddressBox } from '../store/address.js';
 import type { Lang } from '../text/lang.js';
@@ -21,7 +22,12 @@ export type WorkerOptions = {
   addresses: AddressBox;
   log: Logger;
   /** A user who blocked the bot: their subscriptions and session are deleted. */
-  onBlocked: (channel: string, address: string) => void;
+  onBlocked: (channel: string, address: string) => Promise<void> | void;
+  /**
+   * The only instance that sends (SQLite): what an earlier process claimed and never sent is
+   * given back at start, not after its claim runs out. With several instances, claims run out.
+   */
+  alone?: boolean;
   /** How long to wait when nothing is queued, before looking again. */
   idleMs?: number;
   /** Messages sent at once on a channel, so a slow answer does not slow the rate; by default 4, more above 200/s. */
@@ -30,15 +36,19 @@ export type WorkerOptions = {
 };
 
 /**
- * Sends queued broadcasts from the database, one paced loop per channel. Each message is a row
- * marked when its send settles, so after a crash the loop takes up the rows still queued:
- * nobody is missed, and only a message in flight at the crash can arrive twice.
+ * Sends queued broadcasts from the database, one paced loop per channel. Each message is a row,
+ * claimed by this worker before it is sent and marked when its send settles, so after a crash
+ * the rows still queued are taken up: nobody is missed, and only a message in flight at the
+ * crash can arrive twice. Two instances never claim the same row.
  */
 export class BroadcastWorker {
   private running = false;
   private loops: Promise<void>[] = [];
   private wake: Array<() => void> = [];
   private readonly now: () => number;
+  /** This worker's name on its claims. */
+  private readonly owner = randomUUID();
+  private ready: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: WorkerOptions) {
     this.now = o.now ?? Date.now;
@@ -47,6 +57,7 @@ export class BroadcastWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.ready = this.o.alone ? this.o.store.release(null).catch(() => {}) : Promise.resolve();
     for (const sender of this.o.senders) this.loops.push(this.loop(sender));
   }
 
@@ -56,6 +67,8 @@ export class BroadcastWorker {
     for (const w of this.wake.splice(0)) w();
     await Promise.allSettled(this.loops);
     this.loops = [];
+    // What was claimed and not sent goes back, for the next start or another instance.
+    await this.o.store.release(this.owner).catch(() => {});
   }
 
   /** Looks for queued broadcasts now rather than after the idle wait. */
@@ -84,19 +97,21 @@ export class BroadcastWorker {
     const maxInFlight = Math.max(1, this.o.inFlight ?? Math.max(4, Math.ceil(sender.rate / 50)));
     const inFlight = new Set<Promise<void>>();
     const broadcasts = new Map<number, Broadcast | null>();
-    let after = 0;
+    let expand = true;
+    await this.ready;
     while (this.running) {
       try {
-        if (after === 0) {
-          const started = store.expand(this.o.senders.map((s) => s.channel));
+        if (expand) {
+          const started = await store.expand(this.o.senders.map((s) => s.channel));
           for (const id of started) log.info({ code: 'broadcast.started', id }, 'broadcast started');
+          expand = false;
         }
-        const next = store.next(sender.channel, batch, after);
+        const next = await store.claim(sender.channel, batch, this.owner, this.now());
         if (!next.length) {
           await Promise.allSettled(inFlight);
-          for (const id of store.finish(this.now()))
+          for (const id of await store.finish(this.now()))
             log.info({ code: 'broadcast.done', id }, 'broadcast done');
-          after = 0;
+          expand = true;
           broadcasts.clear();
           // The next broadcast starts on time, not late by the idle wait.
           pace.reset();
@@ -107,10 +122,9 @@ export class BroadcastWorker {
         broadcasts.clear();
         for (const d of next) {
           if (!this.running) break;
-          after = d.id;
           let b = broadcasts.get(d.broadcastId);
           if (b === undefined) {
-            b = store.get(d.broadcastId);
+            b = await store.get(d.broadcastId);
             broadcasts.set(d.broadcastId, b?.status === 'sending' ? b : null);
             b = broadcasts.get(d.broadcastId)!;
           }
@@ -143,7 +157,7 @@ export class BroadcastWorker {
     const { store, log } = this.o;
     const address = this.o.addresses.open(d.channel, d.address);
     if (address === null) {
-      store.settle(d.id, 'failed', this.now());
+      await store.settle(d.id, 'failed', this.now());
       log.warn(
         { code: 'broadcast.address', channel: d.channel },
         'an address could not be opened: was the user key secret changed?',
@@ -160,7 +174,7 @@ export class BroadcastWorker {
       );
       outcome = 'failed';
     }
-    store.settle(d.id, outcome, this.now());
-    if (outcome === 'blocked') this.o.onBlocked(d.channel, address);
+    await store.settle(d.id, outcome, this.now());
+    if (outcome === 'blocked') await this.o.onBlocked(d.channel, address);
   }
 }

@@ -3,15 +3,15 @@ import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { broadcastChannels } from '../broadcast/channels.js';
 import { composeBroadcast, readMessageFile } from '../broadcast/message.js';
-import { SqliteBroadcasts } from '../broadcast/store.js';
+import type { BroadcastStore } from '../broadcast/store.js';
 import { convertMessageToTelegram } from '../channels/telegram/convert.js';
 import { convertMessageToWhatsApp } from '../channels/whatsapp/convert.js';
 import { type Config, loadConfig } from '../config/env.js';
 import { formatProblem, hasErrors } from '../content/problems.js';
 import { createI18n } from '../i18n/i18n.js';
 import { loadLocales } from '../i18n/locales.js';
-import { type Db, openDb } from '../store/db.js';
-import { SqliteSubscriptions } from '../subscriptions/store.js';
+import type { Store } from '../store/contract.js';
+import { openStore } from '../store/open.js';
 import { loadTopics, topicList } from '../subscriptions/topics.js';
 import { LANGS } from '../text/lang.js';
 import { usageError } from './args.js';
@@ -23,18 +23,19 @@ function parseId(value: string): number {
   return Number(value);
 }
 
-function withDb<T>(run: (db: Db, config: Config) => T): T {
+/** Runs with the configured store (DATABASE_URL, else the SQLite file), closed after. */
+async function withStore<T>(run: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const db = openDb(config.paths.db);
+  const store = await openStore(config);
   try {
-    return run(db, config);
+    return await run(store, config);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
-function found(store: SqliteBroadcasts, id: number) {
-  const b = store.get(id);
+async function found(store: BroadcastStore, id: number) {
+  const b = await store.get(id);
   if (!b)
     usageError(`argument 'id' is invalid: there is no broadcast ${id}. \`cli report\` lists the broadcasts.`);
   return b;
@@ -52,7 +53,7 @@ export function registerBroadcast(program: Command): void {
     .requiredOption('--file <file>', 'a YAML file with es:, en: and ht: texts')
     .option('--allow-missing', 'a language without a text gets the Spanish text with a note')
     .option('--json', 'print {"id": …}')
-    .action((opts: { topic: string; file: string; allowMissing?: boolean; json?: boolean }) => {
+    .action(async (opts: { topic: string; file: string; allowMissing?: boolean; json?: boolean }) => {
       try {
         const config = loadConfig();
         const { topics } = loadTopics(config.paths.topics, config.paths.root, new Set());
@@ -71,7 +72,7 @@ export function registerBroadcast(program: Command): void {
           process.stderr.write('The broadcast was not created: fix the file and run the command again.\n');
           process.exit(1);
         }
-        const id = withDb((db) => new SqliteBroadcasts(db).create(opts.topic, read.texts, read.missing));
+        const id = await withStore((store) => store.broadcasts.create(opts.topic, read.texts, read.missing));
         if (opts.json) writeJson({ id });
         else
           process.stdout.write(`Broadcast created for "${opts.topic}". Preview it, then send it:\n${id}\n`);
@@ -84,10 +85,10 @@ export function registerBroadcast(program: Command): void {
     .command('preview')
     .description('show the message in every language, as Telegram and WhatsApp show it')
     .argument('<id>', 'the broadcast id', parseId)
-    .action((id: number) => {
+    .action(async (id: number) => {
       try {
         const config = loadConfig();
-        const b = withDb((db) => found(new SqliteBroadcasts(db), id));
+        const b = await withStore((store) => found(store.broadcasts, id));
         const { t } = createI18n(loadLocales(config.paths.locales, config.paths.root).locales, []);
         const out: string[] = [`Broadcast ${b.id} · topic ${b.topic} · ${b.status}`];
         for (const lang of LANGS) {
@@ -118,16 +119,15 @@ export function registerBroadcast(program: Command): void {
     .description('queue the broadcast; the running bot sends it (--dry-run: the counts only)')
     .argument('<id>', 'the broadcast id', parseId)
     .option('--dry-run', 'print how many subscribers would get it, per channel and language; send nothing')
-    .action((id: number, opts: { dryRun?: boolean }) => {
+    .action(async (id: number, opts: { dryRun?: boolean }) => {
       try {
-        withDb((db, config) => {
-          const store = new SqliteBroadcasts(db);
-          const b = found(store, id);
+        await withStore(async ({ broadcasts: store, subscriptions }, config) => {
+          const b = await found(store, id);
           if (b.status !== 'draft')
             usageError(
               `argument 'id' is invalid: broadcast ${id} is ${b.status}, not a draft. \`cli broadcast status ${id}\` follows it.`,
             );
-          const rows = new SqliteSubscriptions(db).audience(b.topic);
+          const rows = await subscriptions.audience(b.topic);
           const on = broadcastChannels(config);
           if (opts.dryRun) {
             const lines = rows.map(
@@ -140,7 +140,7 @@ export function registerBroadcast(program: Command): void {
             );
             return;
           }
-          store.queue(id);
+          await store.queue(id);
           process.stdout.write(
             `Broadcast ${id} is queued. The running bot (npm start) sends it; follow it with: npm run cli -- broadcast status ${id} --follow\n`,
           );
@@ -158,23 +158,18 @@ export function registerBroadcast(program: Command): void {
     .option('--follow', 'show a progress bar until the broadcast is done')
     .action(async (id: number, opts: { json?: boolean; follow?: boolean }) => {
       try {
-        const config = loadConfig();
-        const db = openDb(config.paths.db);
-        try {
-          const store = new SqliteBroadcasts(db);
-          found(store, id);
+        await withStore(async ({ broadcasts: store }) => {
+          await found(store, id);
           if (opts.follow) await follow(store, id);
-          const figures = store.figures(id);
+          const figures = await store.figures(id);
           if (opts.json) writeJson(figures);
           else {
-            const b = store.get(id)!;
+            const b = (await store.get(id))!;
             process.stdout.write(
               `Broadcast ${id} (${b.topic}): ${b.status}\nqueued ${figures.queued}, sent ${figures.sent}, failed ${figures.failed}, blocked ${figures.blocked}, replies within 24 h ${figures.replies}\n`,
             );
           }
-        } finally {
-          db.close();
-        }
+        });
       } catch (e) {
         fail(e);
       }
@@ -184,14 +179,13 @@ export function registerBroadcast(program: Command): void {
     .command('cancel')
     .description('stop a broadcast: messages not sent yet are never sent')
     .argument('<id>', 'the broadcast id', parseId)
-    .action((id: number) => {
+    .action(async (id: number) => {
       try {
-        withDb((db) => {
-          const store = new SqliteBroadcasts(db);
-          const b = found(store, id);
-          if (!store.cancel(id))
+        await withStore(async ({ broadcasts: store }) => {
+          const b = await found(store, id);
+          if (!(await store.cancel(id)))
             usageError(`argument 'id' is invalid: broadcast ${id} is ${b.status} and cannot be cancelled.`);
-          const f = store.figures(id);
+          const f = await store.figures(id);
           process.stdout.write(`Broadcast ${id} is cancelled; ${f.sent} message(s) had been sent.\n`);
         });
       } catch (e) {
@@ -203,12 +197,12 @@ export function registerBroadcast(program: Command): void {
 const BAR = 30;
 
 /** Redraws a bar on stderr (stdout stays for the figures) until the broadcast is done or cancelled. */
-async function follow(store: SqliteBroadcasts, id: number): Promise<void> {
+async function follow(store: BroadcastStore, id: number): Promise<void> {
   const tty = process.stderr.isTTY;
   let last = '';
   for (;;) {
-    const b = store.get(id)!;
-    const f = store.figures(id);
+    const b = (await store.get(id))!;
+    const f = await store.figures(id);
     const settled = f.sent + f.failed + f.blocked;
     const total = settled + f.queued;
     const share = total ? settled / total : b.status === 'done' ? 1 : 0;

@@ -2,9 +2,8 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/env.js';
 import { formatProblem } from '../content/problems.js';
-import { importFaq } from '../faq/store.js';
 import { readContentFiles } from '../runtime/content.js';
-import { openDb } from '../store/db.js';
+import { openStore } from '../store/open.js';
 import { LANGS, type Lang } from '../text/lang.js';
 import { langOption } from './args.js';
 import { fail, openApp, writeJson } from './shared.js';
@@ -58,7 +57,7 @@ export function registerFaq(program: Command): void {
     .description(
       'check data/faq/ and copy it into the database (the bot also does this at start and on change)',
     )
-    .action(() => {
+    .action(async () => {
       try {
         const config = loadConfig();
         const files = readContentFiles(config.paths);
@@ -67,9 +66,8 @@ export function registerFaq(program: Command): void {
           process.stderr.write(`${errors.map(formatProblem).join('\n')}\n`);
           process.exit(1);
         }
-        const db = openDb(config.paths.db);
-        const report = importFaq(db, files.faq.values());
-        db.close();
+        const store = await openStore(config);
+        const report = await store.importFaq(files.faq.values()).finally(() => store.close());
         process.stdout.write(
           `imported ${files.faq.size} entries: ${report.added} added, ${report.updated} updated, ${report.removed} removed, ${report.unchanged} unchanged\n`,
         );

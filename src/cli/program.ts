@@ -9,6 +9,7 @@ import { registerFaq } from './faq.js';
 import { registerFlows } from './flows.js';
 import { registerLinks } from './links.js';
 import { registerReport } from './report.js';
+import { registerStore } from './store.js';
 
 /** Every command of `npm run cli`; tests walk it to check that each refuses bad values plainly. */
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerFaq(program);
   registerEval(program);
   registerBroadcast(program);
+  registerStore(program);
   listOptionsOnError(program);
   return program;
 }

@@ -23,6 +23,13 @@ export const GRAPH_API_VERSION = 'v24.0';
 export const EnvSchema = z
   .object({
     DB_PATH: z.string().default('data/runtime/puente.db'),
+    /** A PostgreSQL database shared by several instances; without it, the SQLite file at DB_PATH. */
+    DATABASE_URL: optional.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL is a postgres:// URL')
+        .optional(),
+    ),
     CONTENT_DIR: z.string().default('.'),
     DEFAULT_LANG: LangSchema.default('es'),
     USER_KEY_SECRET: optional.pipe(
@@ -45,7 +52,7 @@ export const EnvSchema = z
         .regex(/^[A-Za-z0-9_-]{1,256}$/)
         .optional(),
     ),
-    TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
+    TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
     WHATSAPP_ENABLED: flag,
     WHATSAPP_NUMBER: optional.pipe(
       z

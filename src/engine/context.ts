@@ -16,6 +16,8 @@ export type FaqView = {
   answer: string;
   related: string[];
   safety: boolean;
+  /** The answer recorded in the asked language (never another's), relative to data/; null when none. */
+  audio: string | null;
 };
 
 /** The FAQ store as the engine sees it: read-only look-ups, so the engine stays pure. */
@@ -33,6 +35,8 @@ export const COMMANDS = [
   'exit',
   'subscribe',
   'subscriptions',
+  'audioOn',
+  'audioOff',
 ] as const;
 export type Command = (typeof COMMANDS)[number];
 

@@ -3,9 +3,17 @@ import { commonText } from '../i18n/keys.js';
 import { foldScrubbed, scrub } from '../privacy/scrub.js';
 import { LANGS } from '../text/lang.js';
 import { clean, hasWords, parseNumber } from '../text/normalize.js';
-import { type CardOption, cardOptions, HUMAN_FAQ, isCardOption, showCard } from './card.js';
+import {
+  type CardOption,
+  cardOptions,
+  HUMAN_FAQ,
+  isCardOption,
+  menuPending,
+  showCard,
+  voiceOptions,
+} from './card.js';
 import type { Command, EngineContext, LangHint, SmallTalk } from './context.js';
-import { faqOptions, showFaq, suggestOptions } from './faq-present.js';
+import { faqOptions, listenFaq, showFaq, suggestOptions } from './faq-present.js';
 import { type Match, matchOption } from './match.js';
 import { menuOptions } from './menu-options.js';
 import { findPayload, parsePayload } from './payload.js';
@@ -61,6 +69,8 @@ export function runTurn(
     start(turn, event.start, !prior, hint);
   } else if ('media' in event) {
     media(turn);
+  } else if ('voice' in event) {
+    voiceNote(turn, !prior);
   } else if ('choice' in event) {
     choose(turn, event.choice, event.at, !prior, hint);
   } else {
@@ -82,7 +92,8 @@ function copySession(s: Session): Session {
 }
 
 function copyPending(p: Pending): Pending {
-  if (p.kind === 'safety') return { kind: 'safety', prior: p.prior && (copyPending(p.prior) as MenuPending) };
+  if (p.kind === 'safety' || p.kind === 'voice')
+    return { kind: p.kind, prior: p.prior && (copyPending(p.prior) as MenuPending) };
   if (p.kind === 'suggest') return { ...p, ids: [...p.ids] };
   return { ...p };
 }
@@ -111,6 +122,24 @@ function media(turn: Turn): void {
   turn.say(turn.common('media.textOnly'));
   if (turn.session.at || turn.session.pending) return redisplay(turn);
   home(turn);
+}
+
+/**
+ * A voice note: the bot cannot listen yet, and says so in the user's language (in all three before
+ * it is known), then offers a person and the menu. Counted per day and language for the report.
+ * Sending one turns recorded answers on, unless the user chose otherwise.
+ */
+function voiceNote(turn: Turn, isNew: boolean): void {
+  turn.emit({ type: 'metric', name: 'voice_note' });
+  turn.session.voice = true;
+  if (!turn.session.lang) {
+    turn.say(LANGS.map((l) => commonText(turn.ctx.t, l, 'voice.notYet')).join('\n\n'));
+    return startFlow(turn, 'language');
+  }
+  if (isNew) turn.say(turn.common('welcome'));
+  const pending = turn.session.pending;
+  turn.session.pending = { kind: 'voice', prior: menuPending(pending) };
+  turn.say(turn.common('voice.notYet'), voiceOptions(turn));
 }
 
 function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boolean, hint?: LangHint): void {
@@ -165,6 +194,13 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
     if (match && 'option' in match) return pick(turn, match.option);
     // Anything else is answered where the user stood before the card.
     turn.session.pending = card.prior;
+  }
+  const voice = turn.session.pending?.kind === 'voice' ? turn.session.pending : null;
+  if (voice) {
+    const match = matchOption(input, voiceOptions(turn));
+    if (match && 'option' in match) return pick(turn, match.option);
+    // A typed question after a voice note is answered where the user stood.
+    turn.session.pending = voice.prior;
   }
   const talk = command ? null : turn.ctx.smallTalk(input);
   if (!turn.session.lang) {
@@ -223,7 +259,7 @@ function forget(turn: Turn, command: 'stop' | 'exit'): void {
 }
 
 function pickOnCard(turn: Turn, id: CardOption | 'back' | 'menu' | string, prior: Pending | null): void {
-  const before: MenuPending | null = prior?.kind === 'safety' ? prior.prior : prior;
+  const before: MenuPending | null = menuPending(prior);
   switch (id) {
     case 'exit':
       return forget(turn, 'exit');
@@ -262,6 +298,7 @@ function answerSmallTalk(turn: Turn, talk: SmallTalk): void {
 function currentOptions(turn: Turn): OptionOut[] | null {
   const { pending, at } = turn.session;
   if (pending?.kind === 'safety') return cardOptions(turn);
+  if (pending?.kind === 'voice') return voiceOptions(turn);
   if (pending?.kind === 'faq') return faqOptions(turn, pending.id);
   if (pending?.kind === 'suggest') return suggestOptions(turn, pending.ids);
   if (pending?.kind === 'end') return turn.nav('menu');
@@ -276,7 +313,7 @@ function currentOptions(turn: Turn): OptionOut[] | null {
 
 function pick(turn: Turn, option: OptionOut): void {
   const { pending, at } = turn.session;
-  if (pending?.kind === 'safety') return pickOnCard(turn, option.id, pending);
+  if (pending?.kind === 'safety' || pending?.kind === 'voice') return pickOnCard(turn, option.id, pending);
   if (option.id === 'menu') return home(turn);
   if (option.id === 'back') return back(turn);
   if (option.id.startsWith(SUBS_PREFIX)) return pickSubs(turn, option.id, subsNav(turn));
@@ -285,6 +322,7 @@ function pick(turn: Turn, option: OptionOut): void {
     turn.say(turn.common(option.id === 'yes' ? 'faq.thanks' : 'faq.sorry'));
     return back(turn);
   }
+  if (pending?.kind === 'faq' && option.id === 'listen') return listenFaq(turn, pending.id);
   if (pending?.kind === 'faq' && option.id === 'emergency') {
     turn.session.pending = null;
     return startFlow(turn, 'emergency');
@@ -383,6 +421,11 @@ function runCommand(turn: Turn, command: Command): void {
         remember(turn, turn.session.at);
       turn.session.pending = null;
       return command === 'subscribe' ? chooseTopic(turn, 'command') : listSubscriptions(turn);
+    case 'audioOn':
+    case 'audioOff':
+      turn.session.audio = command === 'audioOn';
+      turn.say(turn.common(command === 'audioOn' ? 'audio.on' : 'audio.off'));
+      return redisplay(turn);
     case 'stop':
     case 'exit':
       return forget(turn, command);
@@ -403,7 +446,7 @@ function askLanguage(turn: Turn): void {
 function redisplay(turn: Turn): void {
   const { pending, at } = turn.session;
   // The card is shown once, for the message that called for it; after it, the user's own place.
-  if (pending?.kind === 'safety') {
+  if (pending?.kind === 'safety' || pending?.kind === 'voice') {
     turn.session.pending = pending.prior;
     return redisplay(turn);
   }

@@ -29,6 +29,8 @@ export const MenuPendingSchema = z.discriminatedUnion('kind', [
 export const PendingSchema = z.union([
   MenuPendingSchema,
   z.object({ kind: z.literal('safety'), prior: MenuPendingSchema.nullable() }),
+  /** The reply to a voice note: "talk to a person", or back to where the user was. */
+  z.object({ kind: z.literal('voice'), prior: MenuPendingSchema.nullable() }),
 ]);
 export type Pending = z.infer<typeof PendingSchema>;
 export type MenuPending = z.infer<typeof MenuPendingSchema>;
@@ -43,12 +45,30 @@ export const SessionSchema = z.object({
   history: z.array(PositionSchema),
   vars: z.record(z.string(), z.string()),
   campaign: z.string().nullable(),
+  /** The user's own choice of recorded answers ("audio on" / "audio off"); unset until they make one. */
+  audio: z.boolean().optional(),
+  /** The user has sent a voice note: recorded answers are on for them until they say otherwise. */
+  voice: z.literal(true).optional(),
 });
 export type Session = z.infer<typeof SessionSchema>;
 
 export function newSession(lang: Session['lang'] = null): Session {
   return { v: 1, lang, at: null, pending: null, history: [], vars: {}, campaign: null };
 }
+
+/**
+ * A voice note or audio file the user sent. The engine only answers it; `media` and the rest are
+ * what a relay to a person needs to fetch it from the channel, and are never stored.
+ */
+export const VoiceNoteSchema = z.strictObject({
+  /** "voice" for a note recorded in the app, "audio" for an audio file. */
+  kind: z.enum(['voice', 'audio']),
+  /** The channel's own reference: Telegram's file_id, WhatsApp Web's message id, the Cloud API's media id. */
+  media: z.string().min(1).max(512).optional(),
+  seconds: z.number().min(0).optional(),
+  mime: z.string().max(100).optional(),
+});
+export type VoiceNote = z.infer<typeof VoiceNoteSchema>;
 
 /** What a channel hands to the engine. */
 export const EventSchema = z.union([
@@ -58,6 +78,7 @@ export const EventSchema = z.union([
   z.strictObject({ start: z.string().max(64) }),
   /** A photo, voice note, sticker, location or file: the bot reads text only. */
   z.strictObject({ media: z.string().max(32) }),
+  z.strictObject({ voice: VoiceNoteSchema }),
 ]);
 export type Event = z.infer<typeof EventSchema>;
 
@@ -78,6 +99,8 @@ export const OutMessageSchema = z.object({
    * options in the text (WhatsApp Web, the console) leave them out, so numbers mean the menu's.
    */
   buttonsOnly: z.literal(true).optional(),
+  /** A recording to send as a voice note after the text, relative to data/: `audio/<id>.<lang>.ogg`. */
+  audio: z.string().optional(),
 });
 export type OutMessage = z.infer<typeof OutMessageSchema>;
 
@@ -88,7 +111,14 @@ export const EffectSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('erase') }),
   z.object({
     type: z.literal('metric'),
-    name: z.enum(['conversation_started', 'flow_started', 'flow_completed', 'faq_shown', 'safety_card']),
+    name: z.enum([
+      'conversation_started',
+      'flow_started',
+      'flow_completed',
+      'faq_shown',
+      'safety_card',
+      'voice_note',
+    ]),
     flow: z.string().optional(),
     faq: z.string().optional(),
   }),

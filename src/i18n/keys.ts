@@ -34,6 +34,11 @@ export const COMMON_KEYS = [
   'contacts.children',
   'contacts.noEmergency',
   'media.textOnly',
+  'audio.listen',
+  'audio.here',
+  'audio.on',
+  'audio.off',
+  'voice.notYet',
   'whatsapp.listButton',
   'exit.done',
   'card.title',
@@ -102,6 +107,7 @@ export const BUTTON_KEYS = [
   'subs.yes',
   'subs.no',
   'subs.add',
+  'audio.listen',
 ] as const satisfies readonly CommonKey[];
 
 /** The i18next lookup of the content, as the engine's context gives it. */

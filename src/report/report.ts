@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 
 export type Report = {
   since: string;
@@ -8,6 +8,11 @@ export type Report = {
   unanswered: Array<{ query: string; lang: string; count: number }>;
   /** Emergency cards shown, per day (UTC) and language: how often danger was recognised. */
   safety: Array<{ day: string; lang: string | null; count: number }>;
+  /**
+   * Voice notes received, per day (UTC) and language (null: before the language was known), so
+   * staff can judge whether speech-to-text is worth it. Counts only: nothing of the audio is kept.
+   */
+  voice: Array<{ day: string; lang: string | null; count: number }>;
 };
 
 /** Broadcasts and subscribers, listed by the text report after the counts. */
@@ -76,7 +81,8 @@ export function buildReport(db: Db, sinceMs: number): Report {
     )
     .all({ since: sinceMs }) as Report['unanswered'];
   const safety = perDay(db, 'safety_card', sinceMs);
-  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety };
+  const voice = perDay(db, 'voice_note', sinceMs);
+  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety, voice };
 }
 
 /** Every broadcast's figures and today's subscribers: counts only, no key or address. */
@@ -170,6 +176,7 @@ export function reportToCsv(r: Report): string {
       row('unanswered', '', u.lang, '', '', '', u.query, u.count, '', '', '', '', ''),
     ),
     ...r.safety.map((s) => row('safety', '', s.lang, '', '', '', '', s.count, '', '', '', '', s.day)),
+    ...r.voice.map((v) => row('voice', '', v.lang, '', '', '', '', v.count, '', '', '', '', v.day)),
   ].join('\n');
 }
 
@@ -195,6 +202,8 @@ export function reportToText(r: Report, b?: BroadcastReport): string {
   for (const u of r.unanswered) out.push(`  ${String(u.count).padStart(6)}  [${u.lang}] ${u.query}`);
   out.push('', 'Emergency cards shown (day, language):');
   for (const s of r.safety) out.push(`  ${String(s.count).padStart(6)}  ${s.day} ${s.lang ?? '-'}`);
+  out.push('', 'Voice notes received (day, language; "-" before the language was known):');
+  for (const v of r.voice) out.push(`  ${String(v.count).padStart(6)}  ${v.day} ${v.lang ?? '-'}`);
   if (!b) return `${out.join('\n')}\n`;
   out.push('', 'Subscribers now (topic, language):');
   for (const s of b.subscribers) out.push(`  ${String(s.count).padStart(6)}  ${s.topic} ${s.lang}`);

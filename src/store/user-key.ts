@@ -14,7 +14,7 @@ import {
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/env.js';
-import { type Db, deleteMeta, getMeta, wipeWal } from './db.js';
+import { type Db, deleteMeta, getMeta, wipeWal } from './sqlite/db.js';
 
 /** Where older versions kept a generated salt: in the database itself, beside the keys it protects. */
 const LEGACY_SALT = 'user_key_salt';
@@ -32,8 +32,9 @@ export type SecretSource = {
  * cannot turn a key back into a phone number by hashing every number. A salt that an older
  * version kept in the database moves to the key file, so existing users keep their sessions.
  */
-export function loadUserKeySecret(db: Db, source: SecretSource, log: Logger): Buffer {
-  const legacy = getMeta(db, LEGACY_SALT);
+export function loadUserKeySecret(db: Db | null, source: SecretSource, log: Logger): Buffer {
+  // Only SQLite databases of older versions can hold one; PostgreSQL never did.
+  const legacy = db ? getMeta(db, LEGACY_SALT) : undefined;
   let secret: Buffer;
   if (source.configured) {
     secret = Buffer.from(source.configured, 'utf8');
@@ -64,7 +65,7 @@ export function loadUserKeySecret(db: Db, source: SecretSource, log: Logger): Bu
       );
     }
   }
-  if (legacy !== undefined) {
+  if (db && legacy !== undefined) {
     deleteMeta(db, LEGACY_SALT);
     wipeWal(db);
   }

@@ -6,7 +6,7 @@ import {
   reportToCsv,
   rowsToCsv,
 } from '../report/report.js';
-import { type Db, openReadOnly } from '../store/db.js';
+import { type Db, openReadOnly } from '../store/sqlite/db.js';
 
 type Rows = Array<Record<string, unknown>>;
 
@@ -18,6 +18,7 @@ type Rows = Array<Record<string, unknown>>;
 const SECTIONS: Record<string, { columns: string[]; read: (db: Db, since: number, base: Report) => Rows }> = {
   daily: { columns: ['day', 'lang', 'count'], read: (db, since) => conversationsPerDay(db, since) },
   safety: { columns: ['day', 'lang', 'count'], read: (_db, _s, r) => r.safety },
+  voice: { columns: ['day', 'lang', 'count'], read: (_db, _s, r) => r.voice },
   conversations: { columns: ['channel', 'lang', 'campaign', 'count'], read: (_db, _s, r) => r.conversations },
   campaigns: { columns: ['campaign', 'count'], read: (_db, _s, r) => campaigns(r) },
   flows: { columns: ['flow', 'started', 'completed'], read: (_db, _s, r) => r.flows },
@@ -69,6 +70,7 @@ export function reportCsv(dbPath: string, since: number, section?: string): stri
       faq: [],
       unanswered: [],
       safety: [],
+      voice: [],
     };
     const base = db ? buildReport(db, since) : empty;
     if (!def) return `${reportToCsv(base)}\n`;

@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** A file the bot uploaded: its name, size and hash, in place of the `attach://` reference. */
+export type Upload = { filename: string; size: number; sha256: string };
 
 /** One call the bot made; `messageId` is the id sendMessage answered with. */
 export type Call = { method: string; params: Record<string, unknown>; at: number; messageId?: number };
@@ -17,6 +21,8 @@ export class BotApiStandIn {
   /** Message ids handed out by sendMessage, one more each time, as Telegram does in a chat. */
   private nextMessageId = 1000;
   private readonly deleted = new Set<string>();
+  /** file_ids handed out for uploaded voice notes, and the upload each stands for. */
+  readonly files = new Map<string, Upload>();
   private waiters: Array<() => void> = [];
   /** Chats whose sendMessage answers late, and chats that blocked the bot (403). */
   private readonly slowChats = new Map<number, number>();
@@ -60,6 +66,13 @@ export class BotApiStandIn {
     );
   }
 
+  /** The sendVoice calls to a chat: `voice` is an Upload for a file sent, or the file_id string. */
+  voices(chatId?: number): Call[] {
+    return this.calls.filter(
+      (c) => c.method === 'sendVoice' && (chatId === undefined || Number(c.params.chat_id) === chatId),
+    );
+  }
+
   /** The message ids deleteMessage was called with in a chat, in call order. */
   deletedIn(chatId: number): number[] {
     return this.calls
@@ -68,9 +81,9 @@ export class BotApiStandIn {
   }
 
   /** Waits until `check` holds, polling the recorded calls. */
-  async until(check: () => boolean, ms = 10_000): Promise<void> {
+  async until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
     const end = Date.now() + ms;
-    while (!check()) {
+    while (!(await check())) {
       if (Date.now() > end)
         throw new Error(`timed out; calls: ${this.calls.map((c) => c.method).join(', ')}`);
       await new Promise((r) => setTimeout(r, 20));
@@ -136,6 +149,39 @@ export class BotApiStandIn {
             text: params.text,
           },
         });
+      case 'sendVoice': {
+        const voice = params.voice;
+        let fileId: string;
+        if (typeof voice === 'string') {
+          // Telegram accepts only the file_ids it gave this bot.
+          if (!this.files.has(voice))
+            return reply(400, {
+              ok: false,
+              error_code: 400,
+              description: 'Bad Request: wrong file identifier/HTTP URL specified',
+            });
+          fileId = voice;
+        } else if (voice && typeof voice === 'object') {
+          fileId = `AwACAgEAAxkDAAI${this.files.size + 1}voice`;
+          this.files.set(fileId, voice as Upload);
+        } else {
+          return reply(400, {
+            ok: false,
+            error_code: 400,
+            description: 'Bad Request: there is no voice in the request',
+          });
+        }
+        call.messageId = this.nextMessageId++;
+        return reply(200, {
+          ok: true,
+          result: {
+            message_id: call.messageId,
+            date: 0,
+            chat: { id: Number(params.chat_id), type: 'private' },
+            voice: { file_id: fileId, file_unique_id: `u${fileId}`, duration: 1, mime_type: 'audio/ogg' },
+          },
+        });
+      }
       case 'deleteMessage': {
         // Telegram refuses a message that does not exist (or was deleted already).
         const id = Number(params.message_id);
@@ -165,11 +211,46 @@ export class BotApiStandIn {
 async function readParams(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('multipart/form-data')) return readMultipart(Buffer.concat(chunks), type);
   const body = Buffer.concat(chunks).toString('utf8');
   if (!body) return {};
   if ((req.headers['content-type'] ?? '').includes('json'))
     return JSON.parse(body) as Record<string, unknown>;
   return Object.fromEntries(new URLSearchParams(body));
+}
+
+/**
+ * A multipart body as grammY sends it when a file goes up: plain fields, and files under random
+ * names that a field refers to as `attach://<name>`. Each reference becomes the file's Upload.
+ */
+function readMultipart(body: Buffer, type: string): Record<string, unknown> {
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/.exec(type);
+  const delimiter = Buffer.from(`--${m?.[1] ?? m?.[2] ?? ''}`);
+  const fields: Record<string, string> = {};
+  const files: Record<string, Upload> = {};
+  let at = body.indexOf(delimiter);
+  while (at !== -1) {
+    const start = at + delimiter.length;
+    const next = body.indexOf(delimiter, start);
+    if (next === -1) break;
+    const part = body.subarray(start + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    const head = part.subarray(0, split).toString('utf8');
+    const data = part.subarray(split + 4);
+    const name = /name="([^"]+)"/.exec(head)?.[1];
+    const filename = /filename="?([^";\r\n]+)"?/.exec(head)?.[1];
+    if (name && filename)
+      files[name] = { filename, size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+    else if (name) fields[name] = data.toString('utf8');
+    at = next;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    const ref = /^attach:\/\/(.+)$/.exec(value)?.[1];
+    out[key] = ref && files[ref] ? files[ref] : value;
+  }
+  return out;
 }
 
 let nextUpdate = 1;
@@ -208,6 +289,22 @@ export function stickerUpdate(userId: number) {
       is_video: false,
     },
   });
+}
+
+/** A voice note recorded in the app, as Telegram delivers it. */
+export function voiceUpdate(userId: number, lang = 'es') {
+  return messageUpdate(
+    userId,
+    {
+      voice: {
+        file_id: `AwACAgEAAxkBAAIvoice${userId}`,
+        file_unique_id: 'AgADvoice',
+        duration: 4,
+        mime_type: 'audio/ogg',
+      },
+    },
+    { lang },
+  );
 }
 
 export function groupUpdate(userId: number, text: string) {

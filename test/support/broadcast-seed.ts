@@ -15,10 +15,10 @@ export function seedSubscribers(
   topic = 'covid',
   channel = 'telegram',
 ): void {
-  const { bot, db } = h.app;
+  const { bot, db, store } = h.app;
   db.transaction(() => {
     chats.forEach((chat, i) => {
-      bot.subscriptions.add(bot.userKeyOf(channel, String(chat)), {
+      store.subscriptions.addSync(bot.userKeyOf(channel, String(chat)), {
         topic,
         lang: LANGS[i % 3]!,
         channel,

@@ -2,10 +2,12 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot as Grammy } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import { dataDirOf } from '../../audio/file.js';
 import { commonText } from '../../i18n/keys.js';
 import type { App } from '../../runtime/app.js';
 import { LANGS } from '../../text/lang.js';
 import { convertMessageToTelegram, convertUpdateToIncoming } from './convert.js';
+import { telegramVoiceSender } from './voice.js';
 
 export const TELEGRAM_CHANNEL = 'telegram';
 const COMMANDS = ['start', 'menu', 'language', 'help', 'subscriptions', 'exit', 'stop'] as const;
@@ -22,6 +24,11 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
     botInfo: options.botInfo,
   });
   bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+  const sendVoice = telegramVoiceSender({
+    uploads: app.store,
+    dataDir: dataDirOf(app.config.paths.root),
+    log: app.log,
+  });
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(async (_ctx, next) => {
     // Replies before broadcasts: the broadcast on this channel waits while an update is answered.
@@ -30,7 +37,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
   bot.use(async (ctx) => {
     const incoming = convertUpdateToIncoming(ctx.update);
     if ('forget' in incoming) {
-      app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
+      await app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
       app.log.debug({ code: 'telegram.blocked' }, 'a user blocked the bot; their data is deleted');
       return;
     }
@@ -50,7 +57,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
         })
         .catch(() => undefined);
     }
-    const reply = app.bot.handle({
+    const reply = await app.bot.handle({
       channel: TELEGRAM_CHANNEL,
       user: incoming.user,
       event: incoming.event,
@@ -78,9 +85,14 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
           });
           sent.push(String(out.message_id));
         }
+        // The recording follows its text; when it cannot go, the text has gone all the same.
+        if (message.audio) {
+          const id = await sendVoice(ctx.api, ctx.me.id, incoming.chatId, message.audio);
+          if (id !== null) sent.push(String(id));
+        }
       }
     } finally {
-      if (reply.session) app.bot.recordSent(TELEGRAM_CHANNEL, incoming.user, sent);
+      if (reply.session) await app.bot.recordSent(TELEGRAM_CHANNEL, incoming.user, sent);
     }
   });
   bot.catch((err) => {

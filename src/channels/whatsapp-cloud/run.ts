@@ -1,3 +1,4 @@
+import { dataDirOf } from '../../audio/file.js';
 import type { Config } from '../../config/env.js';
 import type { HttpRoute } from '../../http/server.js';
 import type { App } from '../../runtime/app.js';
@@ -29,6 +30,7 @@ export async function startWhatsAppCloud(
 ): Promise<{ channel: RunningChannel; cloud: CloudChannel; routes: HttpRoute[] }> {
   const cloud = new CloudChannel(app.bot, app.log, {
     priority: app.priority,
+    dataDir: dataDirOf(app.config.paths.root),
     ...options,
     settings: cloudSettings(app.config),
   });

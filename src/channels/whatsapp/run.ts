@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import QRCode from 'qrcode';
 import qrcodeTerminal from 'qrcode-terminal';
+import { dataDirOf } from '../../audio/file.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
 import { WhatsAppAdapter } from './adapter.js';
@@ -25,6 +26,7 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
   const { sessionDir, qrPng, stateFile } = whatsappFiles(config);
   mkdirSync(sessionDir, { recursive: true });
   const adapter = new WhatsAppAdapter(app.bot, log, {
+    dataDir: dataDirOf(config.paths.root),
     factory: () =>
       createWwebClient({
         sessionDir,

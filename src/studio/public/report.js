@@ -84,6 +84,12 @@ const SECTIONS = [
     render: perDayChart('cards'),
   },
   {
+    id: 'voice',
+    title: 'Voice notes received per day, by language',
+    hint: 'The bot cannot listen yet: these counts tell whether speech-to-text would be worth it. "other" is before the language was known.',
+    render: perDayChart('voice notes'),
+  },
+  {
     id: 'campaigns',
     title: 'Campaigns: people each link or poster brought',
     render: (rows) =>

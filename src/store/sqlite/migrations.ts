@@ -102,6 +102,18 @@ export const MIGRATIONS: readonly string[] = [
     files TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Recorded answers already uploaded to a channel, by the file's hash, so each is uploaded once per
+  // bot: Telegram's file_id, the Cloud API's media id. Content, never anything about a user.
+  `
+  CREATE TABLE media_uploads (
+    channel TEXT NOT NULL,
+    account TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    media_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (channel, account, sha256)
+  ) WITHOUT ROWID;
+  `,
   // Subscriptions to news by topic, each with the consent that made it (the hour, how it was given),
   // and broadcasts: one delivery row per (broadcast, subscriber), so a restart neither repeats nor
   // skips anyone. The address to send to is sealed with a key outside the database (address.ts).
@@ -137,6 +149,8 @@ export const MIGRATIONS: readonly string[] = [
     state TEXT NOT NULL,
     sent_at INTEGER,
     replied INTEGER NOT NULL DEFAULT 0,
+    claimed_until INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT NOT NULL DEFAULT '',
     UNIQUE (broadcast_id, user_key)
   );
   CREATE INDEX broadcast_deliveries_next ON broadcast_deliveries (channel, state, id);

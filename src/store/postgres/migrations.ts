@@ -1,0 +1,104 @@
+/**
+ * Schema changes for PostgreSQL, applied in order at start and recorded in schema_version.
+ * Never edit a migration that has shipped; add a new one. Times are milliseconds (bigint), as
+ * on SQLite, rounded the same way (see src/store/times.ts).
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+  CREATE TABLE sessions (
+    user_key text PRIMARY KEY,
+    channel text NOT NULL,
+    state text NOT NULL,
+    seen text NOT NULL DEFAULT '',
+    recent text NOT NULL DEFAULT '',
+    updated_at bigint NOT NULL,
+    inbound_at bigint NOT NULL DEFAULT 0
+  );
+  CREATE TABLE events (
+    id bigserial PRIMARY KEY,
+    at bigint NOT NULL,
+    name text NOT NULL,
+    channel text NOT NULL,
+    lang text,
+    campaign text,
+    flow text,
+    faq text
+  );
+  CREATE TABLE feedback (id bigserial PRIMARY KEY, at bigint NOT NULL, faq text NOT NULL, lang text, helpful boolean NOT NULL);
+  CREATE TABLE unanswered (id bigserial PRIMARY KEY, at bigint NOT NULL, lang text NOT NULL, query text NOT NULL);
+  CREATE TABLE daily_counts (
+    day bigint NOT NULL,
+    name text NOT NULL,
+    channel text NOT NULL DEFAULT '',
+    lang text NOT NULL DEFAULT '',
+    campaign text NOT NULL DEFAULT '',
+    flow text NOT NULL DEFAULT '',
+    faq text NOT NULL DEFAULT '',
+    count bigint NOT NULL,
+    PRIMARY KEY (day, name, channel, lang, campaign, flow, faq)
+  );
+  CREATE TABLE faq_entries (id text PRIMARY KEY, data text NOT NULL, hash text NOT NULL);
+  CREATE TABLE content_snapshots (version text PRIMARY KEY, saved_at bigint NOT NULL, files text NOT NULL);
+  `,
+  // Retention looks for idle sessions by time; with many instances the table is large and the
+  // purge runs every hour on each of them.
+  `
+  CREATE INDEX sessions_updated_at ON sessions (updated_at);
+  `,
+  // Recorded answers already uploaded to a channel, by the file's hash, so each is uploaded once per
+  // bot: Telegram's file_id, the Cloud API's media id. Content, never anything about a user.
+  `
+  CREATE TABLE media_uploads (
+    channel text NOT NULL,
+    account text NOT NULL,
+    sha256 text NOT NULL,
+    media_id text NOT NULL,
+    at bigint NOT NULL,
+    PRIMARY KEY (channel, account, sha256)
+  );
+  `,
+  // Subscriptions to news by topic, each with the consent that made it (the hour, how it was given),
+  // and broadcasts: one delivery row per (broadcast, subscriber), so a restart neither repeats nor
+  // skips anyone. The address to send to is sealed with a key outside the database (address.ts).
+  // A delivery is claimed by one instance at a time until claimed_until.
+  `
+  CREATE TABLE subscriptions (
+    user_key text NOT NULL,
+    topic text NOT NULL,
+    lang text NOT NULL,
+    channel text NOT NULL,
+    address text NOT NULL,
+    consent_at bigint NOT NULL,
+    consent_how text NOT NULL,
+    PRIMARY KEY (user_key, topic)
+  );
+  CREATE INDEX subscriptions_topic ON subscriptions (topic);
+  CREATE TABLE broadcasts (
+    id bigserial PRIMARY KEY,
+    topic text NOT NULL,
+    texts text NOT NULL,
+    missing text NOT NULL DEFAULT '',
+    status text NOT NULL,
+    created_at bigint NOT NULL,
+    queued_at bigint,
+    done_at bigint
+  );
+  CREATE TABLE broadcast_deliveries (
+    id bigserial PRIMARY KEY,
+    broadcast_id bigint NOT NULL REFERENCES broadcasts (id),
+    user_key text NOT NULL,
+    channel text NOT NULL,
+    lang text NOT NULL,
+    address text NOT NULL,
+    state text NOT NULL,
+    sent_at bigint,
+    replied boolean NOT NULL DEFAULT false,
+    claimed_until bigint NOT NULL DEFAULT 0,
+    claimed_by text NOT NULL DEFAULT '',
+    UNIQUE (broadcast_id, user_key)
+  );
+  CREATE INDEX broadcast_deliveries_next ON broadcast_deliveries (channel, state, id);
+  CREATE INDEX broadcast_deliveries_user ON broadcast_deliveries (user_key);
+  `,
+];
