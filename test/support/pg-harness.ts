@@ -41,7 +41,7 @@ export class PgHarness {
   /** Empties the tables: each case starts with no users. */
   async reset(): Promise<void> {
     await (this.app.store as PostgresStore).pool.query(
-      'TRUNCATE sessions, events, feedback, unanswered, daily_counts',
+      'TRUNCATE sessions, events, feedback, unanswered, daily_counts, subscriptions, broadcast_deliveries, broadcasts',
     );
   }
 

@@ -153,9 +153,9 @@ export class SqliteBroadcasts implements BroadcastStore {
     this.db
       .prepare(
         `UPDATE broadcast_deliveries SET claimed_until = 0, claimed_by = ''
-         WHERE (claimed_by = ?1 OR ?1 IS NULL) AND claimed_until > 0 AND state = 'queued'`,
+         WHERE (claimed_by = @owner OR @owner IS NULL) AND claimed_until > 0 AND state = 'queued'`,
       )
-      .run(owner);
+      .run({ owner });
   }
 
   async settle(id: number, outcome: DeliveryOutcome, at: number): Promise<void> {
