@@ -14,8 +14,8 @@ import { freshSchema } from './postgres.js';
 export class PgHarness {
   private constructor(
     readonly app: App,
-    private readonly url: string,
-    private readonly dir: string,
+    readonly url: string,
+    readonly dir: string,
     private readonly drop: () => Promise<void>,
   ) {}
 
@@ -36,6 +36,10 @@ export class PgHarness {
       false,
     );
     return openApp(config, createLogger('silent'));
+  }
+
+  get keyFile(): string {
+    return join(this.dir, 'secret.key');
   }
 
   /** Empties the tables: each case starts with no users. */
