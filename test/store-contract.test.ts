@@ -454,10 +454,39 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
       }));
       await store.saveContent('v9', { 'data/x.yaml': 'x' });
       await store.saveMediaUpload('telegram', '42', 'c'.repeat(64), 'file-9');
+      await store.turn('c1', () => ({
+        result: null,
+        writes: [subscribe('covid', 'ht'), subscribe('papers', 'ht')],
+      }));
+      const id = await store.broadcasts.create('covid', { es: 'Hola', ht: 'Bonjou' }, ['en']);
+      await store.broadcasts.queue(id);
+      await store.broadcasts.expand(['telegram']);
+      const [d] = await store.broadcasts.claim('telegram', 1, 'one', now);
+      await store.broadcasts.settle(d!.id, 'sent', now);
+      await store.turn('c1', () => ({ result: null, writes: [{ type: 'broadcast.reply' }] }));
       const to = await target.open(() => now);
       try {
         const copied = await to.load(store.dump());
-        expect(copied).toMatchObject({ sessions: 1, feedback: 1, contentSnapshots: 1, mediaUploads: 1 });
+        expect(copied).toMatchObject({
+          sessions: 1,
+          feedback: 1,
+          contentSnapshots: 1,
+          mediaUploads: 1,
+          subscriptions: 2,
+          broadcasts: 1,
+          broadcastDeliveries: 1,
+        });
+        // Subscribers and their consent come along, and a broadcast's figures.
+        expect(await to.subscriptions.consentsOf('c1')).toEqual(await store.subscriptions.consentsOf('c1'));
+        expect(await to.broadcasts.get(id)).toEqual(await store.broadcasts.get(id));
+        expect(await to.broadcasts.figures(id)).toEqual({
+          queued: 0,
+          sent: 1,
+          failed: 0,
+          blocked: 0,
+          replies: 1,
+        });
+        expect(await to.broadcasts.create('covid', { es: 'Otra' }, [])).toBeGreaterThan(id);
         expect(await to.session('c1')).toEqual(await store.session('c1'));
         // The bot's uploads stay valid: the recordings are not uploaded again after the move.
         expect(await to.mediaUpload('telegram', '42', 'c'.repeat(64))).toBe('file-9');

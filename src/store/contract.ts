@@ -124,6 +124,37 @@ export type Rows = {
   };
   contentSnapshots: ContentSnapshot;
   mediaUploads: { channel: string; account: string; sha256: string; mediaId: string; at: number };
+  subscriptions: {
+    userKey: string;
+    topic: string;
+    lang: string;
+    channel: string;
+    address: string;
+    consentAt: number;
+    consentHow: string;
+  };
+  broadcasts: {
+    id: number;
+    topic: string;
+    texts: string;
+    missing: string;
+    status: string;
+    createdAt: number;
+    queuedAt: number | null;
+    doneAt: number | null;
+  };
+  /** Claims are not copied: the sending instance claims again. */
+  broadcastDeliveries: {
+    id: number;
+    broadcastId: number;
+    userKey: string;
+    channel: string;
+    lang: string;
+    address: string;
+    state: string;
+    sentAt: number | null;
+    replied: boolean;
+  };
 };
 export type Table = keyof Rows;
 /** Some rows of one table: a store is copied in chunks, never held whole in memory. */

@@ -31,7 +31,12 @@ const LOCK_MIGRATE = 0x50_57;
 
 const CHUNK = 1000;
 /** Rows a second copy replaces instead of adding to: nothing in them is counted. */
-const REPLACEABLE: ReadonlySet<Table> = new Set(['sessions', 'contentSnapshots', 'mediaUploads']);
+const REPLACEABLE: ReadonlySet<Table> = new Set([
+  'sessions',
+  'contentSnapshots',
+  'mediaUploads',
+  'subscriptions',
+]);
 const { escapeLiteral: lit } = pg;
 
 /** bigint columns hold milliseconds, well inside a double's exact range. */
@@ -366,6 +371,12 @@ export class PostgresStore implements Store {
         'SELECT version, saved_at AS "savedAt", files FROM content_snapshots ORDER BY version',
       mediaUploads: `SELECT channel, account, sha256, media_id AS "mediaId", at FROM media_uploads
                      ORDER BY channel, account, sha256`,
+      subscriptions: `SELECT user_key AS "userKey", topic, lang, channel, address, consent_at AS "consentAt",
+                      consent_how AS "consentHow" FROM subscriptions ORDER BY user_key, topic`,
+      broadcasts: `SELECT id, topic, texts, missing, status, created_at AS "createdAt", queued_at AS "queuedAt",
+                   done_at AS "doneAt" FROM broadcasts ORDER BY id`,
+      broadcastDeliveries: `SELECT id, broadcast_id AS "broadcastId", user_key AS "userKey", channel, lang, address,
+                            state, sent_at AS "sentAt", replied FROM broadcast_deliveries ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       for (let offset = 0; ; offset += CHUNK) {
@@ -388,11 +399,15 @@ export class PostgresStore implements Store {
       dailyCounts: 0,
       contentSnapshots: 0,
       mediaUploads: 0,
+      subscriptions: 0,
+      broadcasts: 0,
+      broadcastDeliveries: 0,
     };
     await this.transaction(async (c) => {
       const { rows } = await c.query(
         `SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback)
-              + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) AS n`,
+              + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts)
+              + (SELECT count(*) FROM broadcasts) AS n`,
       );
       const held = Number(rows[0].n) > 0;
       for await (const chunk of chunks) {
@@ -402,6 +417,11 @@ export class PostgresStore implements Store {
         await insertRows(c, chunk);
         counts[chunk.table] += chunk.rows.length;
       }
+      // Rows came with their ids: the next broadcast gets one after them.
+      for (const table of ['broadcasts', 'broadcast_deliveries'])
+        await c.query(
+          `SELECT setval(pg_get_serial_sequence('${table}', 'id'), coalesce((SELECT max(id) FROM ${table}), 0) + 1, false)`,
+        );
     });
     return counts;
   }
@@ -502,6 +522,48 @@ const COLUMNS: {
       ['at', 'at'],
     ],
     conflict: `ON CONFLICT (channel, account, sha256) DO UPDATE SET media_id = excluded.media_id, at = excluded.at`,
+  },
+  subscriptions: {
+    table: 'subscriptions',
+    columns: [
+      ['userKey', 'user_key'],
+      ['topic', 'topic'],
+      ['lang', 'lang'],
+      ['channel', 'channel'],
+      ['address', 'address'],
+      ['consentAt', 'consent_at'],
+      ['consentHow', 'consent_how'],
+    ],
+    conflict: 'ON CONFLICT (user_key, topic) DO NOTHING',
+  },
+  broadcasts: {
+    table: 'broadcasts',
+    columns: [
+      ['id', 'id'],
+      ['topic', 'topic'],
+      ['texts', 'texts'],
+      ['missing', 'missing'],
+      ['status', 'status'],
+      ['createdAt', 'created_at'],
+      ['queuedAt', 'queued_at'],
+      ['doneAt', 'done_at'],
+    ],
+    conflict: '',
+  },
+  broadcastDeliveries: {
+    table: 'broadcast_deliveries',
+    columns: [
+      ['id', 'id'],
+      ['broadcastId', 'broadcast_id'],
+      ['userKey', 'user_key'],
+      ['channel', 'channel'],
+      ['lang', 'lang'],
+      ['address', 'address'],
+      ['state', 'state'],
+      ['sentAt', 'sent_at'],
+      ['replied', 'replied'],
+    ],
+    conflict: '',
   },
 };
 

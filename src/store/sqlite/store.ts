@@ -26,7 +26,12 @@ import { SqliteSubscriptions } from './subscriptions.js';
 
 const CHUNK = 1000;
 /** Rows a second copy replaces instead of adding to: nothing in them is counted. */
-const REPLACEABLE: ReadonlySet<Table> = new Set(['sessions', 'contentSnapshots', 'mediaUploads']);
+const REPLACEABLE: ReadonlySet<Table> = new Set([
+  'sessions',
+  'contentSnapshots',
+  'mediaUploads',
+  'subscriptions',
+]);
 
 /**
  * The embedded engine: one SQLite file, one process. Everything runs synchronously inside
@@ -214,6 +219,12 @@ export class SqliteStore implements Store {
       contentSnapshots: 'SELECT version, saved_at AS savedAt, files FROM content_snapshots',
       mediaUploads: `SELECT channel, account, sha256, media_id AS mediaId, at FROM media_uploads
                      ORDER BY channel, account, sha256`,
+      subscriptions: `SELECT user_key AS userKey, topic, lang, channel, address, consent_at AS consentAt,
+                      consent_how AS consentHow FROM subscriptions ORDER BY user_key, topic`,
+      broadcasts: `SELECT id, topic, texts, missing, status, created_at AS createdAt, queued_at AS queuedAt,
+                   done_at AS doneAt FROM broadcasts ORDER BY id`,
+      broadcastDeliveries: `SELECT id, broadcast_id AS broadcastId, user_key AS userKey, channel, lang, address,
+                            state, sent_at AS sentAt, replied FROM broadcast_deliveries ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       let rows: unknown[] = [];
@@ -240,11 +251,14 @@ export class SqliteStore implements Store {
       dailyCounts: 0,
       contentSnapshots: 0,
       mediaUploads: 0,
+      subscriptions: 0,
+      broadcasts: 0,
+      broadcastDeliveries: 0,
     };
     this.db.transaction(() => {
       const held = this.db
         .prepare(
-          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts)',
+          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM broadcasts)',
         )
         .pluck()
         .get() as number;
@@ -279,13 +293,23 @@ export class SqliteStore implements Store {
       mediaUploads: `INSERT INTO media_uploads (channel, account, sha256, media_id, at)
                      VALUES (@channel, @account, @sha256, @mediaId, @at)
                      ON CONFLICT DO UPDATE SET media_id = excluded.media_id, at = excluded.at`,
+      subscriptions: `INSERT INTO subscriptions (user_key, topic, lang, channel, address, consent_at, consent_how)
+                      VALUES (@userKey, @topic, @lang, @channel, @address, @consentAt, @consentHow)
+                      ON CONFLICT DO NOTHING`,
+      broadcasts: `INSERT INTO broadcasts (id, topic, texts, missing, status, created_at, queued_at, done_at)
+                   VALUES (@id, @topic, @texts, @missing, @status, @createdAt, @queuedAt, @doneAt)`,
+      broadcastDeliveries: `INSERT INTO broadcast_deliveries
+                              (id, broadcast_id, user_key, channel, lang, address, state, sent_at, replied)
+                            VALUES (@id, @broadcastId, @userKey, @channel, @lang, @address, @state, @sentAt, @replied)`,
     };
     const values =
       table === 'feedback'
         ? { ...r, helpful: r.helpful ? 1 : 0 }
-        : table === 'contentSnapshots'
-          ? { ...r, files: JSON.stringify(r.files) }
-          : r;
+        : table === 'broadcastDeliveries'
+          ? { ...r, replied: r.replied ? 1 : 0 }
+          : table === 'contentSnapshots'
+            ? { ...r, files: JSON.stringify(r.files) }
+            : r;
     this.db.prepare(sql[table]).run(values);
   }
 
@@ -300,6 +324,7 @@ export class SqliteStore implements Store {
 
 function fromSqlite(table: Table, row: Record<string, unknown>): unknown {
   if (table === 'feedback') return { ...row, helpful: row.helpful === 1 };
+  if (table === 'broadcastDeliveries') return { ...row, replied: row.replied === 1 };
   if (table === 'contentSnapshots') return { ...row, files: JSON.parse(String(row.files)) };
   return row;
 }
