@@ -36,7 +36,7 @@ const ENGINES: Engine[] = [
       // One schema per run; each case starts from empty tables.
       await store.pool.query(
         `TRUNCATE sessions, events, feedback, unanswered, daily_counts, faq_entries, content_snapshots, meta,
-         media_uploads, subscriptions, broadcast_deliveries, broadcasts`,
+         handoffs, media_uploads, subscriptions, broadcast_deliveries, broadcasts`,
       );
       return store;
     },
@@ -217,6 +217,108 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     expect((await store.report(T0 - 86_400_000)).conversations).toEqual([
       { channel: 'telegram', lang: 'es', campaign: null, count: 1 },
     ]);
+  });
+
+  const openHandoff = (id: string): Write => ({
+    type: 'handoff.open',
+    id,
+    channel: 'telegram',
+    address: `sealed-${id}`,
+    pseudonym: '7F3K',
+    lang: 'ht',
+  });
+
+  it('opens a conversation with a person in a turn, and the next turn of that user loads it', async () => {
+    await fresh();
+    expect(
+      await store.turn('h1', (l) => ({ result: l.handoff(), writes: [put('ht'), openHandoff('a1')] })),
+    ).toBeNull();
+    const loaded = await store.turn('h1', (l) => ({ result: l.handoff(), writes: [] }));
+    expect(loaded).toMatchObject({
+      id: 'a1',
+      user_key: 'h1',
+      channel: 'telegram',
+      address: 'sealed-a1',
+      pseudonym: '7F3K',
+      lang: 'ht',
+      thread: null,
+      opened_at: T0,
+      replied_fast: null,
+      closed_at: null,
+    });
+    // Another user's turn sees none of it.
+    expect(await store.turn('h2', (l) => ({ result: l.handoff(), writes: [] }))).toBeNull();
+    expect(await store.handoff('a1')).toEqual(loaded);
+  });
+
+  it('finds a conversation by its inbox topic, counts the first staff reply, and keeps the idle clock', async () => {
+    await fresh();
+    await store.turn('h1', () => ({ result: null, writes: [put('es'), openHandoff('b1')] }));
+    await store.setHandoffThread('b1', '77');
+    expect((await store.handoffByThread('77'))?.id).toBe('b1');
+    expect(await store.handoffByThread('78')).toBeNull();
+    now = T0 + 30 * MINUTE;
+    await store.handoffReplied('b1');
+    now = T0 + 3 * HOUR;
+    // A later reply does not change whether the first came within the hour.
+    await store.handoffReplied('b1');
+    expect((await store.handoff('b1'))?.replied_fast).toBe(1);
+    now = T0 + 5 * HOUR;
+    await store.turn('h1', () => ({ result: null, writes: [{ type: 'handoff.touch', id: 'b1' }] }));
+    expect(await store.idleHandoffs(T0 + 5 * HOUR)).toEqual([]);
+    expect((await store.idleHandoffs(T0 + 6 * HOUR)).map((r) => r.id)).toEqual(['b1']);
+  });
+
+  it('closes in a turn: the user key and sealed address go, the times keep the hour, the report counts', async () => {
+    await fresh();
+    await store.turn('h1', () => ({ result: null, writes: [put('es'), openHandoff('c1')] }));
+    await store.setHandoffThread('c1', '9');
+    now = T0 + 20 * MINUTE;
+    await store.handoffReplied('c1');
+    now = T0 + 2 * HOUR;
+    await store.turn('h1', () => ({
+      result: null,
+      writes: [put('es'), { type: 'handoff.close', id: 'c1' }],
+    }));
+    expect(await store.turn('h1', (l) => ({ result: l.handoff(), writes: [] }))).toBeNull();
+    const row = await store.handoffByThread('9');
+    expect(row).toMatchObject({ user_key: null, address: null, closed_at: T0 + 2 * HOUR - (T0 % HOUR) });
+    expect(row!.opened_at % HOUR).toBe(0);
+    expect(await store.idleHandoffs(Number.MAX_SAFE_INTEGER)).toEqual([]);
+    expect((await store.report(T0 - HOUR)).handoffs).toEqual([
+      { day: '2026-06-01', opened: 1, answeredWithinHour: 1, closed: 1 },
+    ]);
+    // Closed twice is closed once.
+    expect(await store.closeHandoff('c1')).toBe(false);
+  });
+
+  it("scopes a turn's handoff writes to its own user", async () => {
+    await fresh();
+    await store.turn('h1', () => ({ result: null, writes: [put('es'), openHandoff('d1')] }));
+    now = T0 + HOUR;
+    await store.turn('h2', () => ({
+      result: null,
+      writes: [put('es'), { type: 'handoff.touch', id: 'd1' }, { type: 'handoff.close', id: 'd1' }],
+    }));
+    expect(await store.handoff('d1')).toMatchObject({ user_key: 'h1', last_at: T0, closed_at: null });
+  });
+
+  it('forgetting a user closes their conversations, in a turn and outside one; staff can close one alone', async () => {
+    await fresh();
+    await store.turn('h1', () => ({ result: null, writes: [put('es'), openHandoff('e1')] }));
+    await store.turn('h1', () => ({ result: null, writes: [{ type: 'forget' }] }));
+    expect(await store.handoff('e1')).toMatchObject({ user_key: null, address: null });
+    expect((await store.handoff('e1'))?.closed_at).not.toBeNull();
+    await store.turn('h2', () => ({ result: null, writes: [put('es'), openHandoff('e2')] }));
+    await store.forget('h2');
+    expect(await store.handoff('e2')).toMatchObject({ user_key: null, address: null });
+    await store.turn('h3', () => ({ result: null, writes: [put('es'), openHandoff('e3')] }));
+    expect(await store.closeHandoff('e3')).toBe(true);
+    expect(await store.turn('h3', (l) => ({ result: l.handoff(), writes: [] }))).toBeNull();
+    expect(await store.idleHandoffs(Number.MAX_SAFE_INTEGER)).toEqual([]);
+    // Nothing left points at any of the three.
+    const all = JSON.stringify(await Promise.all(['e1', 'e2', 'e3'].map((id) => store.handoff(id))));
+    expect(all).not.toMatch(/h1|h2|h3|sealed/);
   });
 
   it('counts voice notes per day and language, before the language is known too, after the purge as well', async () => {
@@ -450,8 +552,10 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
           put('ht', ['x']),
           { type: 'recent.append', ids: ['5'] },
           { type: 'feedback', faq: 'a.b', lang: 'ht', helpful: false },
+          openHandoff('h9'),
         ],
       }));
+      await store.setHandoffThread('h9', '42');
       await store.saveContent('v9', { 'data/x.yaml': 'x' });
       await store.saveMediaUpload('telegram', '42', 'c'.repeat(64), 'file-9');
       await store.turn('c1', () => ({
@@ -471,6 +575,7 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
           sessions: 1,
           feedback: 1,
           contentSnapshots: 1,
+          handoffs: 1,
           mediaUploads: 1,
           subscriptions: 2,
           broadcasts: 1,
@@ -487,6 +592,9 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
           replies: 1,
         });
         expect(await to.broadcasts.create('covid', { es: 'Otra' }, [])).toBeGreaterThan(id);
+        // An open conversation goes on where it was: staff answer in the same topic.
+        expect(await to.handoffByThread('42')).toEqual(await store.handoff('h9'));
+        expect(await to.turn('c1', (l) => ({ result: l.handoff()?.id, writes: [] }))).toBe('h9');
         expect(await to.session('c1')).toEqual(await store.session('c1'));
         // The bot's uploads stay valid: the recordings are not uploaded again after the move.
         expect(await to.mediaUpload('telegram', '42', 'c'.repeat(64))).toBe('file-9');
@@ -537,6 +645,35 @@ describe('the bot speaks the contract', () => {
         'subscriptions.lang',
         'unanswered',
         'unsubscribe',
+      ]);
+    } finally {
+      h.close();
+    }
+  });
+
+  it('a conversation with a person asks only for writes the contract defines', async () => {
+    const h = new Harness({ STAFF_CHAT_ID: '-1001234567890', TELEGRAM_BOT_TOKEN: '1:x', ORG_NAME: 'Red' });
+    const seen = new Set<string>();
+    const turn = h.app.store.turn.bind(h.app.store);
+    h.app.store.turn = (key, decide) =>
+      turn(key, (loaded) => {
+        const decision = decide(loaded);
+        for (const w of WriteSchema.array().parse(decision.writes)) seen.add(w.type);
+        return decision;
+      });
+    try {
+      await h.say('u', 'hola', 'es');
+      await h.say('u', 'persona', 'es');
+      await h.say('u', '2', 'es');
+      await h.say('u', 'necesito ayuda', 'es');
+      await h.say('u', 'menu', 'es');
+      await h.say('u', 'persona', 'es');
+      await h.say('u', '1', 'es');
+      await h.say('u', 'stop', 'es');
+      expect([...seen].filter((t) => t.startsWith('handoff.')).sort()).toEqual([
+        'handoff.close',
+        'handoff.open',
+        'handoff.touch',
       ]);
     } finally {
       h.close();

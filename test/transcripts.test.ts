@@ -24,8 +24,8 @@ type Rig = {
 };
 
 /** SQLite: a new file per transcript. */
-async function sqliteRig(): Promise<Rig> {
-  const h = new Harness();
+async function sqliteRig(env: Record<string, string>): Promise<Rig> {
+  const h = new Harness(env);
   return {
     send: (user, event, hint) => h.send(user, event, hint),
     restart: async () => h.restart(),
@@ -35,11 +35,11 @@ async function sqliteRig(): Promise<Rig> {
   };
 }
 
-/** PostgreSQL: one schema for the file, emptied before each transcript. */
+/** PostgreSQL: one schema for the file, emptied before each transcript, with its settings. */
 let pg: PgHarness | undefined;
-async function postgresRig(): Promise<Rig> {
+async function postgresRig(env: Record<string, string>): Promise<Rig> {
   pg ??= await PgHarness.open();
-  await pg.reset();
+  await pg.reset(env);
   const h = pg;
   return {
     send: (user, event, hint) => h.send(user, event, hint),
@@ -69,7 +69,7 @@ describe.each([
   for (const file of files) {
     const t = readTranscript(join(DIR, file));
     it(`${file}: ${t.name}`, async () => {
-      const rig = await open();
+      const rig = await open(t.env ?? {});
       h = rig;
       const hint = t.lang ? { lang: t.lang, sure: true } : undefined;
       const problems: string[] = [];

@@ -1,4 +1,5 @@
 import type { Flow } from '../flows/schema.js';
+import type { HoursRule } from '../handoff/hours.js';
 import type { Topic } from '../subscriptions/topics.js';
 import type { Lang } from '../text/lang.js';
 
@@ -35,6 +36,7 @@ export const COMMANDS = [
   'exit',
   'subscribe',
   'subscriptions',
+  'person',
   'audioOn',
   'audioOff',
 ] as const;
@@ -72,6 +74,19 @@ export type EngineContext = {
   /** The topic an FAQ answer offers news on, or null. */
   topicOfFaq: (faqId: string) => string | null;
   defaultLang: Lang;
+  /** Talking to a person: null when no staff inbox is configured (then the help.human entry is shown). */
+  handoff: HandoffSettings | null;
+};
+
+export type HandoffSettings = {
+  /** ORG_NAME, shown as written. */
+  org: string;
+  /** HANDOFF_HOURS parsed; null when staff did not say (then no hours are promised). */
+  hours: HoursRule[] | null;
+  /** HANDOFF_TZ, an IANA zone such as America/Guatemala. */
+  tz: string;
+  /** HANDOFF_IDLE_H. */
+  idleHours: number;
 };
 
 /** What a channel knows about the user's language before they write: an app setting, or a chosen flag. */

@@ -1,3 +1,5 @@
+import { HUMAN_FAQ } from './card.js';
+import { askForPerson } from './handoff.js';
 import { offerOption } from './subscribe.js';
 import type { Turn } from './turn.js';
 import type { OptionOut } from './types.js';
@@ -9,6 +11,11 @@ const RELATED_SHOWN = 2;
  * helpful yes / no, related topics, emergency contacts where the topic can mean danger, and the menu.
  */
 export function showFaq(turn: Turn, id: string, followUp = true): boolean {
+  // With a staff inbox, "talk to a person" is a person, not an entry that says how to find one.
+  if (id === HUMAN_FAQ && followUp && turn.ctx.handoff) {
+    askForPerson(turn);
+    return true;
+  }
   const view = turn.ctx.faq.view(id, turn.lang);
   if (!view) {
     turn.emit({ type: 'log', level: 'warn', code: 'faq.missing', flow: turn.session.at?.flow });

@@ -14,6 +14,16 @@ import {
 } from './card.js';
 import type { Command, EngineContext, LangHint, SmallTalk } from './context.js';
 import { faqOptions, listenFaq, showFaq, suggestOptions } from './faq-present.js';
+import {
+  askForPerson,
+  closedByHost,
+  connect,
+  consentOptions,
+  countMisses,
+  MAX_RELAY,
+  relay,
+  settle,
+} from './handoff.js';
 import { type Match, matchOption } from './match.js';
 import { menuOptions } from './menu-options.js';
 import { findPayload, parsePayload } from './payload.js';
@@ -21,12 +31,12 @@ import { enterStep } from './steps/index.js';
 import {
   askConsent,
   chooseTopic,
-  consentOptions,
   helpOption,
   listSubscriptions,
   pickSubs,
   SUBS_PREFIX,
   type SubsNav,
+  subsConsentOptions,
   subsOptions,
   topicOptions,
 } from './subscribe.js';
@@ -57,15 +67,20 @@ export function runTurn(
   prior: Session | null,
   event: Event,
   hint?: LangHint,
+  now = 0,
   /** The topics the user gets news on, as stored: the engine lists them and never offers them again. */
   subscribed: readonly string[] = [],
 ): TurnResult {
   const session = prior ? copySession(prior) : newSession(hint?.sure ? hint.lang : null);
   const turn = new Turn(ctx, session, subscribed);
+  turn.now = now;
   // A click on an ad tags the conversation as a link's campaign does; a payload in the text still wins.
   if ('campaign' in event && event.campaign) turn.session.campaign = event.campaign;
   if (!prior) turn.emit({ type: 'metric', name: 'conversation_started' });
-  if ('start' in event) {
+  if ('handoff' in event) {
+    closedByHost(turn, event.handoff);
+    if (turn.messages.length) home(turn);
+  } else if ('start' in event) {
     start(turn, event.start, !prior, hint);
   } else if ('media' in event) {
     media(turn);
@@ -77,6 +92,12 @@ export function runTurn(
     text(turn, event.text, !prior, hint);
   }
   const forgotten = turn.effects.some((e) => e.type === 'forget');
+  settle(turn, prior, forgotten);
+  if (!forgotten && !('handoff' in event))
+    countMisses(
+      turn,
+      turn.effects.some((e) => e.type === 'unanswered'),
+    );
   return { session: forgotten ? null : turn.session, messages: turn.messages, effects: turn.effects };
 }
 
@@ -88,6 +109,7 @@ function copySession(s: Session): Session {
     pending: s.pending && copyPending(s.pending),
     history: s.history.map((p) => ({ ...p })),
     vars: { ...s.vars },
+    handoff: s.handoff && { ...s.handoff },
   };
 }
 
@@ -119,6 +141,8 @@ function start(turn: Turn, payloadText: string, isNew: boolean, hint?: LangHint)
 
 function media(turn: Turn): void {
   if (!turn.session.lang) return askLanguage(turn);
+  // A person reads text only too: say so, and stay with them.
+  if (turn.session.pending?.kind === 'handoff') return turn.say(turn.common('handoff.textOnly'));
   turn.say(turn.common('media.textOnly'));
   if (turn.session.at || turn.session.pending) return redisplay(turn);
   home(turn);
@@ -132,6 +156,9 @@ function media(turn: Turn): void {
 function voiceNote(turn: Turn, isNew: boolean): void {
   turn.emit({ type: 'metric', name: 'voice_note' });
   turn.session.voice = true;
+  // A person reads text only: say so, and stay with them, as for a photo.
+  if (turn.session.pending?.kind === 'handoff' && turn.session.handoff)
+    return turn.say(turn.common('handoff.textOnly'));
   if (!turn.session.lang) {
     turn.say(LANGS.map((l) => commonText(turn.ctx.t, l, 'voice.notYet')).join('\n\n'));
     return startFlow(turn, 'language');
@@ -161,6 +188,8 @@ function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boo
   const options = currentOptions(turn);
   const option = options?.find((o) => o.id === choice);
   if (option) return pick(turn, option);
+  // A button id is never passed on to a person as if the user had written it.
+  if (turn.session.pending?.kind === 'handoff' && !isCardOption(choice)) return redisplay(turn);
   // An older emergency card's button still does what it says.
   if (isCardOption(choice) && turn.session.pending?.kind !== 'safety')
     return pickOnCard(turn, choice, turn.session.pending);
@@ -185,6 +214,8 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const link = findPayload(input);
   if (screen(turn, input, hint ?? linkHint(link))) {
     if (link) turn.session.campaign = parsePayload(link)?.campaign ?? turn.session.campaign;
+    // The person on it reads it too: danger is exactly what they must not miss.
+    if (turn.session.handoff) turn.emit({ type: 'handoff.relay-in', text: raw.trim().slice(0, MAX_RELAY) });
     return;
   }
   if (link) return start(turn, link, isNew, hint);
@@ -202,6 +233,8 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
     // A typed question after a voice note is answered where the user stood.
     turn.session.pending = voice.prior;
   }
+  // A person is on it: their words go to staff, not to the search; commands still work.
+  if (turn.session.pending?.kind === 'handoff' && turn.session.handoff && !command) return relay(turn, raw);
   const talk = command ? null : turn.ctx.smallTalk(input);
   if (!turn.session.lang) {
     turn.session.lang = turn.ctx.detectLang(input) ?? talk?.lang ?? hint?.lang ?? null;
@@ -222,6 +255,8 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const options = currentOptions(turn);
   const match = options ? matchOption(input, options) : null;
   if (match && 'option' in match) return pick(turn, match.option);
+  // Consent is asked, not guessed: anything but a choice asks again.
+  if (turn.session.pending?.kind === 'consent') return redisplay(turn);
   const at = turn.session.at;
   const step = at && !turn.session.pending ? turn.step(at) : undefined;
   // At a question a typed "yes" or "no" is the answer; other small talk is not.
@@ -269,6 +304,7 @@ function pickOnCard(turn: Turn, id: CardOption | 'back' | 'menu' | string, prior
       const at = turn.session.at;
       if (at && !before && turn.step(at)?.type === 'menu') remember(turn, at);
       if (id === 'emergency') return startFlow(turn, 'emergency');
+      if (turn.ctx.handoff) return askForPerson(turn);
       showFaq(turn, HUMAN_FAQ);
       return;
     }
@@ -286,8 +322,8 @@ function answerSmallTalk(turn: Turn, talk: SmallTalk): void {
   if ((talk.kind === 'yes' || talk.kind === 'no') && pending?.kind === 'faq')
     return pick(turn, { id: talk.kind, label: talk.kind });
   // A typed yes or no answers the consent question: the same explicit answer as its button.
-  if ((talk.kind === 'yes' || talk.kind === 'no') && pending?.kind === 'consent') {
-    const [yes, no] = consentOptions(turn, pending.topic, pending.how);
+  if ((talk.kind === 'yes' || talk.kind === 'no') && pending?.kind === 'subscribe') {
+    const [yes, no] = subsConsentOptions(turn, pending.topic, pending.how);
     return pick(turn, talk.kind === 'yes' ? yes! : no!);
   }
   turn.say(turn.common(`smalltalk.${talk.kind}`));
@@ -298,12 +334,14 @@ function answerSmallTalk(turn: Turn, talk: SmallTalk): void {
 function currentOptions(turn: Turn): OptionOut[] | null {
   const { pending, at } = turn.session;
   if (pending?.kind === 'safety') return cardOptions(turn);
+  if (pending?.kind === 'consent') return consentOptions(turn);
+  if (pending?.kind === 'handoff') return turn.nav('menu');
   if (pending?.kind === 'voice') return voiceOptions(turn);
   if (pending?.kind === 'faq') return faqOptions(turn, pending.id);
   if (pending?.kind === 'suggest') return suggestOptions(turn, pending.ids);
   if (pending?.kind === 'end') return turn.nav('menu');
   if (pending?.kind === 'topics') return topicOptions(turn, pending.how);
-  if (pending?.kind === 'consent') return consentOptions(turn, pending.topic, pending.how);
+  if (pending?.kind === 'subscribe') return subsConsentOptions(turn, pending.topic, pending.how);
   if (pending?.kind === 'subs') return subsOptions(turn);
   const step = at ? turn.step(at) : undefined;
   if (at && step?.type === 'menu') return menuOptions(turn, at, step);
@@ -317,6 +355,10 @@ function pick(turn: Turn, option: OptionOut): void {
   if (option.id === 'menu') return home(turn);
   if (option.id === 'back') return back(turn);
   if (option.id.startsWith(SUBS_PREFIX)) return pickSubs(turn, option.id, subsNav(turn));
+  if (pending?.kind === 'consent' && (option.id === 'share' || option.id === 'fresh'))
+    return connect(turn, option.id === 'share');
+  // The home menu's "talk to a person", added by the engine when a staff inbox is configured.
+  if (option.id === 'human' && !pending && turn.ctx.handoff) return askForPerson(turn);
   if (pending?.kind === 'faq' && (option.id === 'yes' || option.id === 'no')) {
     turn.emit({ type: 'feedback', faq: pending.id, helpful: option.id === 'yes' });
     turn.say(turn.common(option.id === 'yes' ? 'faq.thanks' : 'faq.sorry'));
@@ -409,7 +451,9 @@ function runCommand(turn: Turn, command: Command): void {
     case 'help':
       // Help always helps: the emergency numbers come before how to use the bot.
       turn.say(
-        `${turn.ctx.emergencyLine(turn.session.vars.country ?? null, turn.lang)}\n\n${turn.common('help')}`,
+        `${turn.ctx.emergencyLine(turn.session.vars.country ?? null, turn.lang)}\n\n${turn.common('help')}${
+          turn.ctx.handoff ? `\n${turn.common('handoff.help', { org: turn.ctx.handoff.org })}` : ''
+        }`,
         helpOption(turn),
       );
       // The subscriptions entry is a button beside help; the menu that follows keeps the numbers.
@@ -429,6 +473,12 @@ function runCommand(turn: Turn, command: Command): void {
     case 'stop':
     case 'exit':
       return forget(turn, command);
+    case 'person':
+      if (turn.ctx.handoff) return askForPerson(turn);
+      if (turn.session.at && turn.step(turn.session.at)?.type === 'menu' && !turn.session.pending)
+        remember(turn, turn.session.at);
+      showFaq(turn, HUMAN_FAQ);
+      return;
   }
 }
 
@@ -451,10 +501,12 @@ function redisplay(turn: Turn): void {
     return redisplay(turn);
   }
   if (pending?.kind === 'faq') return turn.say(turn.common('hint.faq'), faqOptions(turn, pending.id));
+  if (pending?.kind === 'consent') return turn.say(turn.common('handoff.consent'), consentOptions(turn));
+  if (pending?.kind === 'handoff') return turn.say(turn.common('handoff.already'), turn.nav('menu'));
   if (pending?.kind === 'suggest')
     return turn.say(turn.common('faq.suggest'), suggestOptions(turn, pending.ids));
   if (pending?.kind === 'topics') return chooseTopic(turn, pending.how);
-  if (pending?.kind === 'consent') return askConsent(turn, pending.topic, pending.how, subsNav(turn));
+  if (pending?.kind === 'subscribe') return askConsent(turn, pending.topic, pending.how, subsNav(turn));
   if (pending?.kind === 'subs') return listSubscriptions(turn);
   if (pending?.kind === 'end' || !at) return home(turn);
   go(turn, at);

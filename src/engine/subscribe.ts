@@ -59,11 +59,11 @@ export function askConsent(turn: Turn, topic: string, how: ConsentHow, nav: Subs
     turn.say(turn.common('subs.already', { topic: name }));
     return nav.back();
   }
-  turn.session.pending = { kind: 'consent', topic, how };
-  turn.say(turn.common('subs.consent', { topic: name }), consentOptions(turn, topic, how));
+  turn.session.pending = { kind: 'subscribe', topic, how };
+  turn.say(turn.common('subs.consent', { topic: name }), subsConsentOptions(turn, topic, how));
 }
 
-export function consentOptions(turn: Turn, topic: string, how: ConsentHow): OptionOut[] {
+export function subsConsentOptions(turn: Turn, topic: string, how: ConsentHow): OptionOut[] {
   return [
     { id: `${SUBS_PREFIX}yes:${topic}:${how}`, label: turn.common('subs.yes') },
     { id: `${SUBS_PREFIX}no`, label: turn.common('subs.no') },

@@ -37,6 +37,8 @@ export class Turn {
   readonly messages: OutMessage[] = [];
   readonly effects: Effect[] = [];
   stepsEntered = 0;
+  /** The host's clock for this turn (ms): the engine never reads one itself. */
+  now = 0;
 
   /** The topics the user gets news on, as the host loaded them; changed by this turn's effects. */
   readonly subscribed: Set<string>;

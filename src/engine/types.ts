@@ -17,9 +17,13 @@ export const MenuPendingSchema = z.discriminatedUnion('kind', [
   /** Choosing a topic to get news on. */
   z.object({ kind: z.literal('topics'), how: ConsentHowSchema }),
   /** The yes/no question that comes before any subscription. */
-  z.object({ kind: z.literal('consent'), topic: z.string(), how: ConsentHowSchema }),
+  z.object({ kind: z.literal('subscribe'), topic: z.string(), how: ConsentHowSchema }),
   /** The list of the user's subscriptions, each with a way to leave it. */
   z.object({ kind: z.literal('subs') }),
+  /** Asked whether staff may see the chat's recent messages before a person takes over. */
+  z.object({ kind: z.literal('consent') }),
+  /** A person is on it: what the user writes is relayed to staff. */
+  z.object({ kind: z.literal('handoff') }),
 ]);
 
 /**
@@ -45,6 +49,10 @@ export const SessionSchema = z.object({
   history: z.array(PositionSchema),
   vars: z.record(z.string(), z.string()),
   campaign: z.string().nullable(),
+  /** Set while a conversation with a person is open; `relayed` once the first message went to staff. */
+  handoff: z.object({ since: z.number(), relayed: z.boolean() }).optional(),
+  /** Free-text questions without an answer in a row, for offering a person. */
+  misses: z.number().int().min(0).optional(),
   /** The user's own choice of recorded answers ("audio on" / "audio off"); unset until they make one. */
   audio: z.boolean().optional(),
   /** The user has sent a voice note: recorded answers are on for them until they say otherwise. */
@@ -78,6 +86,8 @@ export const EventSchema = z.union([
   z.strictObject({ start: z.string().max(64) }),
   /** A photo, voice note, sticker, location or file: the bot reads text only. */
   z.strictObject({ media: z.string().max(32) }),
+  /** From the host, not the user: staff closed the conversation, or it was idle too long. */
+  z.strictObject({ handoff: z.enum(['staff-close', 'idle-close']) }),
   z.strictObject({ voice: VoiceNoteSchema }),
 ]);
 export type Event = z.infer<typeof EventSchema>;
@@ -127,6 +137,17 @@ export const EffectSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscribe'), topic: z.string(), how: ConsentHowSchema }),
   z.object({ type: z.literal('unsubscribe'), topic: z.string() }),
   z.object({ type: z.literal('unanswered'), lang: LangSchema, query: z.string() }),
+  /** A person is asked for: the host opens a conversation in the staff inbox. */
+  z.object({
+    type: z.literal('handoff.open'),
+    lang: LangSchema,
+    history: z.boolean(),
+    outOfHours: z.boolean(),
+  }),
+  /** What the user wrote, for the host to pass on to staff; it is never stored. */
+  z.object({ type: z.literal('handoff.relay-in'), text: z.string() }),
+  /** The conversation with a person ends: the user went back to the bot, left, staff closed it, or it was idle. */
+  z.object({ type: z.literal('handoff.close'), reason: z.enum(['user', 'left', 'staff', 'idle']) }),
   z.object({
     type: z.literal('log'),
     level: z.enum(['warn', 'error']),

@@ -1,3 +1,4 @@
+import type { BroadcastReport } from '../broadcast/store.js';
 import type { Db } from '../store/sqlite/db.js';
 
 export type Report = {
@@ -13,25 +14,14 @@ export type Report = {
    * staff can judge whether speech-to-text is worth it. Counts only: nothing of the audio is kept.
    */
   voice: Array<{ day: string; lang: string | null; count: number }>;
+  /**
+   * Conversations with a person per day (UTC): opened, first staff reply within an hour of
+   * opening, closed. Present when there were any in the period.
+   */
+  handoffs?: HandoffDay[];
 };
 
-/** Broadcasts and subscribers, listed by the text report after the counts. */
-export type BroadcastReport = {
-  /** Every broadcast with its figures, newest first, whenever it was made. */
-  broadcasts: Array<{
-    id: number;
-    topic: string;
-    status: string;
-    created: string;
-    queued: number;
-    sent: number;
-    failed: number;
-    blocked: number;
-    replies: number;
-  }>;
-  /** People subscribed now, per topic and language. */
-  subscribers: Array<{ topic: string; lang: string; count: number }>;
-};
+export type HandoffDay = { day: string; opened: number; answeredWithinHour: number; closed: number };
 
 const TOP = 20;
 
@@ -82,36 +72,35 @@ export function buildReport(db: Db, sinceMs: number): Report {
     .all({ since: sinceMs }) as Report['unanswered'];
   const safety = perDay(db, 'safety_card', sinceMs);
   const voice = perDay(db, 'voice_note', sinceMs);
-  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety, voice };
+  const report: Report = {
+    since: new Date(sinceMs).toISOString(),
+    conversations,
+    flows,
+    faq,
+    unanswered,
+    safety,
+    voice,
+  };
+  // Only where a staff inbox was used: the report of a bot without one keeps its shape.
+  const handoffs = handoffsPerDay(db, sinceMs);
+  if (handoffs.length) report.handoffs = handoffs;
+  return report;
 }
 
-/** Every broadcast's figures and today's subscribers: counts only, no key or address. */
-export function buildBroadcastReport(db: Db): BroadcastReport {
-  // A database a read-only tool opens may predate broadcasts: no table, no figures.
-  const hasBroadcasts =
-    db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'broadcasts'`).get() !== undefined;
-  const broadcasts = !hasBroadcasts
-    ? []
-    : (
-        db
-          .prepare(
-            `SELECT b.id, b.topic, b.status, b.created_at AS created,
-           coalesce(sum(d.state = 'queued'), 0) AS queued, coalesce(sum(d.state = 'sent'), 0) AS sent,
-           coalesce(sum(d.state = 'failed'), 0) AS failed, coalesce(sum(d.state = 'blocked'), 0) AS blocked,
-           coalesce(sum(d.replied), 0) AS replies
-         FROM broadcasts b LEFT JOIN broadcast_deliveries d ON d.broadcast_id = b.id
-         GROUP BY b.id ORDER BY b.id DESC`,
-          )
-          .all() as Array<Omit<BroadcastReport['broadcasts'][number], 'created'> & { created: number }>
-      ).map((b) => ({ ...b, created: new Date(b.created).toISOString() }));
-  const subscribers = !hasBroadcasts
-    ? []
-    : (db
-        .prepare(
-          'SELECT topic, lang, count(*) AS count FROM subscriptions GROUP BY topic, lang ORDER BY topic, lang',
-        )
-        .all() as BroadcastReport['subscribers']);
-  return { broadcasts, subscribers };
+/** Counts only: the table holds no text, and a closed conversation no user key. */
+function handoffsPerDay(db: Db, sinceMs: number): HandoffDay[] {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'handoffs'").get();
+  if (!exists) return [];
+  return db
+    .prepare(
+      `SELECT strftime('%Y-%m-%d', t / 1000, 'unixepoch') AS day, sum(o) AS opened, sum(f) AS answeredWithinHour,
+              sum(c) AS closed FROM (
+         SELECT opened_at AS t, 1 AS o, coalesce(replied_fast, 0) AS f, 0 AS c FROM handoffs WHERE opened_at >= @since
+         UNION ALL
+         SELECT closed_at, 0, 0, 1 FROM handoffs WHERE closed_at >= @since)
+       GROUP BY day ORDER BY day`,
+    )
+    .all({ since: sinceMs }) as HandoffDay[];
 }
 
 export type PerDay = Array<{ day: string; lang: string | null; count: number }>;
@@ -177,6 +166,11 @@ export function reportToCsv(r: Report): string {
     ),
     ...r.safety.map((s) => row('safety', '', s.lang, '', '', '', '', s.count, '', '', '', '', s.day)),
     ...r.voice.map((v) => row('voice', '', v.lang, '', '', '', '', v.count, '', '', '', '', v.day)),
+    ...(r.handoffs ?? []).flatMap((d) => [
+      row('handoffs_opened', '', '', '', '', '', '', d.opened, '', '', '', '', d.day),
+      row('handoffs_answered_within_1h', '', '', '', '', '', '', d.answeredWithinHour, '', '', '', '', d.day),
+      row('handoffs_closed', '', '', '', '', '', '', d.closed, '', '', '', '', d.day),
+    ]),
   ].join('\n');
 }
 
@@ -204,6 +198,13 @@ export function reportToText(r: Report, b?: BroadcastReport): string {
   for (const s of r.safety) out.push(`  ${String(s.count).padStart(6)}  ${s.day} ${s.lang ?? '-'}`);
   out.push('', 'Voice notes received (day, language; "-" before the language was known):');
   for (const v of r.voice) out.push(`  ${String(v.count).padStart(6)}  ${v.day} ${v.lang ?? '-'}`);
+  if (r.handoffs?.length) {
+    out.push('', 'Talk to a person (day: opened, first staff reply within 1 h, closed):');
+    for (const d of r.handoffs)
+      out.push(
+        `  ${d.day}  ${String(d.opened).padStart(5)}  ${String(d.answeredWithinHour).padStart(5)}  ${String(d.closed).padStart(5)}`,
+      );
+  }
   if (!b) return `${out.join('\n')}\n`;
   out.push('', 'Subscribers now (topic, language):');
   for (const s of b.subscribers) out.push(`  ${String(s.count).padStart(6)}  ${s.topic} ${s.lang}`);

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { ReplyPriority } from '../broadcast/priority.js';
 import type { Config } from '../config/env.js';
+import { HandoffHost } from '../handoff/host.js';
+import { handoffEnabled } from '../handoff/settings.js';
 import { AddressBox } from '../store/address.js';
 import type { ContentSnapshot, Store } from '../store/contract.js';
 import { Retention } from '../store/retention.js';
@@ -20,7 +22,9 @@ export type App = {
   retention: Retention;
   /** Replies before broadcasts: channels hold it while they answer someone. */
   priority: ReplyPriority;
-  /** Stops the retention timer and closes the store. */
+  /** Talk to a person: set when a staff inbox is configured (STAFF_CHAT_ID). */
+  handoff?: HandoffHost;
+  /** Stops the retention and idle timers and closes the store. */
   close: () => Promise<void>;
 };
 
@@ -70,6 +74,7 @@ export function createApp(
     // caller that does not wait (a test that reopens the file) finds it closed.
     const close = async () => {
       void app.retention.close();
+      app.handoff?.stopIdleTimer();
       store.closeSync();
     };
     return { ...app, store, db: store.db, close };
@@ -96,9 +101,21 @@ function assemble(
   const bot = new Bot(store, content, new UserKeys(secret), new AddressBox(secret), log, options.now);
   const retention = new Retention(store, log, { days: config.RETENTION_DAYS, now: options.now });
   retention.start();
+  let handoff: HandoffHost | undefined;
+  if (handoffEnabled(config)) {
+    handoff = new HandoffHost(bot, {
+      staffLang: config.DEFAULT_LANG,
+      idleHours: config.HANDOFF_IDLE_H,
+      log,
+      now: options.now,
+    });
+    bot.handoffSink = handoff;
+    handoff.startIdleTimer();
+  }
   const close = async () => {
+    handoff?.stopIdleTimer();
     await retention.close();
     await store.close();
   };
-  return { config, store, bot, log, retention, priority: new ReplyPriority(), close };
+  return { config, store, bot, log, retention, priority: new ReplyPriority(), handoff, close };
 }

@@ -1,10 +1,11 @@
-import { hash } from 'node:crypto';
+import { hash, randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LangHint } from '../engine/context.js';
 import { runTurn } from '../engine/run.js';
 import { type Effect, type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
+import type { HandoffAction, HandoffSink } from '../handoff/actions.js';
 import type { AddressBox } from '../store/address.js';
-import type { Loaded, Store, Write } from '../store/contract.js';
+import type { HandoffRow, Loaded, Store, Write } from '../store/contract.js';
 import { recordWrites } from '../store/records.js';
 import { inboundTime } from '../store/times.js';
 import type { UserKeys } from '../store/user-key.js';
@@ -25,6 +26,8 @@ export type Incoming = {
   hint?: LangHint;
 };
 
+type LogEffect = Extract<Effect, { type: 'log' }>;
+
 export type Reply = {
   messages: OutMessage[];
   lang: Lang;
@@ -44,6 +47,9 @@ export type Reply = {
  * Sending the messages is the channel's job, after the commit.
  */
 export class Bot {
+  /** The staff inbox's host, when one is configured: told of every turn after its commit. */
+  handoffSink?: HandoffSink;
+
   constructor(
     readonly store: Store,
     private content: Content,
@@ -63,8 +69,29 @@ export class Bot {
    * bot. "stop" and quick exit take the same path from inside their turn.
    */
   async forgetUser(channel: string, user: string): Promise<void> {
-    await this.store.forget(this.userKeys.of(channel, user));
+    const key = this.userKeys.of(channel, user);
+    // A turn rather than a bare forget: the open conversation with a person is read under the
+    // same lock, so that staff can be told the user left.
+    const open = await this.store.turn(key, (loaded) => {
+      const row = loaded.handoff();
+      return { result: row, writes: [{ type: 'forget' }] };
+    });
     this.userKeys.drop(channel, user);
+    // Staff learn only that the user left.
+    this.handoffSink?.afterTurn({
+      channel,
+      user,
+      key,
+      event: null,
+      messages: [],
+      actions: open ? [{ type: 'close', row: open, reason: 'left' }] : [],
+      forgotten: true,
+    });
+  }
+
+  /** The channel id behind a conversation with a person, while it is open. */
+  handoffUser(row: { address: string | null }): string | null {
+    return row.address ? this.userKeys.unseal(row.address) : null;
   }
 
   /**
@@ -93,9 +120,19 @@ export class Bot {
       this.decide(content, key, { ...input, event }, loaded),
     );
     // After the commit of a forget, the id leaves memory too.
-    if (out.reply.session === null) this.userKeys.drop(input.channel, input.user);
+    if (out.reply.session === null && !out.reply.duplicate) this.userKeys.drop(input.channel, input.user);
     for (const m of out.logs)
       this.log[m.level]({ code: m.code, flow: m.flow, step: m.step, channel: input.channel }, 'engine');
+    if (!out.reply.duplicate)
+      this.handoffSink?.afterTurn({
+        channel: input.channel,
+        user: input.user,
+        key,
+        event,
+        messages: out.reply.messages,
+        actions: out.actions,
+        forgotten: out.reply.session === null,
+      });
     return out.reply;
   }
 
@@ -108,7 +145,12 @@ export class Bot {
   }
 
   /** The turn itself, run by the store under the user's lock: pure but for the clock. */
-  private decide(content: Content, key: string, input: Incoming, loaded: Loaded) {
+  private decide(
+    content: Content,
+    key: string,
+    input: Incoming,
+    loaded: Loaded,
+  ): { result: { reply: Reply; logs: LogEffect[]; actions: HandoffAction[] }; writes: Write[] } {
     const stored = loaded.stored;
     // Update ids are hashed too: a WhatsApp message id contains the phone number. 48 bits tell
     // a user's last deliveries apart and keep the session row small.
@@ -123,20 +165,36 @@ export class Bot {
         duplicate: true,
         erase: [],
       };
-      return { result: { reply, logs: [] }, writes: [] };
+      return { result: { reply, logs: [], actions: [] }, writes: [] };
     }
     const prior = stored?.session ?? null;
-    const result = runTurn(content.ctx, prior, input.event, input.hint, loaded.subscribed);
+    // The host's own events (staff closed, idle) concern a user the bot still knows, or nobody.
+    const fromHost = 'handoff' in input.event;
+    if (fromHost && !prior) {
+      const reply: Reply = {
+        messages: [],
+        lang: content.ctx.defaultLang,
+        session: null,
+        duplicate: true,
+        erase: [],
+      };
+      return { result: { reply, logs: [], actions: [] }, writes: [] };
+    }
+    const result = runTurn(content.ctx, prior, input.event, input.hint, this.now(), loaded.subscribed);
     const session = result.session;
+    const writes: Write[] = [];
+    const actions = this.handoffWrites(key, input, result.effects, loaded, writes);
     // Read before the user is forgotten: afterwards nothing is left to say which messages were theirs.
     const erase = result.effects.some((e) => e.type === 'erase')
       ? [...loaded.recent(), ...(input.messageId ? [input.messageId] : [])]
       : [];
-    const writes: Write[] = [];
     if (session) {
       const seen = delivery ? [...(stored?.seen ?? []), delivery] : (stored?.seen ?? []);
-      // A clock ahead of ours must not stretch the window: never later than now.
-      const inboundAt = inboundTime(Math.min(input.at ?? Number.POSITIVE_INFINITY, this.now()));
+      // A clock ahead of ours must not stretch the window: never later than now. The host's own
+      // events are not messages from the user and leave WhatsApp's window where it was.
+      const inboundAt = fromHost
+        ? undefined
+        : inboundTime(Math.min(input.at ?? Number.POSITIVE_INFINITY, this.now()));
       writes.push({ type: 'session.put', channel: input.channel, session, seen, inboundAt });
       if (input.messageId) writes.push({ type: 'recent.append', ids: [input.messageId] });
     } else {
@@ -156,7 +214,55 @@ export class Bot {
     );
     const logs = result.effects.flatMap((e) => (e.type === 'log' ? [e] : []));
     const reply: Reply = { messages: result.messages, lang, session, duplicate: false, erase };
-    return { result: { reply, logs }, writes };
+    return { result: { reply, logs, actions }, writes };
+  }
+
+  /**
+   * The turn's handoff effects as writes in its transaction, and as actions for the host, which
+   * talks to the inbox after the commit.
+   */
+  private handoffWrites(
+    key: string,
+    input: Incoming,
+    effects: readonly Effect[],
+    loaded: Loaded,
+    writes: Write[],
+  ): HandoffAction[] {
+    const actions: HandoffAction[] = [];
+    if (!effects.some((e) => e.type.startsWith('handoff.'))) return actions;
+    let current = loaded.handoff();
+    for (const e of effects) {
+      if (e.type === 'handoff.open') {
+        const at = this.now();
+        const row: HandoffRow = {
+          id: randomBytes(12).toString('base64url'),
+          user_key: key,
+          channel: input.channel,
+          address: this.userKeys.seal(input.user),
+          pseudonym: pseudonym(),
+          lang: e.lang,
+          thread: null,
+          opened_at: at,
+          replied_fast: null,
+          last_at: at,
+          closed_at: null,
+        };
+        const { id, channel, address, pseudonym: name, lang } = row;
+        writes.push({ type: 'handoff.open', id, channel, address: address!, pseudonym: name, lang });
+        current = row;
+        actions.push({ type: 'open', row, history: e.history, outOfHours: e.outOfHours });
+      } else if (e.type === 'handoff.relay-in') {
+        if (!current) continue;
+        writes.push({ type: 'handoff.touch', id: current.id });
+        actions.push({ type: 'relay', row: current, text: e.text });
+      } else if (e.type === 'handoff.close') {
+        if (!current) continue;
+        writes.push({ type: 'handoff.close', id: current.id });
+        actions.push({ type: 'close', row: current, reason: e.reason });
+        current = null;
+      }
+    }
+    return actions;
   }
 
   /** Consent given or withdrawn in this turn, written in its transaction. */
@@ -186,4 +292,14 @@ export class Bot {
   close(): Promise<void> {
     return this.store.close();
   }
+}
+
+/** Letters and digits that cannot be mistaken for each other on a phone: no 0/O, 1/I/L. */
+const PSEUDONYM_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+/** A topic's name for staff: random, so it tells nothing about the user. */
+export function pseudonym(): string {
+  let out = '';
+  for (let i = 0; i < 4; i++) out += PSEUDONYM_ALPHABET[randomInt(PSEUDONYM_ALPHABET.length)];
+  return out;
 }

@@ -13,12 +13,13 @@ import {
   readContentTree,
 } from '../content/tree.js';
 import type { YamlSource } from '../content/yaml.js';
-import type { EngineContext, FaqSource, FaqView, Translate } from '../engine/context.js';
+import type { EngineContext, FaqSource, FaqView, HandoffSettings, Translate } from '../engine/context.js';
 import { loadContacts, loadFaqDir } from '../faq/loader.js';
 import { type ContactsFile, FAQ_ORG_PLACEHOLDER, type FaqEntry } from '../faq/schema.js';
 import { FaqSearcher } from '../faq/search.js';
 import { loadFlows } from '../flows/loader.js';
 import type { Flow } from '../flows/schema.js';
+import { handoffSettings } from '../handoff/settings.js';
 import { commandMatcher } from '../i18n/commands.js';
 import { languageDetector } from '../i18n/detect.js';
 import { createI18n } from '../i18n/i18n.js';
@@ -41,14 +42,14 @@ export type ContentPaths = Config['paths'];
 export type OrgContact = { name: string; contact: string; hours?: string };
 
 /** What the content is built with besides its files. */
-export type ContentSettings = { defaultLang: Lang; org: OrgContact | null };
+export type ContentSettings = { defaultLang: Lang; org: OrgContact | null; handoff?: HandoffSettings | null };
 
 export function contentSettings(config: Config): ContentSettings {
   const org =
     config.ORG_NAME && config.ORG_CONTACT
       ? { name: config.ORG_NAME, contact: config.ORG_CONTACT, hours: config.ORG_HOURS }
       : null;
-  return { defaultLang: config.DEFAULT_LANG, org };
+  return { defaultLang: config.DEFAULT_LANG, org, handoff: handoffSettings(config) };
 }
 
 /** Everything staff edit, read and checked together. */
@@ -219,6 +220,7 @@ export function buildContent(
     topics,
     topicOfFaq: (id) => topicOfFaq(topics, id),
     defaultLang: settings.defaultLang,
+    handoff: settings.handoff ?? null,
   };
   return { ...files, faq, searcher, triage, ctx, detect, settings, origin };
 }

@@ -5,6 +5,9 @@ import type { FaqEntry } from '../faq/schema.js';
 import type { Report } from '../report/report.js';
 import type { SubscriptionStore } from '../subscriptions/store.js';
 import { LangSchema } from '../text/lang.js';
+import type { HandoffRow } from './handoffs.js';
+
+export type { HandoffRow } from './handoffs.js';
 
 /**
  * What the host persists, behind one interface with an implementation per engine: SQLite
@@ -69,6 +72,22 @@ export const WriteSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('subscriptions.lang'), lang: LangSchema }),
   /** The user wrote: a broadcast message sent to them in the last 24 hours counts a reply. */
   z.object({ type: z.literal('broadcast.reply') }),
+  /**
+   * A conversation with a person opens for the turn's user. `address` is their channel id
+   * sealed with the key secret, for staff replies; no text of theirs is ever stored.
+   */
+  z.object({
+    type: z.literal('handoff.open'),
+    id: z.string().min(1),
+    channel: z.string(),
+    address: z.string(),
+    pseudonym: z.string(),
+    lang: LangSchema,
+  }),
+  /** The user wrote to the person: the idle clock of their open conversation starts again. */
+  z.object({ type: z.literal('handoff.touch'), id: z.string() }),
+  /** The user's open conversation closes: its user key and address go, its times keep the hour. */
+  z.object({ type: z.literal('handoff.close'), id: z.string() }),
 ]);
 export type Write = z.infer<typeof WriteSchema>;
 
@@ -78,6 +97,8 @@ export type Loaded = {
   recent: () => string[];
   /** The topics the user is subscribed to, sorted. */
   subscribed: string[];
+  /** The user's open conversation with a person, if any. */
+  handoff: () => HandoffRow | null;
 };
 
 /** The outcome of a turn's decision: what to return to the caller, and what to store. */
@@ -123,6 +144,20 @@ export type Rows = {
     count: number;
   };
   contentSnapshots: ContentSnapshot;
+  /** Conversations with a person: a sealed address only while open, counts after. */
+  handoffs: {
+    id: string;
+    userKey: string | null;
+    channel: string;
+    address: string | null;
+    pseudonym: string;
+    lang: string;
+    thread: string | null;
+    openedAt: number;
+    repliedFast: number | null;
+    lastAt: number;
+    closedAt: number | null;
+  };
   mediaUploads: { channel: string; account: string; sha256: string; mediaId: string; at: number };
   subscriptions: {
     userKey: string;
@@ -175,6 +210,24 @@ export interface Store {
    * key run one after the other; a failed turn stores nothing.
    */
   turn<R>(key: string, decide: (loaded: Loaded) => Decision<R>): Promise<R>;
+  /**
+   * Conversations with a person, from the staff side (outside the user's turns). Writes by a
+   * turn are scoped to its user; these find a conversation by its id or its inbox topic.
+   */
+  handoff(id: string): Promise<HandoffRow | null>;
+  /** The latest conversation in an inbox topic, open or closed. */
+  handoffByThread(thread: string): Promise<HandoffRow | null>;
+  /** Records the inbox's topic of a conversation, once the inbox opened it. */
+  setHandoffThread(id: string, thread: string): Promise<void>;
+  /** A staff member answered an open conversation: the first answer within an hour is counted. */
+  handoffReplied(id: string): Promise<void>;
+  /**
+   * Closes a conversation whose user is gone (no session to run a turn on), under the user's
+   * lock while it still names one; false when it was closed already.
+   */
+  closeHandoff(id: string): Promise<boolean>;
+  /** Open conversations without a message since `before`. */
+  idleHandoffs(before: number): Promise<HandoffRow[]>;
   /** The stored session of a key, outside a turn (tools, tests). */
   session(key: string): Promise<Stored | null>;
   /** Deletes everything stored under a key, outside a turn (a user who blocked the bot). */

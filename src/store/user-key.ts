@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -145,6 +145,33 @@ export class UserKeys {
       this.cache.set(name, key);
     }
     return key;
+  }
+
+  /**
+   * A channel id sealed for the staff inbox, which must write to a user who has not written
+   * lately: AES-256-GCM under a key derived from the secret, which never enters the database.
+   */
+  seal(id: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.sealKey(), iv);
+    const body = Buffer.concat([cipher.update(id, 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+  }
+
+  /** The channel id of `seal`; null when it was sealed under another secret. */
+  unseal(sealed: string): string | null {
+    try {
+      const raw = Buffer.from(sealed, 'base64url');
+      const decipher = createDecipheriv('aes-256-gcm', this.sealKey(), raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  private sealKey(): Buffer {
+    return createHmac('sha256', this.secret).update('handoff-address').digest();
   }
 
   /** A forgotten user's id leaves the bot's memory too. */

@@ -24,7 +24,13 @@ const SECTIONS: Record<string, { columns: string[]; read: (db: Db, since: number
   flows: { columns: ['flow', 'started', 'completed'], read: (_db, _s, r) => r.flows },
   faq: { columns: ['id', 'shown', 'helpful', 'notHelpful'], read: (_db, _s, r) => r.faq },
   unanswered: { columns: ['query', 'lang', 'count'], read: (_db, _s, r) => r.unanswered },
+  handoffs: {
+    columns: ['day', 'opened', 'answeredWithinHour', 'closed'],
+    read: (_db, _s, r) => r.handoffs ?? [],
+  },
 };
+/** Sections shown only when the bot has something of theirs: a bot without a staff inbox has no handoffs. */
+const WHEN_USED = new Set(['handoffs']);
 export const REPORT_SECTIONS = Object.keys(SECTIONS);
 
 export type StudioReport = {
@@ -52,7 +58,9 @@ export function readStudioReport(dbPath: string, since: number): StudioReport {
     if (!db) return { since: new Date(since).toISOString(), database: false, sections: {} };
     const base = buildReport(db, since);
     const sections = Object.fromEntries(
-      Object.entries(SECTIONS).map(([id, s]) => [id, s.read(db, since, base)]),
+      Object.entries(SECTIONS)
+        .map(([id, s]) => [id, s.read(db, since, base)] as const)
+        .filter(([id, rows]) => !WHEN_USED.has(id) || rows.length),
     );
     return { since: base.since, database: true, sections };
   });

@@ -27,6 +27,9 @@ export class BotApiStandIn {
   /** Chats whose sendMessage answers late, and chats that blocked the bot (403). */
   private readonly slowChats = new Map<number, number>();
   private readonly blockedChats = new Set<number>();
+  /** Forum topics created in supergroups, by thread id, as Telegram numbers them. */
+  readonly topics = new Map<number, { chatId: number; name: string; closed: boolean }>();
+  private nextThreadId = 7;
   readonly token = '123456:TEST-token_standin';
 
   async start(): Promise<string> {
@@ -58,6 +61,13 @@ export class BotApiStandIn {
   /** sendMessage to this chat fails with 403, as for a user who blocked the bot. */
   block(chatId: number): void {
     this.blockedChats.add(chatId);
+  }
+
+  /** What the bot wrote in one topic of a supergroup, in order. */
+  inTopic(chatId: number, thread: number): string[] {
+    return this.sent(chatId)
+      .filter((c) => Number(c.params.message_thread_id) === thread)
+      .map((c) => String(c.params.text));
   }
 
   sent(chatId?: number): Call[] {
@@ -130,25 +140,64 @@ export class BotApiStandIn {
         }
         return reply(200, { ok: true, result: this.queue.splice(0) });
       }
-      case 'sendMessage':
-        if (this.blockedChats.has(Number(params.chat_id)))
+      case 'sendMessage': {
+        const chatId = Number(params.chat_id);
+        const thread = params.message_thread_id === undefined ? undefined : Number(params.message_thread_id);
+        if (chatId < 0 && thread !== undefined) {
+          const topic = this.topics.get(thread);
+          if (!topic || topic.chatId !== chatId)
+            return reply(400, {
+              ok: false,
+              error_code: 400,
+              description: 'Bad Request: message thread not found',
+            });
+          if (topic.closed)
+            return reply(400, { ok: false, error_code: 400, description: 'Bad Request: TOPIC_CLOSED' });
+        }
+        if (this.blockedChats.has(chatId))
           return reply(403, {
             ok: false,
             error_code: 403,
             description: 'Forbidden: bot was blocked by the user',
           });
-        if (this.slowChats.has(Number(params.chat_id)))
-          await new Promise((r) => setTimeout(r, this.slowChats.get(Number(params.chat_id))));
+        if (this.slowChats.has(chatId)) await new Promise((r) => setTimeout(r, this.slowChats.get(chatId)));
         call.messageId = this.nextMessageId++;
         return reply(200, {
           ok: true,
           result: {
             message_id: call.messageId,
             date: 0,
-            chat: { id: params.chat_id, type: 'private' },
+            chat:
+              chatId < 0
+                ? { id: chatId, type: 'supergroup', title: 'Staff', is_forum: true }
+                : { id: chatId, type: 'private' },
+            ...(thread === undefined ? {} : { message_thread_id: thread, is_topic_message: true }),
             text: params.text,
           },
         });
+      }
+      case 'createForumTopic': {
+        const chatId = Number(params.chat_id);
+        if (chatId >= 0)
+          return reply(400, {
+            ok: false,
+            error_code: 400,
+            description: 'Bad Request: the chat is not a forum',
+          });
+        const thread = this.nextThreadId++;
+        this.topics.set(thread, { chatId, name: String(params.name), closed: false });
+        return reply(200, {
+          ok: true,
+          result: { message_thread_id: thread, name: params.name, icon_color: 7322096 },
+        });
+      }
+      case 'closeForumTopic': {
+        const topic = this.topics.get(Number(params.message_thread_id));
+        if (!topic || topic.chatId !== Number(params.chat_id))
+          return reply(400, { ok: false, error_code: 400, description: 'Bad Request: TOPIC_ID_INVALID' });
+        topic.closed = true;
+        return reply(200, { ok: true, result: true });
+      }
       case 'sendVoice': {
         const voice = params.voice;
         let fileId: string;
@@ -289,6 +338,27 @@ export function stickerUpdate(userId: number) {
       is_video: false,
     },
   });
+}
+
+/** A staff member's message in a supergroup, in a topic when `thread` is given. */
+export function supergroupUpdate(
+  chatId: number,
+  fromId: number,
+  text: string | Record<string, unknown>,
+  thread?: number,
+) {
+  const id = nextUpdate++;
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: 0,
+      chat: { id: chatId, type: 'supergroup', title: 'Staff', is_forum: true },
+      from: baseUser(fromId),
+      ...(thread === undefined ? {} : { message_thread_id: thread, is_topic_message: true }),
+      ...(typeof text === 'string' ? { text } : text),
+    },
+  };
 }
 
 /** A voice note recorded in the app, as Telegram delivers it. */

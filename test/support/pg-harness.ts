@@ -17,6 +17,7 @@ export class PgHarness {
     readonly url: string,
     readonly dir: string,
     private readonly drop: () => Promise<void>,
+    private env: Record<string, string> = {},
   ) {}
 
   static async open(): Promise<PgHarness> {
@@ -25,13 +26,14 @@ export class PgHarness {
     return new PgHarness(await PgHarness.app(schema.url, dir), schema.url, dir, schema.drop);
   }
 
-  private static app(url: string, dir: string): Promise<App> {
+  private static app(url: string, dir: string, env: Record<string, string> = {}): Promise<App> {
     const config = loadConfig(
       {
         DATABASE_URL: url,
         SECRET_KEY_FILE: join(dir, 'secret.key'),
         DB_PATH: join(dir, 'unused.db'),
         LOG_LEVEL: 'silent',
+        ...env,
       },
       false,
     );
@@ -42,17 +44,23 @@ export class PgHarness {
     return join(this.dir, 'secret.key');
   }
 
-  /** Empties the tables: each case starts with no users. */
-  async reset(): Promise<void> {
+  /**
+   * Empties the tables: each case starts with no users. Settings other than the last case's
+   * (a staff inbox, say) open the app again with them.
+   */
+  async reset(env: Record<string, string> = {}): Promise<void> {
     await (this.app.store as PostgresStore).pool.query(
-      'TRUNCATE sessions, events, feedback, unanswered, daily_counts, subscriptions, broadcast_deliveries, broadcasts',
+      'TRUNCATE sessions, events, feedback, unanswered, daily_counts, handoffs, subscriptions, broadcast_deliveries, broadcasts',
     );
+    if (JSON.stringify(env) === JSON.stringify(this.env)) return;
+    this.env = env;
+    await this.restart();
   }
 
   /** Closes the pool and opens the app again, as a new process would. */
   async restart(): Promise<void> {
     await this.app.close();
-    (this as { app: App }).app = await PgHarness.app(this.url, this.dir);
+    (this as { app: App }).app = await PgHarness.app(this.url, this.dir, this.env);
   }
 
   async send(user: string, event: Event, hint?: LangHint, channel = 'console'): Promise<TranscriptLine[]> {

@@ -7,6 +7,7 @@ import { commonText } from '../../i18n/keys.js';
 import type { App } from '../../runtime/app.js';
 import { LANGS } from '../../text/lang.js';
 import { convertMessageToTelegram, convertUpdateToIncoming } from './convert.js';
+import { TelegramInbox } from './inbox.js';
 import { telegramVoiceSender } from './voice.js';
 
 export const TELEGRAM_CHANNEL = 'telegram';
@@ -24,6 +25,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
     botInfo: options.botInfo,
   });
   bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+  const inbox = connectStaffInbox(bot, app);
   const sendVoice = telegramVoiceSender({
     uploads: app.store,
     dataDir: dataDirOf(app.config.paths.root),
@@ -35,6 +37,8 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
     await app.priority.reply(TELEGRAM_CHANNEL, () => next());
   });
   bot.use(async (ctx) => {
+    // The staff group's messages are staff's, never a user's turn.
+    if (inbox && (await inbox.receive(ctx.update))) return;
     const incoming = convertUpdateToIncoming(ctx.update);
     if ('forget' in incoming) {
       await app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
@@ -104,11 +108,43 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
   return bot;
 }
 
+/**
+ * With STAFF_CHAT_ID, this bot is also the staff inbox: topics in that group, and the way
+ * staff's replies reach Telegram users.
+ */
+function connectStaffInbox(bot: Grammy, app: App): TelegramInbox | undefined {
+  const host = app.handoff;
+  if (!host || !app.config.STAFF_CHAT_ID) return undefined;
+  const inbox = new TelegramInbox(bot.api, Number(app.config.STAFF_CHAT_ID));
+  host.attach(inbox);
+  host.relay.register(TELEGRAM_CHANNEL, async (user, messages) => {
+    const sent: string[] = [];
+    try {
+      for (const message of messages) {
+        for (const send of convertMessageToTelegram(message)) {
+          const out = await bot.api.sendMessage(Number(user), send.text, {
+            parse_mode: send.parse_mode,
+            reply_markup: send.reply_markup,
+            link_preview_options: { is_disabled: true },
+          });
+          sent.push(String(out.message_id));
+        }
+      }
+    } finally {
+      // A quick exit later deletes these too.
+      await app.bot.recordSent(TELEGRAM_CHANNEL, user, sent);
+    }
+    return 'sent';
+  });
+  return inbox;
+}
+
 /** The command menu in each language; a failure is logged and the bot goes on. */
 export async function registerCommands(bot: Grammy, app: App): Promise<void> {
   const t = app.bot.current.ctx.t;
+  const commands = app.handoff ? [...COMMANDS, 'person' as const] : COMMANDS;
   const list = (lang: (typeof LANGS)[number]) =>
-    COMMANDS.map((command) => ({
+    commands.map((command) => ({
       command,
       description: commonText(t, lang, `commandDescriptions.${command}`),
     }));

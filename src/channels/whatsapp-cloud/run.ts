@@ -4,7 +4,7 @@ import type { HttpRoute } from '../../http/server.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
 import { cloudBroadcastSender } from './broadcast.js';
-import { CloudChannel, type CloudChannelOptions } from './channel.js';
+import { CloudChannel, type CloudChannelOptions, WHATSAPP_CLOUD_CHANNEL } from './channel.js';
 
 /** The webhook's path on the shared HTTP server: the URL to give Meta is https://<host>/whatsapp. */
 export const WEBHOOK_PATH = '/whatsapp';
@@ -35,6 +35,7 @@ export async function startWhatsAppCloud(
     settings: cloudSettings(app.config),
   });
   await cloud.checkAccess();
+  if (app.handoff) connectHandoff(app, cloud);
   return {
     cloud,
     channel: {
@@ -44,4 +45,22 @@ export async function startWhatsAppCloud(
     },
     routes: [{ path: WEBHOOK_PATH, app: cloud.webhook }],
   };
+}
+
+/** The id of the template that tells a user outside the 24-hour window that someone answered. */
+export const REPLY_WAITING_TEMPLATE = 'reply_waiting';
+
+/**
+ * Staff replies to Cloud API users: free-form within 24 hours of the user's last message;
+ * outside it the reply is held, and the `reply_waiting` template (when data/templates.yaml has
+ * it) asks the user to write back.
+ */
+export function connectHandoff(app: App, cloud: CloudChannel): void {
+  app.handoff?.relay.register(WHATSAPP_CLOUD_CHANNEL, async (user, messages, lang) => {
+    const outcomes = await cloud.sendFreeForm(user, messages, lang);
+    if (!outcomes.some((o) => o.status === 'held' && o.reason === 'window')) return 'sent';
+    if (!app.bot.current.templates.templates[REPLY_WAITING_TEMPLATE]) return 'held';
+    const sent = await cloud.sendTemplate(user, REPLY_WAITING_TEMPLATE, lang);
+    return sent.status === 'sent' ? 'held-template' : 'held';
+  });
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { OutMessage } from '../../engine/types.js';
 import type { Bot } from '../../runtime/bot.js';
 import { messageKey, ownMessageId, type WaClient, type WaClientFactory, type WaMessage } from './client.js';
 import { convertMessageToWhatsApp, convertWaMessageToIncoming, userOfChat } from './convert.js';
@@ -54,6 +55,8 @@ export class WhatsAppAdapter {
   readonly pacer: Pacer<Job>;
   /** Chats whose user was just forgotten, until the reply to that is sent. */
   private readonly epochs = new Map<string, number>();
+  /** Each user's chat as WhatsApp named it (a number or a @lid), in memory only, for staff replies. */
+  private readonly chats = new Map<string, string>();
   /** The chain of turns in progress: each message waits for the one before. */
   private turns: Promise<void> = Promise.resolve();
 
@@ -229,7 +232,10 @@ export class WhatsAppAdapter {
         updateId: incoming.updateId,
       });
       const chat = incoming.chatId;
-      if (!reply.session && !reply.duplicate) this.epochs.set(chat, (this.epochs.get(chat) ?? 0) + 1);
+      if (!reply.session && !reply.duplicate) {
+        this.epochs.set(chat, (this.epochs.get(chat) ?? 0) + 1);
+        this.chats.delete(incoming.user);
+      } else this.chats.set(incoming.user, chat);
       const epoch = this.epochs.get(chat) ?? 0;
       const jobs: Job[] = [];
       // Quick exit: the bot's own messages go first, so that only the short reply is left.
@@ -266,6 +272,20 @@ export class WhatsAppAdapter {
     const chat = `${user}@c.us`;
     for (const text of parts)
       await this.pacer.enqueue(chat, { text, record: false, epoch: this.epochs.get(chat) ?? 0 });
+  }
+
+  /**
+   * Messages the bot starts itself (a staff member's reply): queued behind the chat's replies,
+   * with the same pacing. Resolves once they are sent.
+   */
+  async sendTo(user: string, messages: readonly OutMessage[]): Promise<'sent'> {
+    const chat = this.chats.get(user) ?? `${user}@c.us`;
+    const epoch = this.epochs.get(chat) ?? 0;
+    const jobs = messages
+      .flatMap((m) => convertMessageToWhatsApp(m))
+      .map((text) => ({ text, record: true, epoch }));
+    await Promise.all(jobs.map((job) => this.pacer.enqueue(chat, job)));
+    return 'sent';
   }
 
   /** Sends or deletes through whichever client is connected now, waiting for one after a reconnect. */

@@ -58,6 +58,27 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (channel, account, sha256)
   );
   `,
+  // Conversations with a person. No text is kept: messages live in the staff group. While one
+  // is open it holds the user key and the user's channel id sealed with the key secret, so staff
+  // can answer; closing or forgetting clears both, and only the times are left to count.
+  `
+  CREATE TABLE handoffs (
+    id text PRIMARY KEY,
+    user_key text,
+    channel text NOT NULL,
+    address text,
+    pseudonym text NOT NULL,
+    lang text NOT NULL,
+    thread text,
+    opened_at bigint NOT NULL,
+    replied_fast integer,
+    last_at bigint NOT NULL,
+    closed_at bigint
+  );
+  CREATE INDEX handoffs_user_key ON handoffs (user_key) WHERE user_key IS NOT NULL;
+  CREATE INDEX handoffs_thread ON handoffs (thread) WHERE thread IS NOT NULL;
+  CREATE INDEX handoffs_open ON handoffs (last_at) WHERE closed_at IS NULL;
+  `,
   // Subscriptions to news by topic, each with the consent that made it (the hour, how it was given),
   // and broadcasts: one delivery row per (broadcast, subscriber), so a restart neither repeats nor
   // skips anyone. The address to send to is sealed with a key outside the database (address.ts).

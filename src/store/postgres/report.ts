@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { PerDay, Report } from '../../report/report.js';
+import type { HandoffDay, PerDay, Report } from '../../report/report.js';
 
 const TOP = 20;
 
@@ -45,7 +45,26 @@ export async function buildPgReport(pool: Pool, sinceMs: number): Promise<Report
   );
   const safety = await perDay(pool, 'safety_card', sinceMs);
   const voice = await perDay(pool, 'voice_note', sinceMs);
-  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety, voice };
+  const report: Report = {
+    since: new Date(sinceMs).toISOString(),
+    conversations,
+    flows,
+    faq,
+    unanswered,
+    safety,
+    voice,
+  };
+  // Only where a staff inbox was used: the report of a bot without one keeps its shape.
+  const handoffs = await all<HandoffDay>(
+    `SELECT to_char(to_timestamp(t / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, sum(o)::int AS opened,
+            sum(f)::int AS "answeredWithinHour", sum(c)::int AS closed FROM (
+       SELECT opened_at AS t, 1 AS o, coalesce(replied_fast, 0) AS f, 0 AS c FROM handoffs WHERE opened_at >= $1
+       UNION ALL
+       SELECT closed_at, 0, 0, 1 FROM handoffs WHERE closed_at >= $1) x
+     GROUP BY 1 ORDER BY 1`,
+  );
+  if (handoffs.length) report.handoffs = handoffs;
+  return report;
 }
 
 async function perDay(pool: Pool, name: string, sinceMs: number): Promise<PerDay> {

@@ -7,6 +7,7 @@ import {
   type Chunk,
   type ContentSnapshot,
   type Decision,
+  type HandoffRow,
   type ImportReport,
   type Loaded,
   type Purged,
@@ -17,8 +18,9 @@ import {
   type Table,
   type Write,
 } from '../contract.js';
+import { HandoffRowSchema } from '../handoffs.js';
 import { addRecent, recentIds } from '../recent-messages.js';
-import { DAY, recordTime, sessionTime } from '../times.js';
+import { DAY, HOUR, recordTime, sessionTime } from '../times.js';
 import { PostgresBroadcasts } from './broadcasts.js';
 import { MIGRATIONS } from './migrations.js';
 import { buildPgReport } from './report.js';
@@ -107,18 +109,21 @@ export class PostgresStore implements Store {
       const results = (await client.query(
         `BEGIN; SELECT pg_advisory_xact_lock(${LOCK_USER}, hashtext(${k}));
          SELECT state, seen, inbound_at, recent FROM sessions WHERE user_key = ${k};
+         ${OPEN_HANDOFF} WHERE user_key = ${k} AND closed_at IS NULL ORDER BY opened_at DESC LIMIT 1;
          SELECT topic FROM subscriptions WHERE user_key = ${k} ORDER BY topic`,
       )) as unknown as pg.QueryResult[];
-      const subscribed = (results[3]!.rows as Array<{ topic: string }>).map((r) => r.topic);
+      const subscribed = (results[4]!.rows as Array<{ topic: string }>).map((r) => r.topic);
       const row = results[2]!.rows[0] as
         | { state: string; seen: string; inbound_at: number; recent: string }
         | undefined;
       const stored = row ? parseStored(row) : null;
+      const handoff = parseHandoff(results[3]!.rows[0]);
       const now = this.now();
       const { result, writes } = decide({
         stored,
         recent: () => (row ? recentIds(row.recent, now) : []),
         subscribed,
+        handoff: () => handoff,
       });
       const state = { exists: row !== undefined, recent: row?.recent ?? '' };
       const sql = writes.map((w) => this.writeSql(k, w, state, now));
@@ -151,9 +156,10 @@ export class PostgresStore implements Store {
       case 'forget':
         state.exists = false;
         state.recent = '';
-        // A broadcast's figures stay, but its rows no longer point at the user: the key and the
-        // address go, and a message not sent yet is never sent.
+        // Open conversations with a person close, subscriptions go, and a broadcast's rows keep
+        // their figures but no longer point at the user: nothing may point to the user any more.
         return `DELETE FROM sessions WHERE user_key = ${k};
+          ${closeSql(now)} WHERE user_key = ${k} AND closed_at IS NULL;
           DELETE FROM subscriptions WHERE user_key = ${k};
           UPDATE broadcast_deliveries SET user_key = 'gone:' || id, address = '',
             state = CASE state WHEN 'queued' THEN 'dropped' ELSE state END
@@ -185,7 +191,64 @@ export class PostgresStore implements Store {
       case 'broadcast.reply':
         return `UPDATE broadcast_deliveries SET replied = true
           WHERE user_key = ${k} AND state = 'sent' AND NOT replied AND sent_at > ${int(now - DAY)}`;
+      case 'handoff.open':
+        return `INSERT INTO handoffs (id, user_key, channel, address, pseudonym, lang, opened_at, last_at)
+          VALUES (${lit(w.id)}, ${k}, ${lit(w.channel)}, ${lit(w.address)}, ${lit(w.pseudonym)}, ${lit(w.lang)},
+                  ${int(now)}, ${int(now)})`;
+      case 'handoff.touch':
+        return `UPDATE handoffs SET last_at = ${int(now)}
+          WHERE id = ${lit(w.id)} AND user_key = ${k} AND closed_at IS NULL`;
+      case 'handoff.close':
+        return `${closeSql(now)} WHERE id = ${lit(w.id)} AND user_key = ${k} AND closed_at IS NULL`;
     }
+  }
+
+  async handoff(id: string): Promise<HandoffRow | null> {
+    const { rows } = await this.pool.query(`${OPEN_HANDOFF} WHERE id = $1`, [id]);
+    return parseHandoff(rows[0]);
+  }
+
+  async handoffByThread(thread: string): Promise<HandoffRow | null> {
+    const { rows } = await this.pool.query(
+      `${OPEN_HANDOFF} WHERE thread = $1 ORDER BY opened_at DESC LIMIT 1`,
+      [thread],
+    );
+    return parseHandoff(rows[0]);
+  }
+
+  async setHandoffThread(id: string, thread: string): Promise<void> {
+    await this.pool.query('UPDATE handoffs SET thread = $1 WHERE id = $2', [thread, id]);
+  }
+
+  async handoffReplied(id: string): Promise<void> {
+    const at = this.now();
+    await this.pool.query(
+      `UPDATE handoffs SET replied_fast = coalesce(replied_fast, CASE WHEN $1 - opened_at <= ${HOUR} THEN 1 ELSE 0 END),
+         last_at = $1 WHERE id = $2 AND closed_at IS NULL`,
+      [at, id],
+    );
+  }
+
+  async closeHandoff(id: string): Promise<boolean> {
+    return this.transaction(async (c) => {
+      const { rows } = await c.query('SELECT user_key FROM handoffs WHERE id = $1 AND closed_at IS NULL', [
+        id,
+      ]);
+      const key = rows[0]?.user_key as string | null | undefined;
+      if (key === undefined) return false;
+      // The user's lock, as their turns take it: a turn in progress finishes first.
+      if (key !== null) await c.query(`SELECT pg_advisory_xact_lock(${LOCK_USER}, hashtext($1))`, [key]);
+      const closed = await c.query(`${closeSql(this.now())} WHERE id = $1 AND closed_at IS NULL`, [id]);
+      return (closed.rowCount ?? 0) > 0;
+    });
+  }
+
+  async idleHandoffs(before: number): Promise<HandoffRow[]> {
+    const { rows } = await this.pool.query(
+      `${OPEN_HANDOFF} WHERE closed_at IS NULL AND last_at < $1 ORDER BY last_at`,
+      [before],
+    );
+    return rows.map((r) => parseHandoff(r)!);
   }
 
   async session(key: string): Promise<Stored | null> {
@@ -369,6 +432,8 @@ export class PostgresStore implements Store {
                     ORDER BY day, name, channel, lang, campaign, flow, faq`,
       contentSnapshots:
         'SELECT version, saved_at AS "savedAt", files FROM content_snapshots ORDER BY version',
+      handoffs: `SELECT id, user_key AS "userKey", channel, address, pseudonym, lang, thread, opened_at AS "openedAt",
+                 replied_fast AS "repliedFast", last_at AS "lastAt", closed_at AS "closedAt" FROM handoffs ORDER BY id`,
       mediaUploads: `SELECT channel, account, sha256, media_id AS "mediaId", at FROM media_uploads
                      ORDER BY channel, account, sha256`,
       subscriptions: `SELECT user_key AS "userKey", topic, lang, channel, address, consent_at AS "consentAt",
@@ -398,6 +463,7 @@ export class PostgresStore implements Store {
       unanswered: 0,
       dailyCounts: 0,
       contentSnapshots: 0,
+      handoffs: 0,
       mediaUploads: 0,
       subscriptions: 0,
       broadcasts: 0,
@@ -407,6 +473,7 @@ export class PostgresStore implements Store {
       const { rows } = await c.query(
         `SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback)
               + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts)
+              + (SELECT count(*) FROM handoffs)
               + (SELECT count(*) FROM broadcasts) AS n`,
       );
       const held = Number(rows[0].n) > 0;
@@ -444,6 +511,23 @@ export class PostgresStore implements Store {
       c.release();
     }
   }
+}
+
+const OPEN_HANDOFF = `SELECT id, user_key, channel, address, pseudonym, lang, thread, opened_at,
+  replied_fast, last_at, closed_at FROM handoffs`;
+
+/**
+ * Closing a conversation clears its user key and sealed id, and keeps its times to the hour, as
+ * counted records do. The caller adds the WHERE clause.
+ */
+function closeSql(now: number): string {
+  const at = int(recordTime(now));
+  return `UPDATE handoffs SET user_key = NULL, address = NULL, closed_at = ${at}, last_at = ${at},
+    opened_at = opened_at - opened_at % ${HOUR}`;
+}
+
+function parseHandoff(row: unknown): HandoffRow | null {
+  return row ? HandoffRowSchema.parse(row) : null;
 }
 
 function parseStored(row: { state: string; seen: string; inbound_at: number }): Stored | null {
@@ -511,6 +595,23 @@ const COLUMNS: {
       ['files', 'files'],
     ],
     conflict: 'ON CONFLICT (version) DO UPDATE SET saved_at = excluded.saved_at, files = excluded.files',
+  },
+  handoffs: {
+    table: 'handoffs',
+    columns: [
+      ['id', 'id'],
+      ['userKey', 'user_key'],
+      ['channel', 'channel'],
+      ['address', 'address'],
+      ['pseudonym', 'pseudonym'],
+      ['lang', 'lang'],
+      ['thread', 'thread'],
+      ['openedAt', 'opened_at'],
+      ['repliedFast', 'replied_fast'],
+      ['lastAt', 'last_at'],
+      ['closedAt', 'closed_at'],
+    ],
+    conflict: '',
   },
   mediaUploads: {
     table: 'media_uploads',

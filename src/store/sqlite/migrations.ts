@@ -114,6 +114,26 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (channel, account, sha256)
   ) WITHOUT ROWID;
   `,
+  // Conversations with a person. No text is kept: messages live in the staff group. While one
+  // is open it holds the user key and the user's channel id sealed with the key secret, so staff
+  // can answer; closing or forgetting clears both, and only the times are left to count.
+  `
+  CREATE TABLE handoffs (
+    id TEXT NOT NULL UNIQUE,
+    user_key TEXT,
+    channel TEXT NOT NULL,
+    address TEXT,
+    pseudonym TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    thread TEXT,
+    opened_at INTEGER NOT NULL,
+    replied_fast INTEGER,
+    last_at INTEGER NOT NULL,
+    closed_at INTEGER
+  );
+  CREATE INDEX handoffs_user_key ON handoffs (user_key) WHERE user_key IS NOT NULL;
+  CREATE INDEX handoffs_thread ON handoffs (thread) WHERE thread IS NOT NULL;
+  `,
   // Subscriptions to news by topic, each with the consent that made it (the hour, how it was given),
   // and broadcasts: one delivery row per (broadcast, subscriber), so a restart neither repeats nor
   // skips anyone. The address to send to is sealed with a key outside the database (address.ts).

@@ -5,6 +5,7 @@ import type {
   Chunk,
   ContentSnapshot,
   Decision,
+  HandoffRow,
   ImportReport,
   Loaded,
   Purged,
@@ -18,6 +19,7 @@ import { SqliteBroadcasts } from './broadcasts.js';
 import { ContentSnapshots } from './content-snapshots.js';
 import { type Db, deleteMeta, getMeta, openDb, setMeta } from './db.js';
 import { Forgetter } from './forget.js';
+import { Handoffs } from './handoffs.js';
 import { MediaUploads } from './media-uploads.js';
 import { RecentMessages } from './recent-messages.js';
 import { Records } from './records.js';
@@ -45,6 +47,7 @@ export class SqliteStore implements Store {
   readonly forgetter: Forgetter;
   readonly recent: RecentMessages;
   readonly snapshots: ContentSnapshots;
+  readonly handoffs: Handoffs;
   readonly uploads: MediaUploads;
   readonly subscriptions: SqliteSubscriptions;
   readonly broadcasts: SqliteBroadcasts;
@@ -57,7 +60,8 @@ export class SqliteStore implements Store {
   ) {
     this.sessions = new SqliteSessions(db, now);
     this.records = new Records(db, now);
-    this.forgetter = new Forgetter(db, this.sessions);
+    this.handoffs = new Handoffs(db, now);
+    this.forgetter = new Forgetter(db, this.sessions, this.handoffs);
     this.recent = new RecentMessages(db, now);
     this.snapshots = new ContentSnapshots(db, now);
     this.uploads = new MediaUploads(db, now);
@@ -69,6 +73,7 @@ export class SqliteStore implements Store {
         stored,
         recent: () => this.recent.list(key),
         subscribed: this.subscriptions.topicsSync(key),
+        handoff: () => this.handoffs.current(key),
       });
       for (const w of writes) this.apply(key, w);
       return result;
@@ -121,9 +126,43 @@ export class SqliteStore implements Store {
       case 'broadcast.reply':
         this.subscriptions.noteReply(key);
         return;
+      case 'handoff.open':
+        this.handoffs.open(key, w);
+        return;
+      case 'handoff.touch':
+        this.handoffs.touch(key, w.id);
+        return;
+      case 'handoff.close':
+        this.handoffs.close(w.id, key);
+        return;
       default:
         this.records.add(w);
     }
+  }
+
+  async handoff(id: string): Promise<HandoffRow | null> {
+    return this.handoffs.get(id);
+  }
+
+  async handoffByThread(thread: string): Promise<HandoffRow | null> {
+    return this.handoffs.byThread(thread);
+  }
+
+  async setHandoffThread(id: string, thread: string): Promise<void> {
+    this.handoffs.setThread(id, thread);
+  }
+
+  async handoffReplied(id: string): Promise<void> {
+    this.handoffs.replied(id);
+  }
+
+  async closeHandoff(id: string): Promise<boolean> {
+    // One process, synchronous: no turn can run in between, which is the user's lock here.
+    return this.handoffs.close(id);
+  }
+
+  async idleHandoffs(before: number): Promise<HandoffRow[]> {
+    return this.handoffs.idleSince(before);
   }
 
   async session(key: string): Promise<Stored | null> {
@@ -217,6 +256,8 @@ export class SqliteStore implements Store {
       unanswered: 'SELECT at, lang, query FROM unanswered ORDER BY id',
       dailyCounts: 'SELECT day, name, channel, lang, campaign, flow, faq, count FROM daily_counts',
       contentSnapshots: 'SELECT version, saved_at AS savedAt, files FROM content_snapshots',
+      handoffs: `SELECT id, user_key AS userKey, channel, address, pseudonym, lang, thread, opened_at AS openedAt,
+                 replied_fast AS repliedFast, last_at AS lastAt, closed_at AS closedAt FROM handoffs ORDER BY rowid`,
       mediaUploads: `SELECT channel, account, sha256, media_id AS mediaId, at FROM media_uploads
                      ORDER BY channel, account, sha256`,
       subscriptions: `SELECT user_key AS userKey, topic, lang, channel, address, consent_at AS consentAt,
@@ -250,6 +291,7 @@ export class SqliteStore implements Store {
       unanswered: 0,
       dailyCounts: 0,
       contentSnapshots: 0,
+      handoffs: 0,
       mediaUploads: 0,
       subscriptions: 0,
       broadcasts: 0,
@@ -258,7 +300,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       const held = this.db
         .prepare(
-          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM broadcasts)',
+          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM handoffs) + (SELECT count(*) FROM broadcasts)',
         )
         .pluck()
         .get() as number;
@@ -290,6 +332,10 @@ export class SqliteStore implements Store {
                     ON CONFLICT DO UPDATE SET count = count + excluded.count`,
       contentSnapshots: `INSERT INTO content_snapshots (version, saved_at, files) VALUES (@version, @savedAt, @files)
                          ON CONFLICT (version) DO UPDATE SET saved_at = excluded.saved_at, files = excluded.files`,
+      handoffs: `INSERT INTO handoffs (id, user_key, channel, address, pseudonym, lang, thread, opened_at, replied_fast,
+                   last_at, closed_at)
+                 VALUES (@id, @userKey, @channel, @address, @pseudonym, @lang, @thread, @openedAt, @repliedFast,
+                   @lastAt, @closedAt)`,
       mediaUploads: `INSERT INTO media_uploads (channel, account, sha256, media_id, at)
                      VALUES (@channel, @account, @sha256, @mediaId, @at)
                      ON CONFLICT DO UPDATE SET media_id = excluded.media_id, at = excluded.at`,

@@ -131,6 +131,18 @@ const SECTIONS = [
       ]),
   },
   {
+    id: 'handoffs',
+    title: 'Talk to a person: conversations per day',
+    hint: 'Opened, answered by staff within an hour of opening, and closed. Never what was said.',
+    render: (rows) =>
+      table(rows, [
+        ['day', 'day'],
+        ['opened', 'opened'],
+        ['answeredWithinHour', 'answered within 1 h'],
+        ['closed', 'closed'],
+      ]),
+  },
+  {
     id: 'unanswered',
     title: 'Questions the bot could not answer',
     hint: 'The best material for new FAQ entries, or for new phrasings of existing ones.',
