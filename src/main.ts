@@ -1,5 +1,6 @@
 import { fstatSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { startBroadcasts } from './broadcast/run.js';
 import { ChannelStartError, type RunningChannel } from './channels/channel.js';
 import { runInteractiveChat } from './channels/console.js';
 import { fail } from './cli/shared.js';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     : undefined;
   const channels: RunningChannel[] = [];
   const routes: HttpRoute[] = [];
+  let broadcasts: ReturnType<typeof startBroadcasts> | undefined;
   let http: HttpServer | undefined;
   let stopping = false;
   const shutdown = async (signal: string, code = 0) => {
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
     // No new updates first (webhooks, polling); turns in flight commit; then the outboxes send
     // for up to SHUTDOWN_GRACE_S, and what is left goes at the next start.
     await http?.close();
+    await broadcasts?.stop();
     await Promise.allSettled(channels.map((c) => c.stop(config.SHUTDOWN_GRACE_S * 1000)));
     await watcher?.close();
     await app.close();
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
     throw e;
   }
   for (const c of channels) supervise(c);
+  broadcasts = startBroadcasts(app, channels);
   if (routes.length || config.httpPortSet) {
     const { startHttpServer } = await import('./http/server.js');
     const { healthRoutes } = await import('./http/health.js');

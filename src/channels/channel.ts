@@ -1,4 +1,6 @@
-/** A running channel that can be stopped cleanly. */
+import type { BroadcastSender } from '../broadcast/worker.js';
+
+/** A running channel that can be stopped cleanly; `broadcast` when it sends broadcasts. */
 export type RunningChannel = {
   name: string;
   /** Stops intake, then lets the channel's outbox send for up to `graceMs`. */
@@ -7,6 +9,8 @@ export type RunningChannel = {
   state?: () => string;
   /** False when the channel cannot serve now: /health answers 503. */
   up?: () => boolean;
+  /** Set when the channel sends broadcasts. */
+  broadcast?: BroadcastSender;
   /** Settles with a one-line reason when the channel has stopped for good; the process exits non-zero. */
   failure?: Promise<string>;
 };

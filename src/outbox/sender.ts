@@ -157,6 +157,7 @@ export class OutboxSender {
     this.running = false;
     this.wake();
     await this.loop;
+    for (const key of [...this.drains.keys()]) this.settleDrains(key);
     // Give a send in flight a moment to be marked; it goes again at the next start otherwise.
     await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 1000))]);
   }
@@ -205,6 +206,33 @@ export class OutboxSender {
     });
   }
 
+  /** Waiting for a chat to have nothing left to send now. */
+  private readonly drains = new Map<string, Array<() => void>>();
+
+  /**
+   * Resolves once the chat has nothing due left (all sent, or waiting for a retry), or after
+   * `maxMs`: a channel's broadcast waits while its replies go.
+   */
+  drained(userKey: string, maxMs = 30_000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, maxMs);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.drains.set(userKey, [...(this.drains.get(userKey) ?? []), done]);
+      this.wake(userKey);
+    });
+  }
+
+  private settleDrains(userKey: string): void {
+    const list = this.drains.get(userKey);
+    if (!list) return;
+    this.drains.delete(userKey);
+    for (const done of list) done();
+  }
+
   /** Chats whose next message is known and due, by chat. */
   private readonly ready = new Map<string, Claimed>();
   /** When each ready chat's message was claimed: its lease must not end before it goes. */
@@ -243,6 +271,7 @@ export class OutboxSender {
       if (this.busy.has(key) || this.ready.has(key)) continue;
       const row = await store.head(this.channel, key, at);
       if (row) this.keep(row, at);
+      else this.settleDrains(key);
     }
   }
 

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
+import { ReplyPriority } from '../broadcast/priority.js';
 import type { Config } from '../config/env.js';
 import { HandoffHost } from '../handoff/host.js';
 import { handoffEnabled } from '../handoff/settings.js';
 import { Metrics } from '../http/metrics.js';
 import { AddressSeal } from '../outbox/seal.js';
+import { AddressBox } from '../store/address.js';
 import type { ContentSnapshot, Store } from '../store/contract.js';
 import { DbFileWatch } from '../store/file-watch.js';
 import { Retention } from '../store/retention.js';
@@ -22,6 +24,8 @@ export type App = {
   log: Logger;
   retention: Retention;
   metrics: Metrics;
+  /** Replies before broadcasts: channels hold it while they answer someone. */
+  priority: ReplyPriority;
   /** Talk to a person: set when a staff inbox is configured (STAFF_CHAT_ID). */
   handoff?: HandoffHost;
   /** Stops the retention and idle timers and closes the store. */
@@ -102,7 +106,15 @@ function assemble(
     log,
   );
   const content = loadStartContent(config.paths, store, contentSettings(config), log, lastGood);
-  const bot = new Bot(store, content, new UserKeys(secret), log, new AddressSeal(secret), options.now);
+  const bot = new Bot(
+    store,
+    content,
+    new UserKeys(secret),
+    new AddressBox(secret),
+    log,
+    new AddressSeal(secret),
+    options.now,
+  );
   const metrics = new Metrics(store.outbox, options.now);
   bot.metrics = metrics;
   const retention = new Retention(store, log, { days: config.RETENTION_DAYS, now: options.now });
@@ -123,5 +135,5 @@ function assemble(
     await retention.close();
     await store.close();
   };
-  return { config, store, bot, log, retention, metrics, handoff, close };
+  return { config, store, bot, log, retention, metrics, priority: new ReplyPriority(), handoff, close };
 }

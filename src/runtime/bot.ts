@@ -7,6 +7,7 @@ import type { HandoffAction, HandoffSink } from '../handoff/actions.js';
 import type { Metrics } from '../http/metrics.js';
 import { PRIORITY, type Priority } from '../outbox/contract.js';
 import type { AddressSeal } from '../outbox/seal.js';
+import type { AddressBox } from '../store/address.js';
 import type { HandoffRow, Loaded, Store, Write } from '../store/contract.js';
 import { isStoreError, StoreFault, storeFaultCode } from '../store/fault.js';
 import type { DbFileWatch } from '../store/file-watch.js';
@@ -83,6 +84,7 @@ export class Bot {
     readonly store: Store,
     private content: Content,
     private readonly userKeys: UserKeys,
+    readonly addresses: AddressBox,
     private readonly log: Logger,
     /** Seals the outbox's addresses and texts with a key the store does not hold. */
     readonly seal: AddressSeal,
@@ -304,7 +306,7 @@ export class Bot {
       };
       return { result: { reply, logs: [], actions: [], queued: false, effects: [] }, writes: [] };
     }
-    const result = runTurn(content.ctx, prior, input.event, input.hint, this.now());
+    const result = runTurn(content.ctx, prior, input.event, input.hint, this.now(), loaded.subscribed);
     const session = result.session;
     const writes: Write[] = [];
     const actions = this.handoffWrites(key, input, result.effects, loaded, writes);
@@ -327,6 +329,8 @@ export class Bot {
     }
     const known = session?.lang ?? prior?.lang ?? input.hint?.lang ?? null;
     const lang = known ?? content.ctx.defaultLang;
+    if (session)
+      writes.push(...this.subscriptionWrites(input, lang, loaded.subscribed.length > 0, result.effects));
     writes.push(
       ...recordWrites(result.effects, {
         channel: input.channel,
@@ -399,6 +403,30 @@ export class Bot {
       }
     }
     return actions;
+  }
+
+  /** Consent given or withdrawn in this turn, written in its transaction. */
+  private subscriptionWrites(
+    input: Incoming,
+    lang: Lang,
+    hadAny: boolean,
+    effects: readonly Effect[],
+  ): Write[] {
+    const writes: Write[] = [{ type: 'broadcast.reply' }];
+    if (hadAny) writes.push({ type: 'subscriptions.lang', lang });
+    for (const e of effects) {
+      if (e.type === 'subscribe')
+        writes.push({
+          type: 'subscribe',
+          topic: e.topic,
+          lang,
+          channel: input.channel,
+          address: this.addresses.seal(input.channel, input.user),
+          how: e.how,
+        });
+      else if (e.type === 'unsubscribe') writes.push({ type: 'unsubscribe', topic: e.topic });
+    }
+    return writes;
   }
 
   close(): Promise<void> {

@@ -33,6 +33,7 @@ import { loadSmallTalk, shadowedSmallTalk } from '../smalltalk/loader.js';
 import { SmallTalkMatcher } from '../smalltalk/matcher.js';
 import { LISTED_KINDS, type SmallTalkFile } from '../smalltalk/schema.js';
 import type { Store } from '../store/contract.js';
+import { loadTopics, type TopicsFile, topicList, topicOfFaq } from '../subscriptions/topics.js';
 import { LANGS, type Lang } from '../text/lang.js';
 
 export type ContentPaths = Config['paths'];
@@ -67,6 +68,8 @@ export type ContentFiles = {
   contactsSource?: YamlSource;
   /** WhatsApp message templates, for the Cloud API outside the 24-hour window. */
   templates: TemplatesFile;
+  /** Topics people can subscribe to (data/topics.yaml). */
+  topics: TopicsFile;
   locales: Locales;
   localeReviews: LocaleReviews;
   /** Danger phrases (data/safety.yaml). */
@@ -95,6 +98,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
   const safety = loadSafety(paths.safety, paths.root);
   const smallTalk = loadSmallTalk(paths.smalltalk, paths.root);
   const templates = loadTemplates(paths.templates, paths.root);
+  const topics = loadTopics(paths.topics, paths.root, new Set(faq.entries.keys()));
   const flows = loadFlows(paths.flows, {
     faqIds: new Set(faq.entries.keys()),
     brokenFaqIds: faq.broken,
@@ -121,6 +125,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
     contacts: contacts.contacts,
     contactsSource: contacts.source,
     templates: templates.templates,
+    topics: topics.topics,
     locales: locales.locales,
     localeReviews: locales.reviews,
     safety: safety.safety,
@@ -135,6 +140,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
       ...smallTalk.problems,
       ...shadowed,
       ...templates.problems,
+      ...topics.problems,
       ...audio,
     ],
   };
@@ -200,6 +206,7 @@ export function buildContent(
   const triage = new Triage(readPhrases(files.safety));
   const smallTalk = new SmallTalkMatcher(files.smallTalk);
   const emergencyLine = emergencyLiner(files.contacts, t);
+  const topics = topicList(files.topics);
   const ctx: EngineContext = {
     flows: files.flows,
     t,
@@ -210,6 +217,8 @@ export function buildContent(
     triage: (text, prefer) => triage.match(text, prefer),
     smallTalk: (text) => smallTalk.match(text),
     emergencyLine,
+    topics,
+    topicOfFaq: (id) => topicOfFaq(topics, id),
     defaultLang: settings.defaultLang,
     handoff: settings.handoff ?? null,
   };

@@ -11,7 +11,7 @@ import { TelegramInbox } from './inbox.js';
 import { renderTelegram } from './transport.js';
 
 export const TELEGRAM_CHANNEL = 'telegram';
-const COMMANDS = ['start', 'menu', 'language', 'help', 'exit', 'stop'] as const;
+const COMMANDS = ['start', 'menu', 'language', 'help', 'subscriptions', 'exit', 'stop'] as const;
 
 export type TelegramOptions = { token: string; apiRoot?: string; botInfo?: UserFromGetMe };
 
@@ -44,6 +44,8 @@ export function createUpdateHandler(
   app: App,
   api: Api,
   inbox?: TelegramInbox,
+  /** Resolves once the outbox has sent what is due for a user: broadcasts wait for it. */
+  drained?: (userKey: string) => Promise<void>,
 ): (raw: unknown) => Promise<void> {
   const apologies = new ApologyLimiter();
   const apologise = async (chatId: number, lang: Parameters<App['bot']['apology']>[0]) => {
@@ -75,8 +77,12 @@ export function createUpdateHandler(
       void api
         .answerCallbackQuery(pressed.callbackId)
         .catch((e) => app.log.warn({ err: String(e) }, 'answerCallbackQuery failed'));
+    // Replies before broadcasts: the channel's broadcast waits from the update until its replies
+    // have left the outbox.
+    const release = app.priority.hold(TELEGRAM_CHANNEL);
+    const key = app.bot.userKeyOf(TELEGRAM_CHANNEL, incoming.user);
     try {
-      await app.bot.handle({
+      const reply = await app.bot.handle({
         channel: TELEGRAM_CHANNEL,
         user: incoming.user,
         event: incoming.event,
@@ -89,7 +95,10 @@ export function createUpdateHandler(
           render: (messages, erase) => renderTelegram(messages, erase, pressed?.messageId),
         },
       });
+      if (reply.duplicate || !drained) release();
+      else void drained(key).then(release);
     } catch (e) {
+      release();
       if (e instanceof StoreFault) await apologise(incoming.chatId, incoming.hint?.lang);
       throw e;
     }

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { GrammyError } from 'grammy';
 import { Hono } from 'hono';
 import { dataDirOf } from '../../audio/file.js';
+import { broadcastRate } from '../../broadcast/channels.js';
 import type { HttpRoute } from '../../http/server.js';
 import { OutboxSender } from '../../outbox/sender.js';
 import type { App } from '../../runtime/app.js';
@@ -15,6 +16,7 @@ import {
   registerCommands,
   TELEGRAM_CHANNEL,
 } from './bot.js';
+import { telegramBroadcastSender } from './broadcast.js';
 import { Poller } from './poll.js';
 import { registerProfile } from './profile.js';
 import { TelegramTransport } from './transport.js';
@@ -45,6 +47,11 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
     throw new ChannelStartError(why);
   }
   log.info({ username: bot.botInfo.username }, 'telegram bot ready');
+  const broadcast = telegramBroadcastSender(
+    bot.api,
+    () => app.bot.current.ctx.t,
+    broadcastRate(config, TELEGRAM_CHANNEL),
+  );
   // The command menu and the first screen's texts, in each language; neither blocks the start.
   void registerCommands(bot, app).then(() => registerProfile(bot, app));
 
@@ -87,6 +94,7 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
     app,
     bot.api,
     connectStaffInbox(bot.api, app, { token, apiRoot: config.TELEGRAM_API_ROOT }),
+    (key) => sender.drained(key),
   );
 
   if (config.TELEGRAM_WEBHOOK_URL) {
@@ -102,6 +110,7 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
       name: TELEGRAM_CHANNEL,
       routes: [{ path: url.pathname, app: route }],
       sender,
+      broadcast,
       state: () => 'webhook',
       up: () => true,
       failure,
@@ -121,6 +130,7 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
     name: TELEGRAM_CHANNEL,
     routes: [],
     sender,
+    broadcast,
     state: () => poller.state,
     up: () => poller.state === 'polling' || poller.state === 'starting',
     failure,
