@@ -7,7 +7,7 @@ import { loadConfig, ROOT } from '../src/config/env.js';
 import { newSession } from '../src/engine/types.js';
 import { evaluate, readEvalSet } from '../src/faq/eval.js';
 import type { FaqEntry } from '../src/faq/schema.js';
-import { LangIndex } from '../src/faq/search.js';
+import { FaqSearcher } from '../src/faq/search.js';
 import { type App, createApp } from '../src/runtime/app.js';
 import { createLogger } from '../src/runtime/log.js';
 import { LANGS, type Lang } from '../src/text/lang.js';
@@ -133,16 +133,13 @@ function search(real: FaqEntry[]) {
   for (const size of SIZES) {
     say(`search: ${size} entries`);
     const entries = [...real, ...syntheticEntries(real, size - real.length)];
-    const indexes = Object.fromEntries(LANGS.map((l) => [l, new LangIndex(l, entries)])) as Record<
-      Lang,
-      LangIndex
-    >;
-    for (const q of queries) indexes[q.lang].search(q.q);
+    const searcher = new FaqSearcher(entries);
+    for (const q of queries) searcher.search(q.q, q.lang);
     const times: number[] = [];
     for (let rep = 0; rep < 3; rep++) {
       for (const q of queries) {
         const t = performance.now();
-        indexes[q.lang].search(q.q);
+        searcher.search(q.q, q.lang);
         times.push(performance.now() - t);
       }
     }

@@ -140,6 +140,8 @@ export type Config = Env & {
     safety: string;
     smalltalk: string;
     templates: string;
+    /** Spellings, regional words and concepts that search and triage read (data/lexicon/<lang>.yaml). */
+    lexicon: string;
     root: string;
   };
 };
@@ -176,6 +178,7 @@ export function contentPaths(root: string, db = ':memory:'): Config['paths'] {
     safety: join(root, 'data', 'safety.yaml'),
     smalltalk: join(root, 'data', 'smalltalk.yaml'),
     templates: join(root, 'data', 'templates.yaml'),
+    lexicon: join(root, 'data', 'lexicon'),
   };
 }
 

@@ -6,6 +6,17 @@ export const FAQ_ID = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 /** The title is a button label. */
 export const MAX_FAQ_TITLE = 30;
 
+/**
+ * A phrasing is a line of text; one added from a real question (cli faq teach) is written as
+ * { text, learned: true } until a reviewer removes the mark. Search reads both as text.
+ */
+export const PhrasingSchema = z.union([
+  z.string().trim().min(1),
+  z
+    .strictObject({ text: z.string().trim().min(1), learned: z.boolean().optional() })
+    .transform((p) => p.text),
+]);
+
 export const FaqTextSchema = z.strictObject({
   /** A short label for a button: 30 characters at most. */
   title: z
@@ -15,7 +26,7 @@ export const FaqTextSchema = z.strictObject({
     .max(MAX_FAQ_TITLE, `a title is a button label: keep it to ${MAX_FAQ_TITLE} characters`),
   question: z.string().trim().min(1),
   phrasings: z
-    .array(z.string().trim().min(1))
+    .array(PhrasingSchema)
     .min(6, 'write at least 6 phrasings, the way people really type'),
   keywords: z.array(z.string().trim().min(1)).min(1),
   answer: z.string().trim().min(1),
