@@ -176,11 +176,11 @@ export function calibrate(searcher: FaqSearcher, tuning: EvalQuery[]): { decisio
   };
   let best = { decision: { ...DECISION }, cost: cost(DECISION) };
   const grid = {
-    score: [0.25, 0.3, 0.34, 0.38, 0.42, 0.46],
-    coverage: [0.3, 0.35, 0.4, 0.45, 0.5],
-    shortCoverage: [0.4, 0.5, 0.55, 0.6, 0.7],
-    sure: [0.6, 0.7, 0.75, 0.85, 1.01],
-    margin: [0, 0.02, 0.04, 0.06, 0.1],
+    score: [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
+    coverage: [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
+    shortCoverage: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
+    sure: [0.5, 0.6, 0.7, 0.8, 0.9, 1.01],
+    margin: [0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15],
   };
   // Coordinate descent: one threshold at a time, twice over.
   for (let round = 0; round < 2; round++) {

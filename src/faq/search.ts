@@ -21,10 +21,10 @@ const MAX_TOKENS = 30;
  * the best entry explains enough of the message (coverage), scores well, and leads the second entry.
  */
 export const DECISION = {
-  score: 0.38,
-  coverage: 0.4,
-  shortCoverage: 0.55,
-  sure: 0.75,
+  score: 0.25,
+  coverage: 0.1,
+  shortCoverage: 0.7,
+  sure: 0.5,
   margin: 0.02,
 };
 export type Decision = typeof DECISION;
