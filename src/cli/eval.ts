@@ -18,7 +18,14 @@ import { fail, openApp, writeJson } from './shared.js';
 export const DEFAULT_EVAL_SET = join(ROOT, 'test', 'eval', 'queries.yaml');
 export const FIRST_EVAL_SET = join(ROOT, 'test', 'eval', 'first-set.yaml');
 
-type Opts = { set: string; first: string; json?: boolean; misses?: boolean; heldOut?: boolean; calibrate?: boolean };
+type Opts = {
+  set: string;
+  first: string;
+  json?: boolean;
+  misses?: boolean;
+  heldOut?: boolean;
+  calibrate?: boolean;
+};
 
 export function registerEval(program: Command): void {
   program
@@ -27,7 +34,12 @@ export function registerEval(program: Command): void {
       'measure FAQ search quality: ranked first, answered correctly (top-1), top-3 and out-of-scope refusals, on the held-out and tuning splits and the first set, beside plain MiniSearch and fuse.js',
     )
     .option('--set <file>', 'the query set (YAML)', parseExistingFile, DEFAULT_EVAL_SET)
-    .option('--first <file>', 'the first evaluation set, reported beside it', parseExistingFile, FIRST_EVAL_SET)
+    .option(
+      '--first <file>',
+      'the first evaluation set, reported beside it',
+      parseExistingFile,
+      FIRST_EVAL_SET,
+    )
     .option('--json', 'print JSON')
     .option('--misses', 'list the queries of the tuning split that missed')
     .option('--held-out', 'with --misses: list the held-out misses too (look, but never tune on them)')
@@ -52,10 +64,25 @@ export function registerEval(program: Command): void {
         const reports = splits.map(([name, qs]) => ({ name, queries: qs, report: evaluate(searcher, qs) }));
         const libs = splits.map(([name, qs]) => ({ name, scores: libraryScores(entries, qs) }));
         app.close();
-        if (opts.json) return writeJson({ splits: reports.map(({ name, report }) => ({ name, ...report })), libraries: libs });
+        if (opts.json)
+          return writeJson({
+            splits: reports.map(({ name, report }) => ({ name, ...report })),
+            libraries: libs,
+          });
         const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
         const rows: string[][] = [
-          ['set', 'mode', 'lang', 'queries', 'mixed', 'ranked first', 'answered top-1', 'top-3', 'wrong', 'refused OOS'],
+          [
+            'set',
+            'mode',
+            'lang',
+            'queries',
+            'mixed',
+            'ranked first',
+            'answered top-1',
+            'top-3',
+            'wrong',
+            'refused OOS',
+          ],
         ];
         for (const { name, queries, report } of reports) {
           for (const [mode, scores] of [
@@ -81,7 +108,14 @@ export function registerEval(program: Command): void {
           }
         }
         rows.push([]);
-        rows.push(['set', 'lang', 'ours: answered top-1', 'ours: ranked first', 'MiniSearch ranked first', 'fuse.js ranked first']);
+        rows.push([
+          'set',
+          'lang',
+          'ours: answered top-1',
+          'ours: ranked first',
+          'MiniSearch ranked first',
+          'fuse.js ranked first',
+        ]);
         reports.forEach(({ name, report }, i) => {
           for (const l of LANGS) {
             const lib = libs[i]!.scores;
@@ -114,5 +148,12 @@ function printMisses(tuning: EvalReport, heldOut: EvalReport, showHeldOut: boole
 function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/env.js';
+import { unansweredQuestions } from '../faq/teach.js';
 import { buildReport, parseSince, reportToCsv, reportToText } from '../report/report.js';
 import { openDb } from '../store/db.js';
 import { parseSinceArg } from './args.js';
@@ -14,11 +15,26 @@ export function registerReport(program: Command): void {
     .option('--since <period>', 'a period like 30d, 12h, 2w, or a date', parseSinceArg)
     .option('--json', 'print JSON')
     .option('--csv', 'print CSV')
-    .action((opts: { since?: number; json?: boolean; csv?: boolean }) => {
+    .option(
+      '--unanswered',
+      'list the scrubbed unanswered questions with a short id, to teach one to an entry: npm run cli -- faq teach <id> <entry-id>',
+    )
+    .action((opts: { since?: number; json?: boolean; csv?: boolean; unanswered?: boolean }) => {
       try {
         // The default is computed when the command runs, not when the program is built.
         const since = opts.since ?? parseSince('30d');
         const db = openDb(loadConfig().paths.db);
+        if (opts.unanswered) {
+          const questions = unansweredQuestions(db, since);
+          db.close();
+          if (opts.json) return writeJson(questions);
+          for (const q of questions)
+            process.stdout.write(`${q.id}  ${String(q.count).padStart(5)}  [${q.lang}] ${q.query}\n`);
+          process.stdout.write(
+            `${questions.length} unanswered question(s). Teach one: npm run cli -- faq teach <id> <entry-id>\n`,
+          );
+          return;
+        }
         const report = buildReport(db, since);
         db.close();
         if (opts.json) writeJson(report);

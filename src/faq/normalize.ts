@@ -31,7 +31,8 @@ class LangLexicon {
     for (const [form, words] of Object.entries(file.spellings))
       this.spellings.set(fold(form), fold(words).split(' ').filter(Boolean));
     this.rules = file.rules.map((r) => [new RegExp(r.match), r.replace]);
-    for (const [form, word] of Object.entries(file.after_number)) this.afterNumber.set(fold(form), fold(word));
+    for (const [form, word] of Object.entries(file.after_number))
+      this.afterNumber.set(fold(form), fold(word));
     for (const [word, variants] of Object.entries(file.words))
       for (const v of variants) this.canonical.set(fold(v), fold(word));
     this.stop = new Set(file.stop.map(fold));
@@ -155,7 +156,8 @@ export class Lexicon {
         const phrase = longestPhrase(stems, i, [own, ...others]);
         if (phrase) {
           if (phrase.token.startsWith(`${CONCEPT_MARK}OUT_`)) outside.push(phrase.token);
-          else tokens.push({ form: phrase.token, alternatives: [], stopElsewhere: false, weight: weights[s]! });
+          else
+            tokens.push({ form: phrase.token, alternatives: [], stopElsewhere: false, weight: weights[s]! });
           i += phrase.words.length;
           continue;
         }

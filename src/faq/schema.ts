@@ -25,9 +25,7 @@ export const FaqTextSchema = z.strictObject({
     .min(1)
     .max(MAX_FAQ_TITLE, `a title is a button label: keep it to ${MAX_FAQ_TITLE} characters`),
   question: z.string().trim().min(1),
-  phrasings: z
-    .array(PhrasingSchema)
-    .min(6, 'write at least 6 phrasings, the way people really type'),
+  phrasings: z.array(PhrasingSchema).min(6, 'write at least 6 phrasings, the way people really type'),
   keywords: z.array(z.string().trim().min(1)).min(1),
   answer: z.string().trim().min(1),
   /** Who checked this language's text, when, and against which Spanish text. */

@@ -1,7 +1,7 @@
 import type { Danger } from '../engine/context.js';
+import { defaultLexicon, type Lexicon } from '../faq/normalize.js';
 import { LANGS, type Lang } from '../text/lang.js';
 import type { SafetyFile } from './schema.js';
-import { defaultLexicon, type Lexicon } from '../faq/normalize.js';
 import { safetyWords } from './words.js';
 
 /**
@@ -34,7 +34,13 @@ export function readPhrases(file: SafetyFile, lexicon: Lexicon = defaultLexicon(
   for (const [category, c] of Object.entries(file.categories)) {
     for (const lang of LANGS) {
       for (const text of c[lang]) {
-        out.push({ lang, category, text, words: collapse(safetyWords(text, lang, lexicon)), whole: c.whole_message });
+        out.push({
+          lang,
+          category,
+          text,
+          words: collapse(safetyWords(text, lang, lexicon)),
+          whole: c.whole_message,
+        });
       }
     }
   }
