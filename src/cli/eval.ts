@@ -107,8 +107,8 @@ export function registerEval(program: Command): void {
             }
           }
         }
-        rows.push([]);
-        rows.push([
+        const side: string[][] = [];
+        side.push([
           'set',
           'lang',
           'ours: answered top-1',
@@ -119,7 +119,7 @@ export function registerEval(program: Command): void {
         reports.forEach(({ name, report }, i) => {
           for (const l of LANGS) {
             const lib = libs[i]!.scores;
-            rows.push([
+            side.push([
               name,
               l,
               pct(report.byLang[l].top1),
@@ -129,7 +129,7 @@ export function registerEval(program: Command): void {
             ]);
           }
         });
-        process.stdout.write(`${table(rows)}\n`);
+        process.stdout.write(`${table(rows)}\n\n${table(side)}\n`);
         if (opts.misses) printMisses(reports[1]!.report, reports[0]!.report, opts.heldOut === true);
       } catch (e) {
         fail(e);
@@ -147,7 +147,10 @@ function printMisses(tuning: EvalReport, heldOut: EvalReport, showHeldOut: boole
 
 function table(rows: string[][]): string {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  for (const r of rows)
+    r.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, c.length);
+    });
   return rows
     .map((r) =>
       r
