@@ -165,8 +165,20 @@ export class Lexicon {
         const st = stems[i]!;
         i++;
         if (word.length < 2 || own.stop.has(word)) continue;
-        let concept = own.concepts.get(st);
-        const alternatives: string[] = [];
+        const concept = own.concepts.get(st);
+        if (concept?.startsWith(`${CONCEPT_MARK}OUT_`)) {
+          outside.push(concept);
+          continue;
+        }
+        if (concept || !query) {
+          tokens.push({ form: concept ?? st, alternatives: [], stopElsewhere: false, weight: weights[s]! });
+          continue;
+        }
+        // A word this language does not know may be another's ("wages" in Spanish, "patron" in
+        // Creole): its concepts come first, then its stems. Search uses them only when the index
+        // does not know the word as this language reads it.
+        const concepts: string[] = [];
+        const otherStems: string[] = [];
         let stopElsewhere = false;
         for (const other of others) {
           const spelled = other.spell(word);
@@ -177,19 +189,11 @@ export class Lexicon {
             continue;
           }
           const s2 = stem(w, other.lang);
-          concept ??= other.concepts.get(s2);
-          if (s2 !== st) alternatives.push(s2);
+          const c = other.concepts.get(s2);
+          if (c && !c.startsWith(`${CONCEPT_MARK}OUT_`)) concepts.push(c);
+          else if (s2 !== st) otherStems.push(s2);
         }
-        if (concept?.startsWith(`${CONCEPT_MARK}OUT_`)) {
-          outside.push(concept);
-          continue;
-        }
-        tokens.push({
-          form: concept ?? st,
-          alternatives: concept ? [] : alternatives,
-          stopElsewhere: !concept && stopElsewhere,
-          weight: weights[s]!,
-        });
+        tokens.push({ form: st, alternatives: [...concepts, ...otherStems], stopElsewhere, weight: weights[s]! });
       }
     });
     return { tokens, outside };

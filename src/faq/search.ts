@@ -119,8 +119,10 @@ export class FaqIndex {
   }
 
   private idf(df: number): number {
+    // Flatter than BM25's: a word found in one entry by chance must not outweigh the concepts
+    // the message is about.
     const n = this.docs.length;
-    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    return Math.log(1 + n / (df + 0.5));
   }
 
   /**
@@ -234,7 +236,13 @@ export class FaqIndex {
         const idf = this.idf(this.df[termId]!) * sim * weight;
         const docs = this.postings[termId]!;
         const tfs = this.postingTf[termId]!;
-        if (touched.length && docs.length > n * COMMON_SHARE && touched.length < docs.length / 4) {
+        // Only in a large store: in a small one every entry is cheap to score, and skipping would lose them.
+        if (
+          touched.length &&
+          docs.length > MAX_WALK &&
+          docs.length > n * COMMON_SHARE &&
+          touched.length < docs.length / 4
+        ) {
           for (const doc of touched) {
             const i = findSorted(docs, doc);
             if (i >= 0) mark(doc, tfs[i]!, idf);
