@@ -263,7 +263,8 @@ export function stem(token: string, lang: Lang): string {
   if (token.length <= 3 || /\d/.test(token)) return token;
   let out = token;
   if (lang === 'es')
-    out = token.replace(
+    // A pronoun joined to a verb ("pagarle", "cobrarme", "conseguirme") is the verb.
+    out = token.replace(/(ar|er|ir)(le|les|lo|la|los|las|me|te|se|nos)$/, '$1').replace(
       /(aron|ieron|amos|aban|ando|iendo|ados|idos|adas|idas|ado|ido|ada|ida|ar|er|ir|an|en|as|es|os|a|o|e|s)$/,
       '',
     );
