@@ -133,7 +133,8 @@ export class FaqIndex {
   private expand(token: string): Array<[number, number]> {
     const exact = this.terms.get(token);
     if (exact !== undefined) return [[exact, 1]];
-    if (token.length < 4 || token.startsWith(CONCEPT_MARK)) return [];
+    // A typo in a word of four letters is most often another word: "rain" is not "train".
+    if (token.length < 5 || token.startsWith(CONCEPT_MARK)) return [];
     const cached = this.expansions.get(token);
     if (cached) return cached;
     const qg = trigrams(token);
