@@ -162,7 +162,7 @@ export function libraryScores(entries: FaqEntry[], queries: EvalQuery[]): Librar
 
 /**
  * The decision to answer, fitted on the tuning split only: the thresholds that make the fewest
- * costly mistakes. A wrong answer costs three unsure replies; an out-of-scope answer costs as much.
+ * costly mistakes. A wrong answer costs two unsure replies; an answer to an out-of-scope question, three.
  */
 export function calibrate(searcher: FaqSearcher, tuning: EvalQuery[]): { decision: Decision; cost: number } {
   const cost = (d: Decision) => {
@@ -170,7 +170,7 @@ export function calibrate(searcher: FaqSearcher, tuning: EvalQuery[]): { decisio
     let c = 0;
     for (const l of LANGS) {
       const s = r.byLang[l];
-      c += s.queries * (1 - s.top1) + 2 * s.wrong + 3 * (s.outOfScope - s.refused);
+      c += s.queries * (1 - s.top1) + s.wrong + 3 * (s.outOfScope - s.refused);
     }
     return c;
   };

@@ -21,10 +21,10 @@ const MAX_TOKENS = 30;
  * the best entry explains enough of the message (coverage), scores well, and leads the second entry.
  */
 export const DECISION = {
-  score: 0.25,
+  score: 0.2,
   coverage: 0.1,
   shortCoverage: 0.7,
-  sure: 0.5,
+  sure: 0.7,
   margin: 0.02,
 };
 export type Decision = typeof DECISION;
