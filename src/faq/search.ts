@@ -14,7 +14,9 @@ const MIX = { coverage: 0.5, weight: 0.5 } as const;
 const MAX_RESULTS = 5;
 /** A long story keeps its end, where the question is. */
 const MAX_QUERY = 600;
-const MAX_TOKENS = 30;
+const MAX_TOKENS = 16;
+/** The most candidates a common word scores, once rarer words have found more than that: the best so far. */
+const MAX_POOL = 500;
 
 /**
  * When to answer, calibrated on the tuning split of test/eval/queries.yaml (npm run eval -- --calibrate):
@@ -206,6 +208,7 @@ export class FaqIndex {
     if (this.cov.length !== n) this.allocate(n);
     const { cov, wgt, tokCov, tokWgt } = this;
     const touched: number[] = [];
+    let pool: number[] | undefined;
     const unknownIdf = this.idf(0);
     // Out-of-scope cues count as words no entry explains.
     let total = analysis.outside.length * unknownIdf;
@@ -244,7 +247,11 @@ export class FaqIndex {
           docs.length > n * COMMON_SHARE &&
           touched.length < docs.length / 4
         ) {
-          for (const doc of touched) {
+          pool ??=
+            touched.length > MAX_POOL
+              ? [...touched].sort((a, b) => cov[b]! - cov[a]!).slice(0, MAX_POOL)
+              : [...touched];
+          for (const doc of pool) {
             const i = findSorted(docs, doc);
             if (i >= 0) mark(doc, tfs[i]!, idf);
           }
