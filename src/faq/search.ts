@@ -179,14 +179,15 @@ export class FaqIndex {
 
   /** The terms a query token stands for: its own form, another language's, or a close spelling; null drops it. */
   private resolve(t: QueryToken): Array<[number, number]> | null {
+    // "the", "de", "el", "pou" in a message of another language say nothing, even where a
+    // code-switched phrasing put them in the index.
+    if (t.stopElsewhere) return null;
     const own = this.terms.get(t.form);
     if (own !== undefined) return [[own, 1]];
     for (const alt of t.alternatives) {
       const id = this.terms.get(alt);
       if (id !== undefined) return [[id, 1]];
     }
-    // "the", "de", "pou" in a message of another language say nothing.
-    if (t.stopElsewhere) return null;
     return this.expand(t.form);
   }
 
