@@ -26,7 +26,7 @@ export const DECISION = {
   score: 0.2,
   coverage: 0.1,
   shortCoverage: 0.7,
-  sure: 0.8,
+  sure: 0.6,
   margin: 0.02,
 };
 export type Decision = typeof DECISION;
