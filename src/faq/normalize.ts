@@ -200,7 +200,12 @@ export class Lexicon {
           if (c && !c.startsWith(`${CONCEPT_MARK}OUT_`)) concepts.push(c);
           else if (s2 !== st) otherStems.push(s2);
         }
-        tokens.push({ form: st, alternatives: [...concepts, ...otherStems], stopElsewhere, weight: weights[s]! });
+        tokens.push({
+          form: st,
+          alternatives: [...concepts, ...otherStems],
+          stopElsewhere,
+          weight: weights[s]!,
+        });
       }
     });
     return { tokens, outside };
@@ -271,10 +276,12 @@ export function stem(token: string, lang: Lang): string {
   let out = token;
   if (lang === 'es')
     // A pronoun joined to a verb ("pagarle", "cobrarme", "conseguirme") is the verb.
-    out = token.replace(/(ar|er|ir)(le|les|lo|la|los|las|me|te|se|nos)$/, '$1').replace(
-      /(aron|ieron|amos|aban|ando|iendo|ados|idos|adas|idas|ado|ido|ada|ida|ar|er|ir|an|en|as|es|os|a|o|e|s)$/,
-      '',
-    );
+    out = token
+      .replace(/(ar|er|ir)(le|les|lo|la|los|las|me|te|se|nos)$/, '$1')
+      .replace(
+        /(aron|ieron|amos|aban|ando|iendo|ados|idos|adas|idas|ado|ido|ada|ida|ar|er|ir|an|en|as|es|os|a|o|e|s)$/,
+        '',
+      );
   else if (lang === 'en') out = token.replace(/(ing|ies|ied|ed|es|s)$/, '');
   return out.length >= 3 ? out : token;
 }

@@ -17,6 +17,7 @@ const MAX_QUERY = 600;
 const MAX_TOKENS = 16;
 /** The most candidates a common word scores, once rarer words have found more than that: the best so far. */
 const MAX_POOL = 500;
+const RARE_OWN = 2;
 
 /**
  * When to answer, calibrated on the tuning split of test/eval/queries.yaml (npm run eval -- --calibrate):
@@ -183,7 +184,11 @@ export class FaqIndex {
     // code-switched phrasing put them in the index.
     if (t.stopElsewhere) return null;
     const own = this.terms.get(t.form);
-    if (own !== undefined) return [[own, 1]];
+    // A word only a code-switched phrasing or two brought into the index ("wage" in a Spanish
+    // block) counts as the concept another language knows it for.
+    const concept = t.alternatives.find((a) => a.startsWith(CONCEPT_MARK) && this.terms.has(a));
+    if (own !== undefined && (concept === undefined || this.df[own]! > RARE_OWN)) return [[own, 1]];
+    if (concept !== undefined) return [[this.terms.get(concept)!, 1]];
     for (const alt of t.alternatives) {
       const id = this.terms.get(alt);
       if (id !== undefined) return [[id, 1]];
