@@ -28,7 +28,9 @@ describe('the lexicon (data/lexicon/<lang>.yaml)', () => {
     writeFileSync(join(lex, 'ht.yaml'), 'concepts:\n  PAY: [kob]\n  BOSS: [bos, kob]\n');
     const { problems } = loadLexiconDir(lex, dir);
     const shown = problems.map(formatProblem).join('\n');
-    expect(shown).toMatch(/data\/lexicon\/es\.yaml:4:\d+ error: .*concept id/);
+    expect(shown).toMatch(
+      /data\/lexicon\/es\.yaml:4:\d+ error: [^\n]*\n {2}fix: a concept id is in capitals/,
+    );
     expect(shown).toMatch(/data\/lexicon\/es\.yaml:7:\d+ error: .*does not compile/);
     expect(shown).toMatch(/data\/lexicon\/ht\.yaml:3:\d+ error: "kob" is listed under both PAY and BOSS/);
   });

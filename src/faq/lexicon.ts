@@ -83,11 +83,10 @@ export function loadLexiconDir(dir: string, root = process.cwd()): LoadedLexicon
     const parsed = LexiconFileSchema.safeParse(source.data() ?? {});
     if (!parsed.success) {
       problems.push(
-        ...zodProblems(
-          source,
-          parsed.error,
-          () =>
-            'a lexicon has spellings (form: word), words (word: [variants]), concepts (ID: [words]), stop, question_cues and out_of_scope',
+        ...zodProblems(source, parsed.error, (issue) =>
+          issue.code === 'invalid_key'
+            ? 'a concept id is in capitals, e.g. PAY or EMPLOYER'
+            : 'a lexicon has spellings (form: word), words (word: [variants]), concepts (ID: [words]), stop, question_cues and out_of_scope',
         ),
       );
       continue;
