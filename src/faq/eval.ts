@@ -177,7 +177,9 @@ export function calibrate(searcher: FaqSearcher, tuning: EvalQuery[]): { decisio
   let best = { decision: { ...DECISION }, cost: cost(DECISION) };
   const grid = {
     score: [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
-    coverage: [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
+    // Never below 0.4: a message that is mostly a name, a number or words the store does not know
+    // ("me llamo ... y mi telefono es ...") must not be answered, whatever the tuning set prefers.
+    coverage: [0.4, 0.45, 0.5],
     shortCoverage: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
     sure: [0.5, 0.6, 0.7, 0.8, 0.9, 1.01],
     margin: [0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15],

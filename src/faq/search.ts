@@ -25,7 +25,7 @@ const RARE_OWN = 2;
  */
 export const DECISION = {
   score: 0.2,
-  coverage: 0.1,
+  coverage: 0.4,
   shortCoverage: 0.7,
   sure: 0.6,
   margin: 0.02,
