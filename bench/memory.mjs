@@ -20,13 +20,13 @@ const app = createApp(
   ),
   createLogger('silent'),
 );
-app.bot.handle({ channel: 'console', user: 'warm', event: { text: 'hola' } });
+await app.bot.handle({ channel: 'console', user: 'warm', event: { text: 'hola' } });
 global.gc?.();
 const idleMB = process.memoryUsage().rss / 1_048_576;
 for (let step = 0; step < 4; step++) {
   for (let u = 0; u < users; u++) {
     const own = scripts[LANGS[u % 3]];
-    app.bot.handle({ channel: 'whatsapp', user: `m${u}`, event: { text: own[u % own.length][step] } });
+    await app.bot.handle({ channel: 'whatsapp', user: `m${u}`, event: { text: own[u % own.length][step] } });
   }
 }
 global.gc?.();

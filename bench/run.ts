@@ -8,15 +8,19 @@ import { newSession } from '../src/engine/types.js';
 import { evaluate, readEvalSet } from '../src/faq/eval.js';
 import type { FaqEntry } from '../src/faq/schema.js';
 import { FaqSearcher } from '../src/faq/search.js';
-import { type App, createApp } from '../src/runtime/app.js';
+import { type App, createApp, openApp as openStoreApp, type SqliteApp } from '../src/runtime/app.js';
 import { createLogger } from '../src/runtime/log.js';
 import { LANGS, type Lang } from '../src/text/lang.js';
 import { grammyMemory, grammySqlite, sqliteCommits, updates } from './baselines.js';
+import { benchSchema, pgUpserts } from './postgres.js';
 import { mixedScript, navScript } from './scripts.js';
 import { syntheticEntries } from './synthetic.js';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const quick = args.has('--quick');
+/** `--store postgres`: the store figures only, SQLite against its baseline and PostgreSQL against raw pg. */
+const store = argv[argv.indexOf('--store') + 1] === 'postgres' && args.has('--store') ? 'postgres' : 'sqlite';
 const json = args.has('--json');
 /** --search: only the search part, at every size (what the 2 ms target at 50,000 entries is about). */
 const searchOnly = args.has('--search');
@@ -37,7 +41,7 @@ function percentile(sorted: number[], p: number): number {
 }
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
-function openApp(name: string): App {
+function openApp(name: string): SqliteApp {
   return createApp(
     loadConfig(
       { DB_PATH: join(dir, `${name}.db`), SECRET_KEY_FILE: join(dir, 'secret.key'), LOG_LEVEL: 'silent' },
@@ -48,7 +52,12 @@ function openApp(name: string): App {
 }
 
 /** Users take turns one message at a time, as many chats would; every turn is one committed transaction. */
-function runUsers(app: App, users: number, script: (lang: Lang, i: number) => string[], prefix: string) {
+async function runUsers(
+  app: Pick<App, 'bot'>,
+  users: number,
+  script: (lang: Lang, i: number) => string[],
+  prefix: string,
+) {
   const scripts = Array.from({ length: users }, (_, i) => script(LANGS[i % 3]!, i));
   const steps = Math.max(...scripts.map((s) => s.length));
   const times: number[] = [];
@@ -59,7 +68,7 @@ function runUsers(app: App, users: number, script: (lang: Lang, i: number) => st
       const text = scripts[u]![step];
       if (text === undefined) continue;
       const t = performance.now();
-      app.bot.handle({
+      await app.bot.handle({
         channel: 'telegram',
         user: `${prefix}${u}`,
         event: { text },
@@ -87,7 +96,7 @@ const ROUNDS = 5;
 async function engine() {
   say(`engine: ${USERS} users, mixed and navigation scripts in es, en, ht, in ${ROUNDS} rounds`);
   const app = openApp('engine');
-  runUsers(app, 300, mixedScript, 'warm');
+  await runUsers(app, 300, mixedScript, 'warm');
   const per = Math.ceil(USERS / ROUNDS);
   const mixed: number[] = [];
   const nav: number[] = [];
@@ -95,8 +104,8 @@ async function engine() {
   const times: number[] = [];
   let count = 0;
   for (let r = 0; r < ROUNDS; r++) {
-    const m = runUsers(app, per, mixedScript, `m${r}-`);
-    const n = runUsers(app, per, (l) => navScript(l), `n${r}-`);
+    const m = await runUsers(app, per, mixedScript, `m${r}-`);
+    const n = await runUsers(app, per, (l) => navScript(l), `n${r}-`);
     const b = await grammySqlite(join(dir, 'grammy.db'), updates(m.times.length, per, r * per));
     mixed.push(m.perSec);
     nav.push(n.perSec);
@@ -120,6 +129,53 @@ async function engine() {
     navRatioToGrammySqlite: round(median(nav.map((x, i) => x / sql[i]!)), 3),
     rssMB: round(process.resourceUsage().maxRSS / 1024, 1),
   };
+}
+
+/**
+ * PostgreSQL: the same users and scripts as the SQLite engine, one turn after another, beside a
+ * raw pg upsert loop (one transaction per upsert), round after round as for SQLite.
+ */
+async function postgres() {
+  const users = quick ? 300 : 1_000;
+  say(`postgres: ${users} users per round, mixed script, in ${ROUNDS} rounds, beside raw pg upserts`);
+  const schema = await benchSchema();
+  try {
+    const config = loadConfig(
+      {
+        DATABASE_URL: schema.url,
+        DB_PATH: join(dir, 'unused.db'),
+        SECRET_KEY_FILE: join(dir, 'secret.key'),
+        LOG_LEVEL: 'silent',
+        RETENTION_DAYS: '0',
+      },
+      false,
+    );
+    const app = await openStoreApp(config, createLogger('silent'));
+    const turns: number[] = [];
+    const raw: number[] = [];
+    const times: number[] = [];
+    try {
+      await runUsers(app, 50, mixedScript, 'pgwarm');
+      for (let r = 0; r < ROUNDS; r++) {
+        const m = await runUsers(app, users, mixedScript, `pg${r}-`);
+        turns.push(m.perSec);
+        times.push(...m.times);
+        raw.push(await pgUpserts(schema.url, m.times.length, users, r * users));
+      }
+    } finally {
+      await app.close();
+    }
+    times.sort((a, b) => a - b);
+    return {
+      turnsPerSec: round(median(turns), 0),
+      p50Ms: round(percentile(times, 0.5), 3),
+      p99Ms: round(percentile(times, 0.99), 3),
+      rawUpsertsPerSec: round(median(raw), 0),
+      ratioToRawUpserts: round(median(turns.map((x, i) => x / raw[i]!)), 3),
+    };
+  } finally {
+    await schema.drop();
+  }
 }
 
 function search(real: FaqEntry[]) {
@@ -191,8 +247,8 @@ function search(real: FaqEntry[]) {
   return rows.map(({ fullScanMeasured: _, ...row }) => row);
 }
 
-function growth() {
-  const measure = (sessions: number) => {
+async function growth() {
+  const measure = async (sessions: number) => {
     say(`growth: ${sessions} stored sessions`);
     const app = openApp(`growth-${sessions}`);
     const key = app.bot.userKeyOf.bind(app.bot);
@@ -221,7 +277,7 @@ function growth() {
     for (const text of ['1', 'atrás', '2', 'menú']) {
       for (let u = 0; u < users; u++) {
         const t = performance.now();
-        app.bot.handle({ channel: 'telegram', user: `g${u * stride}`, event: { text } });
+        await app.bot.handle({ channel: 'telegram', user: `g${u * stride}`, event: { text } });
         times.push(performance.now() - t);
       }
     }
@@ -229,8 +285,8 @@ function growth() {
     times.sort((a, b) => a - b);
     return { sessions, p50Ms: round(percentile(times, 0.5), 3), bytes: size };
   };
-  const small = measure(1_000);
-  const large = measure(LARGE);
+  const small = await measure(1_000);
+  const large = await measure(LARGE);
   return {
     small: { sessions: small.sessions, p50Ms: small.p50Ms },
     large: { sessions: large.sessions, p50Ms: large.p50Ms },
@@ -284,7 +340,7 @@ function memory() {
   return { idleMB: round(m.idleMB, 1), active10kMB: round(m.active10kMB, 1) };
 }
 
-function accuracy(app: App) {
+function accuracy(app: SqliteApp) {
   const r = evaluate(app.bot.current.searcher, readEvalSet(join(ROOT, 'test', 'eval', 'queries.yaml')));
   return { top1: round(LANGS.reduce((s, l) => s + r.byLang[l].top1, 0) / 3, 3) };
 }
@@ -328,6 +384,38 @@ const TARGETS: Array<[string, (r: Result) => boolean]> = [
 
 type Result = Awaited<ReturnType<typeof main>>;
 
+const STORE_TARGETS: Array<[string, (r: StoreResult) => boolean]> = [
+  ['SQLite mixed turns ≥ 0.45× grammY+SQLite', (r) => r.engine.ratioToGrammySqlite >= 0.45],
+  ['PostgreSQL turns ≥ 0.5× raw pg upserts', (r) => r.postgres.ratioToRawUpserts >= 0.5],
+];
+type StoreResult = Awaited<ReturnType<typeof storeMain>>;
+
+/** `--store postgres`: both engines against their baselines, nothing else. */
+async function storeMain() {
+  return { engine: await engine(), postgres: await postgres() };
+}
+
+if (store === 'postgres') {
+  const r = await storeMain();
+  rmSync(dir, { recursive: true, force: true });
+  const checks = STORE_TARGETS.map(([name, ok]) => ({ name, ok: ok(r) }));
+  if (json) process.stdout.write(`${JSON.stringify({ ...r, targets: checks })}\n`);
+  else {
+    const e = r.engine;
+    const p = r.postgres;
+    const lines = [
+      `sqlite   mixed ${e.turnsPerSec}/s, navigation ${e.navTurnsPerSec}/s, p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms`,
+      `         grammY+SQLite ${e.grammySqlitePerSec}/s; ratio mixed ${e.ratioToGrammySqlite}, navigation ${e.navRatioToGrammySqlite}`,
+      `postgres turns ${p.turnsPerSec}/s, p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms`,
+      `         raw pg upserts (one transaction each) ${p.rawUpsertsPerSec}/s; ratio ${p.ratioToRawUpserts}`,
+      '',
+      ...checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.name}`),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  process.exit(0);
+}
+
 async function main() {
   const app = openApp('content');
   const real = [...app.bot.current.faq.values()];
@@ -338,7 +426,7 @@ async function main() {
     engine: engineResult,
     search: search(real),
     accuracy: acc,
-    growth: growth(),
+    growth: await growth(),
     startup: await startup(),
     memory: memory(),
   };

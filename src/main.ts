@@ -1,16 +1,18 @@
+import type { Logger } from 'pino';
 import type { RunningChannel } from './channels/channel.js';
 import { runInteractiveChat } from './channels/console.js';
 import { fail } from './cli/shared.js';
-import { cloudApiEnabled, loadConfig } from './config/env.js';
+import { type Config, cloudApiEnabled, loadConfig } from './config/env.js';
 import type { HttpRoute, HttpServer } from './http/server.js';
-import { createApp } from './runtime/app.js';
+import { openApp } from './runtime/app.js';
 import { contentSettings } from './runtime/content.js';
 import { watchContent } from './runtime/reload.js';
 
 /** `npm start`: the configured channels, or the console chat when none is configured. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const app = createApp(config);
+  const app = await openApp(config);
+  warnSingleInstance(config, app.log);
   // A page script of WhatsApp Web can reject without a handler; log it and keep serving.
   process.on('unhandledRejection', (reason) => {
     app.log.error(
@@ -19,7 +21,7 @@ async function main(): Promise<void> {
     );
   });
   const watcher = config.HOT_RELOAD
-    ? watchContent(app.bot, app.db, config.paths, contentSettings(config), app.log)
+    ? watchContent(app.bot, app.store, config.paths, contentSettings(config), app.log)
     : undefined;
   const channels: RunningChannel[] = [];
   if (config.TELEGRAM_BOT_TOKEN) {
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     const whatsapp = await startWhatsApp(app);
     if (whatsapp) channels.push(whatsapp);
     else if (!channels.length) {
-      app.close();
+      await app.close();
       process.exit(1);
     }
   }
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
     await http?.close();
     await Promise.allSettled(channels.map((c) => c.stop()));
     await watcher?.close();
-    app.close();
+    await app.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -65,6 +67,28 @@ async function main(): Promise<void> {
     await runInteractiveChat(app.bot, { user: 'console' }, process.stdin, process.stdout);
     await shutdown('end of input');
   }
+}
+
+/**
+ * A shared database lets several instances serve webhooks; long polling and WhatsApp Web cannot
+ * be shared (Telegram answers 409 to a second poller, a WhatsApp Web session lives in one browser).
+ */
+function warnSingleInstance(config: Config, log: Logger): void {
+  if (!config.DATABASE_URL) return;
+  const single = [
+    ...(config.TELEGRAM_BOT_TOKEN && !config.TELEGRAM_WEBHOOK_URL ? ['Telegram long polling'] : []),
+    ...(config.WHATSAPP_ENABLED ? ['WhatsApp Web'] : []),
+  ];
+  if (single.length)
+    log.warn(
+      { code: 'store.single_instance', channels: single },
+      `DATABASE_URL is set, but ${single.join(' and ')} can run in one instance only: run a single instance, or use Telegram webhooks (TELEGRAM_WEBHOOK_URL) and the WhatsApp Cloud API to run several`,
+    );
+  if (!config.USER_KEY_SECRET && !config.USER_KEY_SALT)
+    log.warn(
+      { code: 'store.key_file', file: config.SECRET_KEY_FILE },
+      'DATABASE_URL is set without USER_KEY_SECRET: every instance must share the same key file, or set the same USER_KEY_SECRET on each',
+    );
 }
 
 main().catch(fail);

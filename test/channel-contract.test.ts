@@ -58,6 +58,21 @@ for (const [name, make] of drivers) {
       expect(last(seen).choices[0]).toBe('Dwa travay ak jistis');
     });
 
+    it('answers a voice note in the language it knows: it cannot listen yet, a person or the menu', async () => {
+      const seen = await d.voice(9101);
+      expect(seen[0]!.text).toContain('Mwen poko ka koute mesaj vokal');
+      expect(seen[0]!.choices).toEqual(expect.arrayContaining(['🙋 Pale ak yon moun', '🏠 Meni prensipal']));
+      expect(last(await d.say(9101, '1')).text).toContain('Pale ak yon moun');
+    });
+
+    it('answers a first voice note in the three languages, then asks for the language', async () => {
+      const seen = await d.voice(9104);
+      const text = seen.map((s) => s.text).join('\n');
+      for (const words of ['Todavía no puedo escuchar', "I can't listen", 'Mwen poko ka koute'])
+        expect(text).toContain(words);
+      expect(last(seen).choices).toContain('Kreyòl ayisyen');
+    });
+
     it('opens a deep link in its language and flow', async () => {
       const seen = last(await d.deepLink(9102, 'en_covid_poster1'));
       expect(seen.text).toContain('COVID-19: what do you want to know?');

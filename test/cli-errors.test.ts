@@ -45,6 +45,7 @@ const CASES: Array<{ command: string; args: string[]; allowed: RegExp }> = [
     args: ['content', 'import', 'sheet.csv', '--lang', 'fr'],
     allowed: /en or ht/,
   },
+  { command: 'store copy', args: ['store', 'copy', '--to', 'mysql://db/puente'], allowed: /postgres:\/\// },
   {
     command: 'content review',
     args: ['content', 'review', 'labor.dismissal', '--lang', 'ht', '--by', 'Ana', '--on', 'yesterday'],

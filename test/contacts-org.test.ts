@@ -7,16 +7,16 @@ import { copyContent } from './support/content-dir.js';
 import { Harness } from './support/harness.js';
 
 /** Opens the about menu and asks for a person, in one language. */
-function talkToAPerson(h: Harness, lang: 'es' | 'en' | 'ht'): string {
-  h.say(lang, 'menu', lang);
-  h.say(lang, '8', lang);
-  const out = h.say(lang, '2', lang).at(-1)!;
+async function talkToAPerson(h: Harness, lang: 'es' | 'en' | 'ht'): Promise<string> {
+  await h.say(lang, 'menu', lang);
+  await h.say(lang, '8', lang);
+  const out = (await h.say(lang, '2', lang)).at(-1)!;
   expect(out.faq).toBe('help.human');
   return out.text;
 }
 
 describe('talking to a person: the organisation from the configuration', () => {
-  it('gives the organisation’s name, contact and hours in every language', () => {
+  it('gives the organisation’s name, contact and hours in every language', async () => {
     const h = new Harness({
       ORG_NAME: 'Red de Apoyo_Migrante',
       ORG_CONTACT: 'WhatsApp +502 5555 0000',
@@ -24,7 +24,7 @@ describe('talking to a person: the organisation from the configuration', () => {
     });
     try {
       for (const lang of ['es', 'en', 'ht'] as const) {
-        const text = talkToAPerson(h, lang);
+        const text = await talkToAPerson(h, lang);
         expect(text, lang).toContain('Red de Apoyo_Migrante');
         expect(text, lang).toContain('WhatsApp +502 5555 0000');
         expect(text, lang).toContain('lunes a viernes, 9 a 17 h');
@@ -39,7 +39,7 @@ describe('talking to a person: the organisation from the configuration', () => {
     }
   });
 
-  it('invents no contact when none is configured: it says to ask whoever shared the bot, and how to get urgent help', () => {
+  it('invents no contact when none is configured: it says to ask whoever shared the bot, and how to get urgent help', async () => {
     const h = new Harness();
     try {
       const words = {
@@ -48,7 +48,7 @@ describe('talking to a person: the organisation from the configuration', () => {
         ht: [/òganizasyon an oswa moun ki te pataje/, /ijans/],
       };
       for (const lang of ['es', 'en', 'ht'] as const) {
-        const text = talkToAPerson(h, lang);
+        const text = await talkToAPerson(h, lang);
         for (const w of words[lang]) expect(text, lang).toMatch(w);
         expect(text, lang).not.toContain('{{');
         expect(text, lang).not.toMatch(/\d{3,}|@|https?:/);

@@ -122,12 +122,12 @@ describe('FAQ store in SQLite', () => {
     expect(out.at(-1)?.text).toContain(data.es.title);
   });
 
-  it('records feedback per entry and unanswered questions without any user key', () => {
+  it('records feedback per entry and unanswered questions without any user key', async () => {
     h = new Harness();
-    h.say('u', 'hola', 'es');
-    h.say('u', 'el patron no me paga la quincena', 'es');
-    h.say('u', '1', 'es');
-    h.say('u', 'como cocino arroz con pollo', 'es');
+    await h.say('u', 'hola', 'es');
+    await h.say('u', 'el patron no me paga la quincena', 'es');
+    await h.say('u', '1', 'es');
+    await h.say('u', 'como cocino arroz con pollo', 'es');
     const fb = h.app.db.prepare('SELECT faq, helpful, lang FROM feedback').all();
     expect(fb).toEqual([{ faq: 'labor.unpaid-wages', helpful: 1, lang: 'es' }]);
     const un = h.app.db.prepare('SELECT * FROM unanswered').all() as Array<Record<string, unknown>>;

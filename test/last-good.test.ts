@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ContentError } from '../src/content/problems.js';
-import { ContentSnapshots } from '../src/store/content-snapshots.js';
+import { ContentSnapshots } from '../src/store/sqlite/content-snapshots.js';
 import { copyContent } from './support/content-dir.js';
 import { Harness } from './support/harness.js';
 import { LogSink } from './support/log-sink.js';
@@ -48,7 +48,7 @@ describe('last good content', () => {
     expect(snapshot!.files['flows/main.yaml']).toBe(readFileSync(join(dir, 'flows', 'main.yaml'), 'utf8'));
   });
 
-  it('starts on the last good version when the files on disk are broken, and says so loudly', () => {
+  it('starts on the last good version when the files on disk are broken, and says so loudly', async () => {
     const dir = content();
     h = new Harness({ CONTENT_DIR: dir });
     const good = h.app.bot.current.version;
@@ -57,8 +57,8 @@ describe('last good content', () => {
     h.restart(sink.logger);
     expect(h.app.bot.current.origin).toBe('last-good');
     expect(h.app.bot.current.version).toBe(good);
-    expect(h.say('u', 'hola', 'es').at(-1)).toMatchObject({ flow: 'main', step: 'home' });
-    expect(h.say('u', '1', 'es').at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
+    expect((await h.say('u', 'hola', 'es')).at(-1)).toMatchObject({ flow: 'main', step: 'home' });
+    expect((await h.say('u', '1', 'es')).at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
     const loud = sink.lines().find((l) => l.code === 'content.last_good');
     expect(loud).toMatchObject({ level: 50, version: good });
     expect(String(loud?.msg)).toMatch(/THE CONTENT FILES HAVE \d+ ERROR/);

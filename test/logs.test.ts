@@ -49,18 +49,18 @@ function leaks(log: string): string[] {
 }
 
 describe('LOG_LEVEL=trace never writes a raw id, a phone number, a name or message text', () => {
-  it('through the bot, as the console and every channel drive it', () => {
+  it('through the bot, as the console and every channel drive it', async () => {
     const log = new LogSink('trace');
     const h = new Harness({ LOG_LEVEL: 'trace' }, { log: log.logger });
     try {
       for (const channel of ['console', 'whatsapp', 'telegram']) {
         for (const text of MESSAGES)
-          h.send(String(RAW_ID), { text }, undefined, channel, `u-${RAW_ID}-${text}`);
-        h.send(String(RAW_ID), { text: '6' }, undefined, channel);
-        h.send(String(RAW_ID), { media: 'voice' }, undefined, channel);
-        h.send(String(RAW_ID), { text: 'stop' }, undefined, channel);
+          await h.send(String(RAW_ID), { text }, undefined, channel, `u-${RAW_ID}-${text}`);
+        await h.send(String(RAW_ID), { text: '6' }, undefined, channel);
+        await h.send(String(RAW_ID), { media: 'voice' }, undefined, channel);
+        await h.send(String(RAW_ID), { text: 'stop' }, undefined, channel);
       }
-      h.app.bot.forgetUser('telegram', String(RAW_ID));
+      await h.app.bot.forgetUser('telegram', String(RAW_ID));
     } finally {
       h.close();
     }

@@ -16,7 +16,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { EnvSchema, loadConfig, ROOT } from '../src/config/env.js';
 import { buildReport } from '../src/report/report.js';
 import { createApp } from '../src/runtime/app.js';
-import { MIGRATIONS } from '../src/store/migrations.js';
+import { MIGRATIONS } from '../src/store/sqlite/migrations.js';
 import { HOUR, MINUTE } from '../src/store/times.js';
 import { LANGS } from '../src/text/lang.js';
 import { Harness } from './support/harness.js';
@@ -42,25 +42,25 @@ describe('privacy: what a copy of the database file holds', () => {
   let h: Harness | undefined;
   afterEach(() => h?.close());
 
-  it('after a conversation with a name and a phone number, feedback, an unanswered question and stop, neither the file nor its WAL holds the id, the name, the digits or the session', () => {
+  it('after a conversation with a name and a phone number, feedback, an unanswered question and stop, neither the file nor its WAL holds the id, the name, the digits or the session', async () => {
     h = new Harness();
     let update = 0;
     // WhatsApp message ids contain the sender's number; they are hashed before use too.
-    const say = (text: string) =>
-      h!.send(RAW_ID, { text }, undefined, 'whatsapp', `false_${RAW_ID}@c.us_${++update}`);
-    say('hola');
+    const say = async (text: string) =>
+      await h!.send(RAW_ID, { text }, undefined, 'whatsapp', `false_${RAW_ID}@c.us_${++update}`);
+    await say('hola');
     // A name and a phone number typed at a menu: not understood, so kept for staff, scrubbed.
-    expect(say(`me llamo ${NAME.join(' ')} y mi telefono es ${PHONE}`).at(-1)?.step).toBe('home');
+    expect((await say(`me llamo ${NAME.join(' ')} y mi telefono es ${PHONE}`)).at(-1)?.step).toBe('home');
     // At a question step: kept in the session, scrubbed.
-    say('menu');
-    say('6');
-    expect(say('10').at(-1)).toMatchObject({ flow: 'emergency', step: 'ask' });
-    say(`Tapachula, soy ${NAME.join(' ')} ${PHONE}`);
+    await say('menu');
+    await say('6');
+    expect((await say('10')).at(-1)).toMatchObject({ flow: 'emergency', step: 'ask' });
+    await say(`Tapachula, soy ${NAME.join(' ')} ${PHONE}`);
     // An answer, with feedback.
-    expect(say('mi patron no me paga').at(-1)?.faq).toBe('labor.unpaid-wages');
-    say('1');
+    expect((await say('mi patron no me paga')).at(-1)?.faq).toBe('labor.unpaid-wages');
+    await say('1');
     // An unanswered question.
-    say('quien gano el partido de futbol ayer');
+    await say('quien gano el partido de futbol ayer');
 
     const db = h.app.db;
     const key = h.app.bot.userKeyOf('whatsapp', RAW_ID);
@@ -77,7 +77,7 @@ describe('privacy: what a copy of the database file holds', () => {
     // Before stop, the session is in the file (or its WAL): the checks below can see it.
     expect(found(fileBytes(h.dbPath), [row.state, key])).toEqual([row.state, key]);
 
-    expect(say('stop').at(-1)?.text).toContain('Borramos');
+    expect((await say('stop')).at(-1)?.text).toContain('Borramos');
     expect(db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
 
     const secret = readFileSync(h.keyFile);
@@ -115,12 +115,12 @@ describe('privacy: what a copy of the database file holds', () => {
     h.app = createApp(h.config(), new LogSink('silent').logger);
   });
 
-  it('keeps records that cannot be linked: no user key, the hour only, never a session time', () => {
+  it('keeps records that cannot be linked: no user key, the hour only, never a session time', async () => {
     h = new Harness();
-    h.send(RAW_ID, { text: 'hola' }, undefined, 'whatsapp');
-    h.send(RAW_ID, { text: 'mi patron no me paga' }, undefined, 'whatsapp');
-    h.send(RAW_ID, { text: '1' }, undefined, 'whatsapp');
-    h.send(RAW_ID, { text: 'quien gano el partido' }, undefined, 'whatsapp');
+    await h.send(RAW_ID, { text: 'hola' }, undefined, 'whatsapp');
+    await h.send(RAW_ID, { text: 'mi patron no me paga' }, undefined, 'whatsapp');
+    await h.send(RAW_ID, { text: '1' }, undefined, 'whatsapp');
+    await h.send(RAW_ID, { text: 'quien gano el partido' }, undefined, 'whatsapp');
     const db = h.app.db;
     for (const table of ['events', 'feedback', 'unanswered']) {
       const columns = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).pluck().all();
@@ -136,9 +136,9 @@ describe('privacy: what a copy of the database file holds', () => {
     expect(updated % HOUR).not.toBe(0);
   });
 
-  it('a copy of the database and the raw id cannot give the stored key; the secret from the key file does', () => {
+  it('a copy of the database and the raw id cannot give the stored key; the secret from the key file does', async () => {
     h = new Harness();
-    h.send(RAW_ID, { text: 'hola' }, undefined, 'whatsapp');
+    await h.send(RAW_ID, { text: 'hola' }, undefined, 'whatsapp');
     h.app.close();
     const copyPath = join(h.dir, 'copy.db');
     copyFileSync(h.dbPath, copyPath);
@@ -261,14 +261,14 @@ describe('privacy: a database from the previous release', () => {
       log.logger,
     );
 
-  it('moves the salt to the key file, keeps every session and continues the conversation', () => {
+  it('moves the salt to the key file, keeps every session and continues the conversation', async () => {
     const salt = randomBytes(32).toString('hex');
     const old = previousRelease(salt);
     const log = new LogSink('info');
     let app = open(old.db, log);
     try {
       expect(app.bot.userKeyOf('whatsapp', RAW_ID)).toBe(old.key);
-      const reply = app.bot.handle({ channel: 'whatsapp', user: RAW_ID, event: { text: '1' } });
+      const reply = await app.bot.handle({ channel: 'whatsapp', user: RAW_ID, event: { text: '1' } });
       expect(reply.messages.at(-1)?.faq).toBe('labor.unpaid-wages');
       expect(app.db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1);
       expect(app.db.prepare('SELECT count(*) FROM meta WHERE key LIKE ?').pluck().get('%salt%')).toBe(0);
@@ -284,7 +284,7 @@ describe('privacy: a database from the previous release', () => {
       app.close();
       // The next start reads the key file; the conversation goes on.
       app = open(old.db, log);
-      const more = app.bot.handle({ channel: 'whatsapp', user: RAW_ID, event: { text: 'atras' } });
+      const more = await app.bot.handle({ channel: 'whatsapp', user: RAW_ID, event: { text: 'atras' } });
       expect(more.messages.at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
     } finally {
       app.close();
@@ -372,17 +372,17 @@ describe('privacy: retention on a timer', () => {
       ]),
     );
 
-  it('purges old rows from every table at start and every hour, keeps daily counts, and logs only how many', () => {
+  it('purges old rows from every table at start and every hour, keeps daily counts, and logs only how many', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
     const t0 = Date.UTC(2026, 2, 1, 10, 17);
     vi.setSystemTime(t0);
     const log = new LogSink('info');
     h = new Harness({ RETENTION_DAYS: '30' }, { log: log.logger });
     // An old conversation: an answer with feedback, an unanswered question.
-    h.say('old-user', 'hola', 'es');
-    h.say('old-user', 'mi patron no me paga', 'es');
-    h.say('old-user', '1', 'es');
-    h.say('old-user', 'quien gano el partido', 'es');
+    await h.say('old-user', 'hola', 'es');
+    await h.say('old-user', 'mi patron no me paga', 'es');
+    await h.say('old-user', '1', 'es');
+    await h.say('old-user', 'quien gano el partido', 'es');
     const old = counts(h.app.db);
     expect(old).toMatchObject({ sessions: 1, feedback: 1, unanswered: 1 });
     expect(old.events).toBeGreaterThanOrEqual(2);
@@ -390,18 +390,18 @@ describe('privacy: retention on a timer', () => {
     const before = buildReport(h.app.db, since);
 
     // 29 days on, hour by hour: nothing is old enough yet. A new user writes.
-    vi.advanceTimersByTime(29 * 86_400_000);
+    await vi.advanceTimersByTimeAsync(29 * 86_400_000);
     expect(counts(h.app.db)).toEqual(old);
-    h.say('new-user', 'hola', 'es');
-    h.say('new-user', 'como cocino arroz con pollo', 'es');
+    await h.say('new-user', 'hola', 'es');
+    await h.say('new-user', 'como cocino arroz con pollo', 'es');
     const fresh = buildReport(h.app.db, since);
 
     // Past 30 days, the hourly timer removes the old rows from every table, and only those.
-    vi.advanceTimersByTime(1 * 86_400_000 + 2 * HOUR);
+    await vi.advanceTimersByTimeAsync(1 * 86_400_000 + 2 * HOUR);
     const after = counts(h.app.db);
     expect(after).toEqual({ sessions: 1, events: 1, feedback: 0, unanswered: 1 });
-    expect(h.app.bot.sessions.read(h.app.bot.userKeyOf('console', 'new-user'))).not.toBeNull();
-    expect(h.app.bot.sessions.read(h.app.bot.userKeyOf('console', 'old-user'))).toBeNull();
+    expect(h.app.store.sessions.read(h.app.bot.userKeyOf('console', 'new-user'))).not.toBeNull();
+    expect(h.app.store.sessions.read(h.app.bot.userKeyOf('console', 'old-user'))).toBeNull();
     expect(h.app.db.prepare('SELECT query FROM unanswered').pluck().all()).toEqual([
       'como cocino arroz con pollo',
     ]);
@@ -431,13 +431,13 @@ describe('privacy: retention on a timer', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('purges at start, and keeps everything when RETENTION_DAYS is 0', () => {
+  it('purges at start, and keeps everything when RETENTION_DAYS is 0', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
     vi.setSystemTime(Date.UTC(2026, 2, 1, 10, 17));
     h = new Harness({ RETENTION_DAYS: '0' });
-    h.say('u', 'hola', 'es');
-    h.say('u', 'quien gano el partido', 'es');
-    vi.advanceTimersByTime(400 * 86_400_000);
+    await h.say('u', 'hola', 'es');
+    await h.say('u', 'quien gano el partido', 'es');
+    await vi.advanceTimersByTimeAsync(400 * 86_400_000);
     expect(counts(h.app.db)).toMatchObject({ sessions: 1, unanswered: 1 });
     h.app.close();
     h.app = createApp({ ...h.config(), RETENTION_DAYS: 30 }, new LogSink('silent').logger);

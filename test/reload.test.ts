@@ -48,7 +48,7 @@ describe('hot reload', () => {
     dir = contentDir;
     h = new Harness({ CONTENT_DIR: dir });
     const cfg = h.config();
-    w = watchContent(h.app.bot, h.app.db, cfg.paths, contentSettings(cfg), sink.logger, (ok) => {
+    w = watchContent(h.app.bot, h.app.store, cfg.paths, contentSettings(cfg), sink.logger, (ok) => {
       reloads.push(ok);
       for (const wake of waiting.splice(0)) wake();
     });
@@ -57,16 +57,16 @@ describe('hot reload', () => {
   }
 
   /** Resolves after the first reload (counting those still to come) that leaves `check` true. */
-  function live(check: () => boolean, what: string): Promise<void> {
+  function live(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const giveUp = setTimeout(() => reject(new Error(`no reload made this live: ${what}`)), GIVE_UP_MS);
-      const test = () => {
-        if (reloads.length && check()) {
+      const test = async () => {
+        if (reloads.length && (await check())) {
           clearTimeout(giveUp);
           resolve();
-        } else waiting.push(test);
+        } else waiting.push(() => void test());
       };
-      test();
+      void test().catch(reject);
     });
   }
 
@@ -86,18 +86,18 @@ describe('hot reload', () => {
   }
 
   const covidText = (h: Harness) => h.app.bot.current.flows.get('covid')?.steps.topics;
-  const covidMenu = (h: Harness, user: string) => {
-    h.say(user, 'menu', 'es');
-    return h.say(user, '2', 'es').at(-1)?.text;
+  const covidMenu = async (h: Harness, user: string) => {
+    await h.say(user, 'menu', 'es');
+    return (await h.say(user, '2', 'es')).at(-1)?.text;
   };
 
   it('serves a flow saved by write-then-rename, and the next save too', async () => {
     const h = await start();
     const file = join(dir, 'flows', 'covid.yaml');
     edit(file, 'COVID-19: ¿qué quieres saber?', 'COVID-19: elige un tema');
-    await live(() => covidMenu(h, 'a') === 'COVID-19: elige un tema', 'first flow save');
+    await live(async () => (await covidMenu(h, 'a')) === 'COVID-19: elige un tema', 'first flow save');
     edit(file, 'COVID-19: elige un tema', 'COVID-19: segundo cambio');
-    await live(() => covidMenu(h, 'b') === 'COVID-19: segundo cambio', 'second flow save');
+    await live(async () => (await covidMenu(h, 'b')) === 'COVID-19: segundo cambio', 'second flow save');
   });
 
   it('serves a locale file saved by write-then-rename, and the next save too', async () => {
@@ -126,8 +126,8 @@ describe('hot reload', () => {
 
   it('serves a new danger phrase and a new small talk word without a restart', async () => {
     const h = await start();
-    h.say('u', 'hola', 'es');
-    expect(h.say('u', 'la patrona me tira agua hirviendo').some((l) => l.safety)).toBe(false);
+    await h.say('u', 'hola', 'es');
+    expect((await h.say('u', 'la patrona me tira agua hirviendo')).some((l) => l.safety)).toBe(false);
     const safety = join(dir, 'data', 'safety.yaml');
     writeFileSync(
       safety,
@@ -142,10 +142,13 @@ describe('hot reload', () => {
       readFileSync(talk, 'utf8').replace('thanks:\n  es: [', 'thanks:\n  es: [va que va, '),
     );
     await live(
-      () => h.say('u', 'la patrona me tira agua hirviendo').at(-1)?.safety === true,
+      async () => (await h.say('u', 'la patrona me tira agua hirviendo')).at(-1)?.safety === true,
       'a new danger phrase',
     );
-    await live(() => h.say('u', 'va que va').some((l) => l.text.includes('Con gusto')), 'new small talk');
+    await live(
+      async () => (await h.say('u', 'va que va')).some((l) => l.text.includes('Con gusto')),
+      'new small talk',
+    );
   });
 
   it('serves data/contacts.yaml saved by write-then-rename, and the next save too', async () => {
@@ -172,11 +175,14 @@ describe('hot reload', () => {
     renameSync(join(dir, 'flows'), join(dir, 'flows.old'));
     renameSync(join(dir, 'flows.new'), join(dir, 'flows'));
     await live(
-      () => covidText(h)?.type === 'menu' && covidMenu(h, 'a') === 'COVID-19: carpeta nueva',
+      async () => covidText(h)?.type === 'menu' && (await covidMenu(h, 'a')) === 'COVID-19: carpeta nueva',
       'swap',
     );
     edit(join(dir, 'flows', 'covid.yaml'), 'COVID-19: carpeta nueva', 'COVID-19: después del cambio');
-    await live(() => covidMenu(h, 'b') === 'COVID-19: después del cambio', 'edit after the swap');
+    await live(
+      async () => (await covidMenu(h, 'b')) === 'COVID-19: después del cambio',
+      'edit after the swap',
+    );
   });
 
   it('watches a new kind of content folder under data/, through a swap and later edits', async () => {
@@ -213,16 +219,19 @@ describe('hot reload', () => {
     );
     git('commit', '-qam', 'second');
     const h = await start(content);
-    expect(covidMenu(h, 'a')).toBe('COVID-19: revisión dos');
+    expect(await covidMenu(h, 'a')).toBe('COVID-19: revisión dos');
     git('checkout', '-q', first);
     await live(
-      () =>
-        covidMenu(h, 'b') === 'COVID-19: ¿qué quieres saber?' &&
+      async () =>
+        (await covidMenu(h, 'b')) === 'COVID-19: ¿qué quieres saber?' &&
         h.app.bot.current.faq.get('covid.vaccine')?.es?.title === 'Vacuna COVID sin papeles',
       'checkout',
     );
     edit(join(content, 'flows', 'covid.yaml'), 'COVID-19: ¿qué quieres saber?', 'COVID-19: tras el checkout');
-    await live(() => covidMenu(h, 'c') === 'COVID-19: tras el checkout', 'edit after the checkout');
+    await live(
+      async () => (await covidMenu(h, 'c')) === 'COVID-19: tras el checkout',
+      'edit after the checkout',
+    );
   });
 
   it('rejects a broken edit, keeps serving the last good version, logs it, and takes the fix', async () => {
@@ -235,8 +244,8 @@ describe('hot reload', () => {
     await failed;
     expect(h.app.bot.current).toBe(before);
     expect(w!.reload()).toBe(false);
-    expect(h.say('u', 'hola', 'es').at(-1)).toMatchObject({ flow: 'main' });
-    expect(h.say('u', '1', 'es').at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
+    expect((await h.say('u', 'hola', 'es')).at(-1)).toMatchObject({ flow: 'main' });
+    expect((await h.say('u', '1', 'es')).at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
     const rejection = sink.lines().find((l) => l.code === 'content.rejected');
     expect(rejection?.files).toContain('flows/labor.yaml');
     expect(String((rejection?.errors as string[] | undefined)?.[0])).toMatch(
@@ -254,14 +263,14 @@ describe('hot reload', () => {
 
   it('sends a user whose step was removed to the start of the flow', async () => {
     const h = await start();
-    h.say('u', 'hola', 'es');
-    h.say('u', '1', 'es');
-    expect(h.say('u', '7', 'es').at(-1)).toMatchObject({ flow: 'labor', step: 'more' });
+    await h.say('u', 'hola', 'es');
+    await h.say('u', '1', 'es');
+    expect((await h.say('u', '7', 'es')).at(-1)).toMatchObject({ flow: 'labor', step: 'more' });
     const file = join(dir, 'flows', 'labor.yaml');
     const text = readFileSync(file, 'utf8');
     const cut = text.slice(0, text.indexOf('  more:')).replace(/ {6}- id: more\n.*\n.*next: more\n/, '');
     writeFileSync(file, cut);
     await live(() => !h.app.bot.current.flows.get('labor')?.steps.more, 'step removed');
-    expect(h.say('u', '1', 'es').at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
+    expect((await h.say('u', '1', 'es')).at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
   });
 });

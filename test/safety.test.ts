@@ -197,7 +197,7 @@ describe('content checks for safety', () => {
 });
 
 /** Replays a safety transcript, measuring what each tagged message got. */
-function measure(lang: Lang) {
+async function measure(lang: Lang) {
   const t = readTranscript(join(TRANSCRIPTS, `safety-${lang}.yaml`));
   const h = new Harness();
   try {
@@ -216,8 +216,8 @@ function measure(lang: Lang) {
     };
     for (const step of t.steps) {
       if (!('say' in step)) continue;
-      const at = h.app.bot.sessions.read(key)?.session.at;
-      const out = h.send(t.user, { text: step.say }, hint);
+      const at = h.app.store.sessions.read(key)?.session.at;
+      const out = await h.send(t.user, { text: step.say }, hint);
       const tags = step.tags ?? [];
       const card = out.some((l) => l.safety === true);
       // No message but the card carries the key.
@@ -244,8 +244,8 @@ function measure(lang: Lang) {
 
 describe('measured on our own set of messages', () => {
   for (const lang of LANGS) {
-    it(`${lang}: every danger message gets the card, at most 1 in 20 others do, small talk is never an answer`, () => {
-      const { m, t } = measure(lang);
+    it(`${lang}: every danger message gets the card, at most 1 in 20 others do, small talk is never an answer`, async () => {
+      const { m, t } = await measure(lang);
       expect(m.danger).toBeGreaterThanOrEqual(25);
       expect(m.inSubmenu * 2).toBeGreaterThanOrEqual(m.danger);
       expect(m.texting * 3).toBeGreaterThanOrEqual(m.danger);
@@ -259,20 +259,20 @@ describe('measured on our own set of messages', () => {
       for (const q of m.unanswered) expect(smallTalk.map((s) => s.toLowerCase())).not.toContain(q);
     });
 
-    it(`${lang}: a danger message from someone new, language unknown, gets the card in that language`, () => {
+    it(`${lang}: a danger message from someone new, language unknown, gets the card in that language`, async () => {
       const t = readTranscript(join(TRANSCRIPTS, `safety-${lang}.yaml`));
       const h = new Harness();
       try {
         const danger = t.steps.flatMap((s) => ('say' in s && s.tags?.includes('danger') ? [s.say] : []));
         const wrong: string[] = [];
         const triage = h.app.bot.current.triage;
-        danger.forEach((text, i) => {
-          const out = h.send(`new-${lang}-${i}`, { text });
+        for (const [i, text] of danger.entries()) {
+          const out = await h.send(`new-${lang}-${i}`, { text });
           // A cry every language shares ("SOS") may be answered in any of them.
           const shared = LANGS.filter((l) => triage.matchIn(l, text)).length > 1;
           if (out.length !== 1 || out[0]!.safety !== true || (!shared && out[0]!.lang !== lang))
             wrong.push(text);
-        });
+        }
         expect(wrong).toEqual([]);
       } finally {
         h.close();
@@ -285,47 +285,50 @@ describe('the emergency card', () => {
   let h: Harness;
   afterEach(() => h.close());
 
-  it('lists every country when the country is unknown, and only the user’s country once it is known', () => {
+  it('lists every country when the country is unknown, and only the user’s country once it is known', async () => {
     h = new Harness();
-    const [card] = h.say('u', 'me estan golpeando', 'es');
+    const [card] = await h.say('u', 'me estan golpeando', 'es');
     expect(card!.safety).toBe(true);
     expect(card!.text).toContain('llama al 911');
     expect(card!.text).toContain('Guatemala: 110 policía');
     expect(card!.text).toContain('Guyana: 911 policía, 912 bomberos, 913 ambulancia');
-    h.say('u', 'menú');
-    h.say('u', '6');
-    h.say('u', 'Guyana');
-    const [known] = h.say('u', 'me estan golpeando');
+    await h.say('u', 'menú');
+    await h.say('u', '6');
+    await h.say('u', 'Guyana');
+    const [known] = await h.say('u', 'me estan golpeando');
     expect(known!.text).toContain('Emergencias en Guyana: 911 policía, 912 bomberos, 913 ambulancia');
     expect(known!.text).not.toContain('Guatemala');
   });
 
-  it('comes before a link pre-filled inside the message, and the link still tags the campaign', () => {
+  it('comes before a link pre-filled inside the message, and the link still tags the campaign', async () => {
     h = new Harness();
-    const [card] = h.say('poster', 'Bonjou, mwen vle enfòmasyon (ht_labor_leader-12) msye a ap bat mwen');
+    const [card] = await h.say(
+      'poster',
+      'Bonjou, mwen vle enfòmasyon (ht_labor_leader-12) msye a ap bat mwen',
+    );
     expect(card).toMatchObject({ safety: true, lang: 'ht' });
     const key = h.app.bot.userKeyOf('console', 'poster');
-    expect(h.app.bot.sessions.read(key)?.session.campaign).toBe('leader-12');
+    expect(h.app.store.sessions.read(key)?.session.campaign).toBe('leader-12');
     // Without danger, the same link opens its flow.
-    const out = h.say('poster2', 'Bonjou! Mwen vle enfòmasyon (ht_labor_leader-12)');
+    const out = await h.say('poster2', 'Bonjou! Mwen vle enfòmasyon (ht_labor_leader-12)');
     expect(out.at(-1)).toMatchObject({ flow: 'labor', lang: 'ht' });
   });
 
-  it('keeps the user where they were, leads to the emergency contacts, and counts each card by day and language', () => {
+  it('keeps the user where they were, leads to the emergency contacts, and counts each card by day and language', async () => {
     h = new Harness();
-    h.say('u', 'hola', 'en');
-    h.say('u', '1');
-    const [card] = h.say('u', 'he is beating me');
+    await h.say('u', 'hola', 'en');
+    await h.say('u', '1');
+    const [card] = await h.say('u', 'he is beating me');
     expect(card).toMatchObject({ safety: true, flow: 'labor', step: 'topics', lang: 'en' });
     const key = h.app.bot.userKeyOf('console', 'u');
-    expect(h.app.bot.sessions.read(key)?.session).toMatchObject({
+    expect(h.app.store.sessions.read(key)?.session).toMatchObject({
       at: { flow: 'labor', step: 'topics' },
       history: [{ flow: 'main', step: 'home' }],
     });
-    const contacts = h.send('u', { choice: 'emergency' });
+    const contacts = await h.send('u', { choice: 'emergency' });
     expect(contacts.at(-1)).toMatchObject({ flow: 'emergency', step: 'choose' });
-    expect(h.say('u', 'back').at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
-    h.say('v', 'anmwe', 'ht');
+    expect((await h.say('u', 'back')).at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
+    await h.say('v', 'anmwe', 'ht');
     const r = buildReport(h.app.db, parseSince('1d'));
     const today = new Date().toISOString().slice(0, 10);
     expect(r.safety).toEqual([
@@ -359,27 +362,27 @@ describe('help that always helps', () => {
     ['es', '?', /^🆘 En una emergencia, llama al 911/],
   ];
   for (const [lang, word, first] of cases) {
-    it(`"${word}" (${lang}) begins with the emergency numbers`, () => {
+    it(`"${word}" (${lang}) begins with the emergency numbers`, async () => {
       h = new Harness();
-      h.say('u', 'menu', lang);
-      const out = h.say('u', word);
+      await h.say('u', 'menu', lang);
+      const out = await h.say('u', word);
       expect(out[0]!.text).toMatch(first);
       expect(out[0]!.text).toMatch(/\b(911|110)\b/);
       expect(out[0]!.safety).toBeUndefined();
     });
   }
 
-  it("gives the user's country's numbers once the country is known", () => {
+  it("gives the user's country's numbers once the country is known", async () => {
     h = new Harness();
-    h.say('u', 'menu', 'en');
-    h.say('u', '6');
-    h.say('u', '2');
-    expect(h.say('u', 'help')[0]!.text).toMatch(/^🆘 Emergencies in Guatemala: 110 police/);
+    await h.say('u', 'menu', 'en');
+    await h.say('u', '6');
+    await h.say('u', '2');
+    expect((await h.say('u', 'help'))[0]!.text).toMatch(/^🆘 Emergencies in Guatemala: 110 police/);
   });
 
-  it('gives the numbers in every language before the language is known', () => {
+  it('gives the numbers in every language before the language is known', async () => {
     h = new Harness();
-    const out = h.say('u', '?');
+    const out = await h.say('u', '?');
     expect(out[0]!.text.split('\n')).toHaveLength(3);
     expect(out[0]!.text).toContain('llama al 911');
     expect(out[0]!.text).toContain('call 911');
@@ -400,29 +403,29 @@ describe('quick exit', () => {
     ['en', '/exit'],
   ];
   for (const [lang, word] of exits) {
-    it(`"${word}" deletes everything as stop does and says one innocuous line`, () => {
+    it(`"${word}" deletes everything as stop does and says one innocuous line`, async () => {
       h = new Harness();
-      h.say('u', 'menu', lang);
-      h.say('u', '1');
-      const reply = h.app.bot.handle({ channel: 'console', user: 'u', event: { text: word } });
+      await h.say('u', 'menu', lang);
+      await h.say('u', '1');
+      const reply = await h.app.bot.handle({ channel: 'console', user: 'u', event: { text: word } });
       expect(reply.messages).toEqual([{ text: 'OK 👍', options: [], flow: null, step: null }]);
       expect(reply.session).toBeNull();
-      expect(h.app.bot.sessions.read(h.app.bot.userKeyOf('console', 'u'))).toBeNull();
+      expect(h.app.store.sessions.read(h.app.bot.userKeyOf('console', 'u'))).toBeNull();
       expect(h.app.db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 0 });
     });
   }
 
-  it('is an option of the card, and a press on an old card still leaves at once', () => {
+  it('is an option of the card, and a press on an old card still leaves at once', async () => {
     h = new Harness();
-    h.say('u', 'hola', 'es');
-    const [card] = h.say('u', 'me van a matar');
+    await h.say('u', 'hola', 'es');
+    const [card] = await h.say('u', 'me van a matar');
     const n = card!.options.findIndex((o) => o.id === 'exit') + 1;
-    expect(h.say('u', String(n))).toEqual([expect.objectContaining({ text: 'OK 👍' })]);
-    h.say('w', 'hola', 'es');
-    h.say('w', 'me van a matar');
-    h.say('w', 'menú');
-    h.say('w', '1');
-    const late = h.send('w', { choice: 'exit', at: { flow: 'main', step: 'home' } });
+    expect(await h.say('u', String(n))).toEqual([expect.objectContaining({ text: 'OK 👍' })]);
+    await h.say('w', 'hola', 'es');
+    await h.say('w', 'me van a matar');
+    await h.say('w', 'menú');
+    await h.say('w', '1');
+    const late = await h.send('w', { choice: 'exit', at: { flow: 'main', step: 'home' } });
     expect(late).toEqual([expect.objectContaining({ text: 'OK 👍' })]);
     expect(h.app.db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 0 });
   });
@@ -445,29 +448,29 @@ describe('small talk', () => {
     ['ht', '👎', false],
   ];
   for (const [lang, word, helpful] of answers) {
-    it(`"${word}" answers "was this helpful?" (${lang})`, () => {
+    it(`"${word}" answers "was this helpful?" (${lang})`, async () => {
       h = new Harness();
-      h.say('u', 'menu', lang);
-      h.say('u', '1');
-      expect(h.say('u', '1').at(-1)?.faq).toBe('labor.unpaid-wages');
-      h.say('u', word);
+      await h.say('u', 'menu', lang);
+      await h.say('u', '1');
+      expect((await h.say('u', '1')).at(-1)?.faq).toBe('labor.unpaid-wages');
+      await h.say('u', word);
       expect(h.app.db.prepare('SELECT faq, helpful FROM feedback').all()).toEqual([
         { faq: 'labor.unpaid-wages', helpful: helpful ? 1 : 0 },
       ]);
     });
   }
 
-  it('"basta" and "sispann" keep the data; the deletion words still delete it', () => {
+  it('"basta" and "sispann" keep the data; the deletion words still delete it', async () => {
     h = new Harness();
     const key = (u: string) => h.app.bot.userKeyOf('console', u);
     for (const [u, word, lang] of [
       ['a', 'basta', 'es'],
       ['b', 'sispann', 'ht'],
     ] as const) {
-      h.say(u, 'menu', lang);
-      const out = h.say(u, word);
+      await h.say(u, 'menu', lang);
+      const out = await h.say(u, word);
       expect(out.every((l) => !l.faq && !l.safety)).toBe(true);
-      expect(h.app.bot.sessions.read(key(u))).not.toBeNull();
+      expect(h.app.store.sessions.read(key(u))).not.toBeNull();
     }
     for (const [u, word] of [
       ['c', 'stop'],
@@ -476,18 +479,18 @@ describe('small talk', () => {
       ['f', 'delete my data'],
       ['g', 'efase enfòmasyon m'],
     ] as const) {
-      h.say(u, 'menu', 'es');
-      h.say(u, word);
-      expect(h.app.bot.sessions.read(key(u)), word).toBeNull();
+      await h.say(u, 'menu', 'es');
+      await h.say(u, word);
+      expect(h.app.store.sessions.read(key(u)), word).toBeNull();
     }
   });
 
-  it('a greeting or an emoji gets a short reply and the options the user is looking at', () => {
+  it('a greeting or an emoji gets a short reply and the options the user is looking at', async () => {
     h = new Harness();
-    h.say('u', 'menu', 'es');
-    h.say('u', '2');
+    await h.say('u', 'menu', 'es');
+    await h.say('u', '2');
     for (const text of ['holaaa', '😊', 'jajajaja', 'ok gracias']) {
-      const out = h.say('u', text);
+      const out = await h.say('u', text);
       expect(out, text).toHaveLength(2);
       expect(out[1]).toMatchObject({ flow: 'covid', step: 'topics' });
     }

@@ -210,7 +210,7 @@ describe('cli links', () => {
     ).toBe(1);
   });
 
-  it('round-trips: the payload of each link, fed to the engine, opens that flow in that language', () => {
+  it('round-trips: the payload of each link, fed to the engine, opens that flow in that language', async () => {
     const h = new Harness();
     try {
       for (const [flow, lang] of [
@@ -226,8 +226,8 @@ describe('cli links', () => {
         const fromTelegram = new URL(links.telegram!).searchParams.get('start')!;
         const fromWhatsApp = new URL(links.whatsapp!).searchParams.get('text')!;
         expect(parsePayload(fromTelegram)).toEqual({ flow, lang, campaign: 'c-1' });
-        const viaStart = h.send(`tg-${flow}`, { start: fromTelegram });
-        const viaText = h.send(`wa-${flow}`, { text: fromWhatsApp });
+        const viaStart = await h.send(`tg-${flow}`, { start: fromTelegram });
+        const viaText = await h.send(`wa-${flow}`, { text: fromWhatsApp });
         for (const out of [viaStart, viaText]) expect(out.find((m) => m.flow === flow)?.lang).toBe(lang);
       }
     } finally {
@@ -237,19 +237,19 @@ describe('cli links', () => {
 });
 
 describe('cli report', () => {
-  it('counts conversations, flows, FAQ feedback and unanswered questions, with no identifiers', () => {
+  it('counts conversations, flows, FAQ feedback and unanswered questions, with no identifiers', async () => {
     const h = new Harness();
     try {
-      h.send('a', { start: 'ht_labor_leader-1' });
-      h.send('a', { text: '1' });
-      h.send('a', { text: '1' });
-      h.send('b', { start: 'ht_labor_leader-1' });
-      h.send('c', { text: 'hola' }, { lang: 'es', sure: true }, 'whatsapp');
-      h.send('c', { text: 'quien gano el partido' }, undefined, 'whatsapp');
-      h.send('d', { text: 'hello' }, { lang: 'en', sure: true }, 'telegram');
-      h.send('d', { text: 'who won the football match' }, undefined, 'telegram');
-      h.send('e', { text: 'hola' }, { lang: 'es', sure: true }, 'whatsapp');
-      h.send('e', { text: 'quien gano el partido' }, undefined, 'whatsapp');
+      await h.send('a', { start: 'ht_labor_leader-1' });
+      await h.send('a', { text: '1' });
+      await h.send('a', { text: '1' });
+      await h.send('b', { start: 'ht_labor_leader-1' });
+      await h.send('c', { text: 'hola' }, { lang: 'es', sure: true }, 'whatsapp');
+      await h.send('c', { text: 'quien gano el partido' }, undefined, 'whatsapp');
+      await h.send('d', { text: 'hello' }, { lang: 'en', sure: true }, 'telegram');
+      await h.send('d', { text: 'who won the football match' }, undefined, 'telegram');
+      await h.send('e', { text: 'hola' }, { lang: 'es', sure: true }, 'whatsapp');
+      await h.send('e', { text: 'quien gano el partido' }, undefined, 'whatsapp');
       const r = buildReport(h.app.db, parseSince('30d'));
       expect(r.conversations).toEqual(
         expect.arrayContaining([
@@ -287,10 +287,12 @@ describe('cli report', () => {
         'faq',
         'unanswered',
         'safety',
+        'voice',
       ]);
       expect(cli(['report', '--csv'], '', env).stdout).toMatch(/^section,/);
       expect(cli(['report'], '', env).stdout).toContain('Conversations started');
       expect(cli(['report'], '', env).stdout).toContain('Emergency cards shown');
+      expect(cli(['report'], '', env).stdout).toContain('Voice notes received');
       expect(cli(['report', '--since', 'yesterday-ish'], '', env).status).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { newSession } from '../src/engine/types.js';
 import { createApp } from '../src/runtime/app.js';
 import { createLogger } from '../src/runtime/log.js';
-import { openDb } from '../src/store/db.js';
-import { MIGRATIONS } from '../src/store/migrations.js';
-import { SqliteSessions } from '../src/store/sessions.js';
+import { openDb } from '../src/store/sqlite/db.js';
+import { MIGRATIONS } from '../src/store/sqlite/migrations.js';
+import { SqliteSessions } from '../src/store/sqlite/sessions.js';
 import { Harness } from './support/harness.js';
 
 describe('sessions in SQLite', () => {
@@ -20,63 +20,68 @@ describe('sessions in SQLite', () => {
     expect(h.app.db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(1);
   });
 
-  it('handles a redelivered update only once', () => {
+  it('handles a redelivered update only once', async () => {
     h = new Harness();
-    h.say('u', 'hola', 'es');
-    const first = h.send('u', { text: '1' }, undefined, 'console', 'upd-1');
-    const again = h.send('u', { text: '1' }, undefined, 'console', 'upd-1');
+    await h.say('u', 'hola', 'es');
+    const first = await h.send('u', { text: '1' }, undefined, 'console', 'upd-1');
+    const again = await h.send('u', { text: '1' }, undefined, 'console', 'upd-1');
     expect(first.at(-1)).toMatchObject({ flow: 'labor', step: 'topics' });
     expect(again).toEqual([]);
-    const next = h.send('u', { text: '1' }, undefined, 'console', 'upd-2');
+    const next = await h.send('u', { text: '1' }, undefined, 'console', 'upd-2');
     expect(next.at(-1)).toMatchObject({ faq: 'labor.unpaid-wages' });
   });
 
-  it('rolls a failed turn back whole: the session and the delivery mark stay as they were', () => {
+  it('rolls a failed turn back whole: the session and the delivery mark stay as they were', async () => {
     h = new Harness();
-    h.say('u', 'hola', 'es');
+    await h.say('u', 'hola', 'es');
     h.app.db.exec('ALTER TABLE events RENAME TO events_away');
-    expect(() => h!.send('u', { text: '1' }, undefined, 'console', 'upd-9')).toThrow();
+    await expect(h.send('u', { text: '1' }, undefined, 'console', 'upd-9')).rejects.toThrow();
     h.app.db.exec('ALTER TABLE events_away RENAME TO events');
     const key = h.app.bot.userKeyOf('console', 'u');
-    expect(h.app.bot.sessions.read(key)?.session.at).toEqual({ flow: 'main', step: 'home' });
-    const retried = h.send('u', { text: '1' }, undefined, 'console', 'upd-9');
+    expect(h.app.store.sessions.read(key)?.session.at).toEqual({ flow: 'main', step: 'home' });
+    const retried = await h.send('u', { text: '1' }, undefined, 'console', 'upd-9');
     expect(retried.at(-1)).toMatchObject({ flow: 'labor' });
   });
 
-  it("keeps the minute of the user's last message, by the app's clock, never later than now", () => {
+  it("keeps the minute of the user's last message, by the app's clock, never later than now", async () => {
     let now = Date.UTC(2026, 5, 1, 10, 30, 45);
     h = new Harness({}, { now: () => now });
     const bot = h.app.bot;
-    expect(bot.lastInbound('whatsapp-cloud', '50937000001')).toBeNull();
+    expect(await bot.lastInbound('whatsapp-cloud', '50937000001')).toBeNull();
     // Written by the user four minutes before it arrived (a delayed delivery).
-    bot.handle({
+    await bot.handle({
       channel: 'whatsapp-cloud',
       user: '50937000001',
       event: { text: 'bonjou' },
       at: now - 4 * 60_000,
     });
-    expect(bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 10, 26));
+    expect(await bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 10, 26));
     // A clock ahead of ours counts as now; without a time, now.
     now = Date.UTC(2026, 5, 1, 11, 0, 30);
-    bot.handle({ channel: 'whatsapp-cloud', user: '50937000001', event: { text: '1' }, at: now + 3_600_000 });
+    await bot.handle({
+      channel: 'whatsapp-cloud',
+      user: '50937000001',
+      event: { text: '1' },
+      at: now + 3_600_000,
+    });
     // On the hour it moves a minute earlier, so it never equals a record's time.
-    expect(bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 10, 59));
+    expect(await bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 10, 59));
     now = Date.UTC(2026, 5, 1, 12, 5, 10);
-    bot.handle({ channel: 'whatsapp-cloud', user: '50937000001', event: { text: '1' } });
+    await bot.handle({ channel: 'whatsapp-cloud', user: '50937000001', event: { text: '1' } });
     // Read from the file, not from the parsed cache, as another process would.
     h.restart();
-    expect(h.app.bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 12, 5));
+    expect(await h.app.bot.lastInbound('whatsapp-cloud', '50937000001')).toBe(Date.UTC(2026, 5, 1, 12, 5));
     // "stop" leaves nothing.
-    h.app.bot.handle({ channel: 'whatsapp-cloud', user: '50937000001', event: { text: 'stop' } });
-    expect(h.app.bot.lastInbound('whatsapp-cloud', '50937000001')).toBeNull();
+    await h.app.bot.handle({ channel: 'whatsapp-cloud', user: '50937000001', event: { text: 'stop' } });
+    expect(await h.app.bot.lastInbound('whatsapp-cloud', '50937000001')).toBeNull();
   });
 
-  it('purges sessions idle longer than the retention setting', () => {
+  it('purges sessions idle longer than the retention setting', async () => {
     h = new Harness();
     let now = Date.UTC(2026, 0, 1);
     const sessions = new SqliteSessions(h.app.db, () => now);
-    h.say('old', 'hola', 'es');
-    h.say('new', 'hola', 'es');
+    await h.say('old', 'hola', 'es');
+    await h.say('new', 'hola', 'es');
     const oldKey = h.app.bot.userKeyOf('console', 'old');
     const newKey = h.app.bot.userKeyOf('console', 'new');
     sessions.write(oldKey, 'console', sessions.read(oldKey)!);
@@ -88,28 +93,28 @@ describe('sessions in SQLite', () => {
     expect(sessions.purgeIdle(0)).toBe(0);
   });
 
-  it('sees what another process changed: a session deleted elsewhere starts over', () => {
+  it('sees what another process changed: a session deleted elsewhere starts over', async () => {
     h = new Harness();
-    h.say('u', 'hola', 'es');
-    expect(h.say('u', '1').at(-1)).toMatchObject({ flow: 'labor' });
+    await h.say('u', 'hola', 'es');
+    expect((await h.say('u', '1')).at(-1)).toMatchObject({ flow: 'labor' });
     const other = openDb(join(h.dir, 'puente.db'));
     other.exec('DELETE FROM sessions');
     other.close();
     const key = h.app.bot.userKeyOf('console', 'u');
-    expect(h.app.bot.sessions.read(key)).toBeNull();
+    expect(h.app.store.sessions.read(key)).toBeNull();
     // A new user whose language is unknown is asked for it, not taken back into the labor flow.
-    expect(h.say('u', '1').at(-1)).not.toMatchObject({ flow: 'labor' });
+    expect((await h.say('u', '1')).at(-1)).not.toMatchObject({ flow: 'labor' });
   });
 
-  it('writes a session again that another process deleted after it was read', () => {
+  it('writes a session again that another process deleted after it was read', async () => {
     h = new Harness();
-    h.say('u', 'hola', 'es');
+    await h.say('u', 'hola', 'es');
     const key = h.app.bot.userKeyOf('console', 'u');
-    const stored = h.app.bot.sessions.read(key)!;
+    const stored = h.app.store.sessions.read(key)!;
     const other = openDb(join(h.dir, 'puente.db'));
     other.exec('DELETE FROM sessions');
     other.close();
-    h.app.bot.sessions.write(key, 'console', stored);
+    h.app.store.sessions.write(key, 'console', stored);
     expect(h.app.db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 1 });
   });
 
@@ -150,7 +155,7 @@ describe('sessions in SQLite', () => {
     expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
-  it('never writes message text or user ids to the log', () => {
+  it('never writes message text or user ids to the log', async () => {
     const chunks: string[] = [];
     const sink = new Writable({
       write(chunk, _enc, done) {
@@ -160,12 +165,12 @@ describe('sessions in SQLite', () => {
     });
     h = new Harness();
     const app = createApp(h.config(), createLogger('trace', sink));
-    app.bot.handle({
+    await app.bot.handle({
       channel: 'whatsapp',
       user: '50937111111',
       event: { text: 'mi patron no me paga el salario' },
     });
-    app.bot.handle({ channel: 'whatsapp', user: '50937111111', event: { text: 'xyzzy plugh' } });
+    await app.bot.handle({ channel: 'whatsapp', user: '50937111111', event: { text: 'xyzzy plugh' } });
     app.bot.close();
     const log = chunks.join('');
     expect(log).not.toContain('50937111111');

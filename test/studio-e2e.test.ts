@@ -108,15 +108,15 @@ describe.skipIf(!runIt)('studio in token mode, reached from another machine', ()
     // A scripted conversation on the bot's real database leaves a question it could not answer.
     const config = loadConfig({ DB_PATH: join(dir, 'puente.db'), LOG_LEVEL: 'silent' }, false);
     const bot = createApp(config, createLogger('silent'));
-    bot.bot.handle({ channel: 'whatsapp', user: 'p1', event: { start: 'es_labor_radio-7' } });
-    bot.bot.handle({ channel: 'whatsapp', user: 'p1', event: { text: QUESTION } });
-    bot.bot.handle({
+    await bot.bot.handle({ channel: 'whatsapp', user: 'p1', event: { start: 'es_labor_radio-7' } });
+    await bot.bot.handle({ channel: 'whatsapp', user: 'p1', event: { text: QUESTION } });
+    await bot.bot.handle({
       channel: 'telegram',
       user: 'p2',
       event: { text: 'hello' },
       hint: { lang: 'en', sure: true },
     });
-    bot.bot.handle({
+    await bot.bot.handle({
       channel: 'telegram',
       user: 'p3',
       event: { text: 'me estan golpeando' },

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeWaState } from '../src/channels/whatsapp/state.js';
 import { loadConfig } from '../src/config/env.js';
 import { conversationsPerDay, csvCell, rowsToCsv } from '../src/report/report.js';
-import { Records } from '../src/store/records.js';
+import { Records } from '../src/store/sqlite/records.js';
 import { faqColumns } from '../src/studio/columns.js';
 import { createStudio, type Studio } from '../src/studio/server.js';
 import { Harness } from './support/harness.js';
@@ -25,20 +25,27 @@ describe('the studio report, from the real database', () => {
   const report = async (since = '30d') =>
     (await (await get(`/api/report?since=${since}`)).json()) as ReportBody;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     h = new Harness();
     // A scripted week: two campaigns, three languages, answers with feedback, questions without answers.
-    h.send('a', { start: 'ht_labor_leader-1' });
-    h.send('a', { text: '1' });
-    h.send('a', { text: '1' });
-    h.send('b', { start: 'ht_labor_leader-1' });
-    h.send('c', { start: 'es_covid_radio-2' });
-    h.send('d', { text: 'hola' }, { lang: 'es', sure: true }, 'whatsapp');
-    h.send('d', { text: 'quien gano el partido de futbol' }, undefined, 'whatsapp');
-    h.send('e', { text: 'hello' }, { lang: 'en', sure: true }, 'telegram');
-    h.send('e', { text: 'who won the football match' }, undefined, 'telegram');
+    await h.send('a', { start: 'ht_labor_leader-1' });
+    await h.send('a', { text: '1' });
+    await h.send('a', { text: '1' });
+    await h.send('b', { start: 'ht_labor_leader-1' });
+    await h.send('c', { start: 'es_covid_radio-2' });
+    await h.send('d', { text: 'hola' }, { lang: 'es', sure: true }, 'whatsapp');
+    await h.send('d', { text: 'quien gano el partido de futbol' }, undefined, 'whatsapp');
+    await h.send('e', { text: 'hello' }, { lang: 'en', sure: true }, 'telegram');
+    await h.send('e', { text: 'who won the football match' }, undefined, 'telegram');
+    // A voice note: counted per day and language, nothing of it kept.
+    await h.send(
+      'e',
+      { voice: { kind: 'voice', media: 'AwACAgEAAxkBAAIvoiceNOTKEPT' } },
+      undefined,
+      'telegram',
+    );
     // Danger recognised: the emergency card, counted per day without the words.
-    h.send('f', { text: 'me estan golpeando' }, { lang: 'es', sure: true }, 'whatsapp');
+    await h.send('f', { text: 'me estan golpeando' }, { lang: 'es', sure: true }, 'whatsapp');
     studio = createStudio(loadConfig({ DB_PATH: dbPath(), LOG_LEVEL: 'silent', HOT_RELOAD: '0' }, false));
   });
   afterAll(() => {
@@ -52,6 +59,7 @@ describe('the studio report, from the real database', () => {
     expect(Object.keys(r.sections)).toEqual([
       'daily',
       'safety',
+      'voice',
       'conversations',
       'campaigns',
       'flows',
@@ -67,6 +75,8 @@ describe('the studio report, from the real database', () => {
       ]),
     );
     expect(r.sections.safety).toEqual([{ day: today, lang: 'es', count: 1 }]);
+    expect(r.sections.voice).toEqual([{ day: today, lang: 'en', count: 1 }]);
+    expect(JSON.stringify(r)).not.toContain('voiceNOTKEPT');
     expect(JSON.stringify(r)).not.toContain('golpeando');
     expect(r.sections.campaigns).toEqual([
       { campaign: 'leader-1', count: 2 },

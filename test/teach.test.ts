@@ -4,9 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadFaqDir } from '../src/faq/loader.js';
 import { questionId, teach } from '../src/faq/teach.js';
+import { PostgresStore } from '../src/store/postgres/store.js';
 import { cli } from './support/cli.js';
 import { copyContent } from './support/content-dir.js';
 import { Harness } from './support/harness.js';
+import { freshSchema } from './support/postgres.js';
 
 const QUESTION = 'el aguinaldo cuando lo dan';
 
@@ -21,9 +23,9 @@ describe('the teach loop: report --unanswered, faq teach, check warns until revi
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('lists the unanswered question with a short id, teaches it, and then answers it', () => {
-    h.say('u', 'hola', 'es');
-    h.say('u', QUESTION, 'es');
+  it('lists the unanswered question with a short id, teaches it, and then answers it', async () => {
+    await h.say('u', 'hola', 'es');
+    await h.say('u', QUESTION, 'es');
     expect(h.app.bot.current.searcher.search(QUESTION, 'es').answered).toBe(false);
     h.close();
     writeFileSync(file, `# Reviewed by the labour team.\n${readFileSync(file, 'utf8')}`);
@@ -72,5 +74,46 @@ describe('the teach loop: report --unanswered, faq teach, check warns until revi
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/report --unanswered/);
     expect(() => teach(join(dir, 'data', 'faq'), 'labor.nope', 'es', 'x')).toThrow(/faq list/);
+  });
+});
+
+describe('the teach loop on PostgreSQL: report --unanswered and faq teach read the configured store', () => {
+  const dir = copyContent();
+  let drop: (() => Promise<void>) | undefined;
+  afterAll(async () => {
+    await drop?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists a question stored in PostgreSQL and teaches it', async () => {
+    const schema = await freshSchema();
+    drop = schema.drop;
+    const store = await PostgresStore.open(schema.url);
+    const question = 'ki le yo bay aginaldo a';
+    await store.turn('k', () => ({
+      result: null,
+      writes: [{ type: 'unanswered', lang: 'ht', query: question }],
+    }));
+    await store.turn('k', () => ({
+      result: null,
+      writes: [{ type: 'unanswered', lang: 'ht', query: question }],
+    }));
+    await store.close();
+    const env = {
+      CONTENT_DIR: dir,
+      DATABASE_URL: schema.url,
+      DB_PATH: join(dir, 'unused.db'),
+      SECRET_KEY_FILE: join(dir, 'secret.key'),
+    };
+    const listed = cli(['report', '--unanswered', '--json'], '', env);
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.lines[0]).toEqual([
+      expect.objectContaining({ id: questionId('ht', question), lang: 'ht', query: question, count: 2 }),
+    ]);
+    const taught = cli(['faq', 'teach', questionId('ht', question), 'labor.unpaid-wages', '--json'], '', env);
+    expect(taught.status, taught.stderr).toBe(0);
+    expect(taught.lines[0]).toMatchObject({ lang: 'ht', added: true });
+    const yaml = parse(readFileSync(join(dir, 'data', 'faq', 'labor.unpaid-wages.yaml'), 'utf8'));
+    expect(yaml.ht.phrasings.at(-1)).toEqual({ text: question, learned: true });
   });
 });

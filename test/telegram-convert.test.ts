@@ -13,6 +13,7 @@ import {
   memberUpdate,
   stickerUpdate,
   textUpdate,
+  voiceUpdate,
 } from './support/bot-api-standin.js';
 
 describe('Telegram conversion', () => {
@@ -80,6 +81,9 @@ describe('Telegram conversion', () => {
     expect(convertUpdateToIncoming(textUpdate(1, '/start', 'fr'))).toMatchObject({ event: { start: '' } });
     expect(convertUpdateToIncoming(textUpdate(1, '/menu', 'es'))).toMatchObject({ event: { text: '/menu' } });
     expect(convertUpdateToIncoming(stickerUpdate(1))).toMatchObject({ event: { media: 'sticker' } });
+    expect(convertUpdateToIncoming(voiceUpdate(1))).toMatchObject({
+      event: { voice: { kind: 'voice', media: 'AwACAgEAAxkBAAIvoice1', seconds: 4, mime: 'audio/ogg' } },
+    });
     expect(convertUpdateToIncoming(groupUpdate(1, 'hola'))).toEqual({ ignore: 'group chat' });
     expect(convertUpdateToIncoming(callbackUpdate(1, 'o|covid|main|home', 7))).toMatchObject({
       event: { choice: 'covid', at: { flow: 'main', step: 'home' } },

@@ -79,16 +79,16 @@ describe('Telegram channel against a local Bot API stand-in (long polling)', () 
     api.push(textUpdate(503, '/stop', 'es'));
     await api.until(() => api.sent(503).length >= 6);
     expect(lastSent(503).text).toContain('Borramos lo que guardábamos de ti');
-    expect(h.app.bot.sessions.read(h.app.bot.userKeyOf('telegram', '503'))).toBeNull();
+    expect(h.app.store.sessions.read(h.app.bot.userKeyOf('telegram', '503'))).toBeNull();
   });
 
   it('deletes the data of a user who blocks the bot, and sends nothing', async () => {
     api.push(textUpdate(507, 'hola', 'es'));
     await api.until(() => api.sent(507).length >= 2);
     const key = h.app.bot.userKeyOf('telegram', '507');
-    expect(h.app.bot.sessions.read(key)).not.toBeNull();
+    expect(h.app.store.sessions.read(key)).not.toBeNull();
     api.push(memberUpdate(507, 'kicked'));
-    await api.until(() => h.app.bot.sessions.read(key) === null);
+    await api.until(() => h.app.store.sessions.read(key) === null);
     expect(h.app.db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(0);
     expect(api.sent(507)).toHaveLength(2);
     expect(api.calls.find((c) => c.method === 'getUpdates')?.params.allowed_updates).toContain(
@@ -120,7 +120,7 @@ describe('Telegram channel against a local Bot API stand-in (long polling)', () 
     expect(api.calls.findIndex((c) => c === api.sent(509).at(-1))).toBeGreaterThan(firstDelete);
     expect(lastSent(509).text).toBe('OK 👍');
     expect(lastSent(509).reply_markup).toBeUndefined();
-    expect(h.app.bot.sessions.read(h.app.bot.userKeyOf('telegram', '509'))).toBeNull();
+    expect(h.app.store.sessions.read(h.app.bot.userKeyOf('telegram', '509'))).toBeNull();
     expect(h.app.db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 0 });
   });
 

@@ -1,7 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { TranscriptLine } from '../src/channels/console.js';
+import type { LangHint } from '../src/engine/context.js';
+import type { Event } from '../src/engine/types.js';
 import { Harness } from './support/harness.js';
+import { PgHarness } from './support/pg-harness.js';
 import { differences, readTranscript } from './support/transcript.js';
 
 const DIR = join(import.meta.dirname, 'transcripts');
@@ -9,37 +13,80 @@ const files = readdirSync(DIR)
   .filter((f) => f.endsWith('.yaml'))
   .sort();
 
-describe('transcripts', () => {
-  let h: Harness | undefined;
-  afterEach(() => h?.close());
+/** What a transcript needs of the app, on either engine. */
+type Rig = {
+  send: (user: string, event: Event, hint?: LangHint) => Promise<TranscriptLine[]>;
+  restart: () => Promise<void>;
+  sessionKept: (user: string) => Promise<boolean>;
+  done: () => Promise<void>;
+};
+
+/** SQLite: a new file per transcript. */
+async function sqliteRig(env: Record<string, string>): Promise<Rig> {
+  const h = new Harness(env);
+  return {
+    send: (user, event, hint) => h.send(user, event, hint),
+    restart: async () => h.restart(),
+    sessionKept: async (user) => (await h.app.store.session(h.app.bot.userKeyOf('console', user))) !== null,
+    done: async () => h.close(),
+  };
+}
+
+/** PostgreSQL: one schema for the file, emptied before each transcript, with its settings. */
+let pg: PgHarness | undefined;
+async function postgresRig(env: Record<string, string>): Promise<Rig> {
+  pg ??= await PgHarness.open();
+  await pg.reset(env);
+  const h = pg;
+  return {
+    send: (user, event, hint) => h.send(user, event, hint),
+    restart: () => h.restart(),
+    sessionKept: async (user) => (await h.app.store.session(h.app.bot.userKeyOf('console', user))) !== null,
+    done: async () => {},
+  };
+}
+
+describe.each([
+  { engine: 'sqlite', open: sqliteRig },
+  { engine: 'postgres', open: postgresRig },
+])('transcripts on $engine', ({ open }) => {
+  let h: Rig | undefined;
+  afterEach(async () => {
+    await h?.done();
+    h = undefined;
+  });
+  afterAll(async () => {
+    await pg?.close();
+    pg = undefined;
+  });
 
   it('has fixtures', () => expect(files.length).toBeGreaterThan(10));
 
   for (const file of files) {
     const t = readTranscript(join(DIR, file));
-    it(`${file}: ${t.name}`, () => {
-      h = new Harness();
+    it(`${file}: ${t.name}`, async () => {
+      const rig = await open(t.env ?? {});
+      h = rig;
       const hint = t.lang ? { lang: t.lang, sure: true } : undefined;
       const problems: string[] = [];
       if (t.start) {
-        const out = h.send(t.user, { start: t.start }, hint);
+        const out = await rig.send(t.user, { start: t.start }, hint);
         if (t.start_expect)
           problems.push(...differences(out.at(-1), t.start_expect).map((d) => `start: ${d}`));
       }
       for (const [i, step] of t.steps.entries()) {
         if ('restart' in step) {
-          h.restart();
+          await rig.restart();
           continue;
         }
         if ('session' in step) {
-          const key = h.app.bot.userKeyOf('console', t.user);
-          const exists = h.app.bot.sessions.read(key) !== null;
+          const exists = await rig.sessionKept(t.user);
           if (exists !== (step.session === 'kept'))
             problems.push(`#${i + 1} session is ${exists ? 'kept' : 'deleted'}`);
           continue;
         }
-        let out = h.send(t.user, { text: step.say }, hint);
-        for (let r = 1; r < (step.repeat ?? 1); r++) out = h.send(t.user, { text: step.say }, hint);
+        let out = await rig.send(t.user, { text: step.say }, hint);
+        for (let r = 1; r < (step.repeat ?? 1); r++) out = await rig.send(t.user, { text: step.say }, hint);
         const where = `#${i + 1} "${step.say.slice(0, 30)}"`;
         if (step.count !== undefined && out.length !== step.count)
           problems.push(`${where}: ${out.length} messages, not ${step.count}`);

@@ -145,8 +145,16 @@ describe('Cloud API: incoming messages', () => {
     ],
     ['a row without its menu', wa.listReply(from, 'o|labor', 'Trabajo'), { choice: 'labor' }],
     ['a button id that is not ours', wa.buttonReply(from, 'something-else', 'Menú'), { text: 'Menú' }],
-    ['a voice note', wa.voice(from), { media: 'voice' }],
-    ['an audio file', { ...wa.voice(from), audio: { id: 'a', voice: false } }, { media: 'audio' }],
+    [
+      'a voice note',
+      wa.voice(from),
+      { voice: { kind: 'voice', media: 'media1', mime: 'audio/ogg; codecs=opus' } },
+    ],
+    [
+      'an audio file',
+      { ...wa.voice(from), audio: { id: 'a', voice: false } },
+      { voice: { kind: 'audio', media: 'a' } },
+    ],
     ['a photo', wa.media(from, 'image'), { media: 'image' }],
     ['a video', wa.media(from, 'video'), { media: 'video' }],
     ['a document', wa.media(from, 'document'), { media: 'document' }],

@@ -30,8 +30,8 @@ function replies(m: Sent | undefined): Choice[] {
 /** Records the bot's replies as the webhook's turns produce them. */
 function tap(bot: Bot, into: Reply[]): void {
   const handle = bot.handle.bind(bot);
-  bot.handle = (input) => {
-    const reply = handle(input);
+  bot.handle = async (input) => {
+    const reply = await handle(input);
     into.push(reply);
     return reply;
   };
@@ -96,7 +96,7 @@ describe('Creole transcripts through the WhatsApp Cloud API channel', () => {
         }
         if ('session' in step) {
           const key = rig.h.app.bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, phone);
-          const exists = rig.h.app.bot.sessions.read(key) !== null;
+          const exists = rig.h.app.store.sessions.read(key) !== null;
           if (exists !== (step.session === 'kept'))
             problems.push(`#${i + 1} session is ${exists ? 'kept' : 'deleted'}`);
           continue;

@@ -77,11 +77,17 @@ describe('WhatsApp adapter with a fake client', () => {
     await clock.advance(10);
     expect(shared.sent).toEqual([]);
     await say('5215500000006@c.us', 'hola');
-    client().emit('message', { ...waText('5215500000006@c.us', '', clock.now()), type: 'ptt' });
+    client().emit('message', { ...waText('5215500000006@c.us', '', clock.now()), type: 'image' });
     await clock.advance(10);
     const texts = shared.sent.map((s) => s.text);
     expect(texts.at(-2)).toContain('solo puedo leer texto');
     expect(texts.at(-1)).toContain('1. Trabajo y justicia laboral');
+    // A voice note has its own reply: the bot cannot listen yet; a person, or the menu.
+    client().emit('message', { ...waText('5215500000006@c.us', '', clock.now()), type: 'ptt' });
+    await clock.advance(10);
+    const voice = shared.sent.at(-1)!.text;
+    expect(voice).toContain('Todavía no puedo escuchar notas de voz');
+    expect(voice).toContain('1. 🙋 Hablar con una persona');
   });
 
   it('starts the flow and language a wa.me link names from the first message', async () => {
@@ -93,7 +99,7 @@ describe('WhatsApp adapter with a fake client', () => {
     const reply = await say('5215500000008@c.us', 'Bonjou! Mwen vle enfòmasyon (ht_labor_leader-12)');
     expect(reply).toContain('Dwa ou nan travay');
     const key = h.app.bot.userKeyOf('whatsapp', '5215500000008');
-    expect(h.app.bot.sessions.read(key)?.session).toMatchObject({ lang: 'ht', campaign: 'leader-12' });
+    expect(h.app.store.sessions.read(key)?.session).toMatchObject({ lang: 'ht', campaign: 'leader-12' });
   });
 
   it('reconnects with a fresh client after a disconnect, without duplicate replies', async () => {
@@ -304,5 +310,21 @@ describe('WhatsApp conversion', () => {
       ignore: 'not a direct chat',
     });
     expect(convertWaMessageToIncoming({ nonsense: true }, 0)).toEqual({ ignore: 'malformed message' });
+  });
+
+  it('turns voice notes and audio files into voice events that carry no phone number', () => {
+    const note = {
+      ...waText('50937000001@c.us', '', 0),
+      id: 'false_50937000001@c.us_3EB0A1B2C3',
+      type: 'ptt',
+    };
+    expect(convertWaMessageToIncoming({ ...note, duration: '7' }, 0)).toMatchObject({
+      event: { voice: { kind: 'voice', media: '3EB0A1B2C3', seconds: 7 } },
+    });
+    expect(convertWaMessageToIncoming({ ...note, type: 'audio' }, 0)).toMatchObject({
+      event: { voice: { kind: 'audio', media: '3EB0A1B2C3' } },
+    });
+    const out = convertWaMessageToIncoming(note, 0);
+    expect(JSON.stringify('event' in out && out.event)).not.toContain('50937000001');
   });
 });

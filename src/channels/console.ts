@@ -19,6 +19,8 @@ export type TranscriptLine = {
   faq?: string;
   /** Only on the emergency card. */
   safety?: true;
+  /** The recording sent as a voice note after the text, relative to data/. */
+  audio?: string;
 };
 
 export function convertToTranscript(message: OutMessage, lang: Lang): TranscriptLine {
@@ -31,6 +33,7 @@ export function convertToTranscript(message: OutMessage, lang: Lang): Transcript
   };
   if (message.faq) line.faq = message.faq;
   if (message.safety) line.safety = true;
+  if (message.audio) line.audio = message.audio;
   return line;
 }
 
@@ -45,7 +48,7 @@ export class ConsoleUser {
     this.hint = options.lang ? { lang: options.lang, sure: true } : undefined;
   }
 
-  start(payload: string): Reply {
+  start(payload: string): Promise<Reply> {
     return this.bot.handle({
       channel: CONSOLE_CHANNEL,
       user: this.options.user,
@@ -54,7 +57,7 @@ export class ConsoleUser {
     });
   }
 
-  say(text: string): Reply {
+  say(text: string): Promise<Reply> {
     return this.bot.handle({
       channel: CONSOLE_CHANNEL,
       user: this.options.user,
@@ -75,9 +78,9 @@ export async function runJsonChat(
   const write = (reply: Reply) => {
     for (const m of reply.messages) output.write(`${JSON.stringify(convertToTranscript(m, reply.lang))}\n`);
   };
-  if (options.start) write(user.start(options.start));
+  if (options.start) write(await user.start(options.start));
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
-  for await (const line of rl) write(user.say(line));
+  for await (const line of rl) write(await user.say(line));
 }
 
 /** The chat a newcomer sees first: `npm start` with no channel configured. */
@@ -89,14 +92,18 @@ export async function runInteractiveChat(
 ): Promise<void> {
   const user = new ConsoleUser(bot, options);
   const show = (reply: Reply) => {
-    for (const m of reply.messages) output.write(`\n${numberedMenu(convertToPlain(m.text), m.options)}\n`);
+    for (const m of reply.messages) {
+      output.write(`\n${numberedMenu(convertToPlain(m.text), m.options)}\n`);
+      // The console cannot play it: it names the file the apps would receive.
+      if (m.audio) output.write(`🔊 data/${m.audio}\n`);
+    }
   };
   const rl = createInterface({ input, output, terminal: Boolean((input as NodeJS.ReadStream).isTTY) });
   rl.setPrompt('\n> ');
-  show(options.start ? user.start(options.start) : user.say(''));
+  show(await (options.start ? user.start(options.start) : user.say('')));
   rl.prompt();
   for await (const line of rl) {
-    show(user.say(line));
+    show(await user.say(line));
     rl.prompt();
   }
 }

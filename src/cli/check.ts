@@ -22,6 +22,11 @@ export function registerCheck(program: Command): void {
             `${report.errors} error(s), ${report.warnings} warning(s); missing strings: ${missing}\n` +
               `review: ${r.stale} stale, ${r.unreviewed} never reviewed, ${r.overdue} past their review date, ${r.unverified} contact(s) not verified (details: npm run cli -- content stale)\n`,
           );
+          const recorded = LANGS.map((l) => {
+            const ids = report.audio[l];
+            return `  ${l}: ${ids.length ? `${ids.length} (${ids.join(', ')})` : 'none'}`;
+          });
+          process.stdout.write(`recorded answers (audio):\n${recorded.join('\n')}\n`);
           if (report.ok) process.stdout.write('The content is ready to serve.\n');
         }
         process.exitCode = report.ok ? 0 : 1;

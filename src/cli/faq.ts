@@ -2,10 +2,9 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/env.js';
 import { formatProblem } from '../content/problems.js';
-import { importFaq } from '../faq/store.js';
 import { TeachError, teach, unansweredQuestions } from '../faq/teach.js';
 import { readContentFiles } from '../runtime/content.js';
-import { openDb } from '../store/db.js';
+import { openStore } from '../store/open.js';
 import { LANGS, type Lang } from '../text/lang.js';
 import { langOption } from './args.js';
 import { fail, openApp, writeJson } from './shared.js';
@@ -62,14 +61,13 @@ export function registerFaq(program: Command): void {
     .argument('<question-id>', 'the short id of the question in report --unanswered')
     .argument('<entry-id>', 'the entry that answers it, e.g. labor.unpaid-wages')
     .option('--json', 'print JSON')
-    .action((questionId: string, entryId: string, opts: { json?: boolean }) => {
+    .action(async (questionId: string, entryId: string, opts: { json?: boolean }) => {
       try {
         const config = loadConfig();
-        const db = openDb(config.paths.db);
-        const matches = unansweredQuestions(db).filter((q) =>
+        const store = await openStore(config);
+        const matches = (await unansweredQuestions(store).finally(() => store.close())).filter((q) =>
           q.id.startsWith(questionId.trim().toLowerCase()),
         );
-        db.close();
         if (matches.length === 0)
           throw new TeachError(
             `no unanswered question has the id "${questionId}"; list them with: npm run cli -- report --unanswered`,
@@ -99,7 +97,7 @@ export function registerFaq(program: Command): void {
     .description(
       'check data/faq/ and copy it into the database (the bot also does this at start and on change)',
     )
-    .action(() => {
+    .action(async () => {
       try {
         const config = loadConfig();
         const files = readContentFiles(config.paths);
@@ -108,9 +106,8 @@ export function registerFaq(program: Command): void {
           process.stderr.write(`${errors.map(formatProblem).join('\n')}\n`);
           process.exit(1);
         }
-        const db = openDb(config.paths.db);
-        const report = importFaq(db, files.faq.values());
-        db.close();
+        const store = await openStore(config);
+        const report = await store.importFaq(files.faq.values()).finally(() => store.close());
         process.stdout.write(
           `imported ${files.faq.size} entries: ${report.added} added, ${report.updated} updated, ${report.removed} removed, ${report.unchanged} unchanged\n`,
         );

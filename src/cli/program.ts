@@ -8,6 +8,7 @@ import { registerFaq } from './faq.js';
 import { registerFlows } from './flows.js';
 import { registerLinks } from './links.js';
 import { registerReport } from './report.js';
+import { registerStore } from './store.js';
 
 /** Every command of `npm run cli`; tests walk it to check that each refuses bad values plainly. */
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerFaq(program);
   registerEval(program);
+  registerStore(program);
   listOptionsOnError(program);
   return program;
 }

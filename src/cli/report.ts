@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/env.js';
 import { unansweredQuestions } from '../faq/teach.js';
-import { buildReport, parseSince, reportToCsv, reportToText } from '../report/report.js';
-import { openDb } from '../store/db.js';
+import { parseSince, reportToCsv, reportToText } from '../report/report.js';
+import { openStore } from '../store/open.js';
 import { parseSinceArg } from './args.js';
 import { fail, writeJson } from './shared.js';
 
@@ -19,14 +19,13 @@ export function registerReport(program: Command): void {
       '--unanswered',
       'list the scrubbed unanswered questions with a short id, to teach one to an entry: npm run cli -- faq teach <id> <entry-id>',
     )
-    .action((opts: { since?: number; json?: boolean; csv?: boolean; unanswered?: boolean }) => {
+    .action(async (opts: { since?: number; json?: boolean; csv?: boolean; unanswered?: boolean }) => {
       try {
         // The default is computed when the command runs, not when the program is built.
         const since = opts.since ?? parseSince('30d');
-        const db = openDb(loadConfig().paths.db);
+        const store = await openStore(loadConfig());
         if (opts.unanswered) {
-          const questions = unansweredQuestions(db, since);
-          db.close();
+          const questions = await unansweredQuestions(store, since).finally(() => store.close());
           if (opts.json) return writeJson(questions);
           for (const q of questions)
             process.stdout.write(`${q.id}  ${String(q.count).padStart(5)}  [${q.lang}] ${q.query}\n`);
@@ -35,8 +34,7 @@ export function registerReport(program: Command): void {
           );
           return;
         }
-        const report = buildReport(db, since);
-        db.close();
+        const report = await store.report(since).finally(() => store.close());
         if (opts.json) writeJson(report);
         else if (opts.csv) process.stdout.write(`${reportToCsv(report)}\n`);
         else process.stdout.write(reportToText(report));

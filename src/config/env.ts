@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseHours } from '../handoff/hours.js';
 import { LangSchema } from '../text/lang.js';
 
 /** The repository root: content and data paths are relative to it, whatever the working directory. */
@@ -23,6 +24,13 @@ export const GRAPH_API_VERSION = 'v24.0';
 export const EnvSchema = z
   .object({
     DB_PATH: z.string().default('data/runtime/puente.db'),
+    /** A PostgreSQL database shared by several instances; without it, the SQLite file at DB_PATH. */
+    DATABASE_URL: optional.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL is a postgres:// URL')
+        .optional(),
+    ),
     CONTENT_DIR: z.string().default('.'),
     DEFAULT_LANG: LangSchema.default('es'),
     USER_KEY_SECRET: optional.pipe(
@@ -45,7 +53,7 @@ export const EnvSchema = z
         .regex(/^[A-Za-z0-9_-]{1,256}$/)
         .optional(),
     ),
-    TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
+    TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
     WHATSAPP_ENABLED: flag,
     WHATSAPP_NUMBER: optional.pipe(
       z
@@ -90,6 +98,35 @@ export const EnvSchema = z
     ORG_NAME: optional.pipe(z.string().max(80, 'ORG_NAME is at most 80 characters').optional()),
     ORG_CONTACT: optional.pipe(z.string().max(200, 'ORG_CONTACT is at most 200 characters').optional()),
     ORG_HOURS: optional.pipe(z.string().max(120, 'ORG_HOURS is at most 120 characters').optional()),
+    /** The staff inbox: a Telegram supergroup with topics, by its id (it starts with -100). */
+    STAFF_CHAT_ID: optional.pipe(
+      z
+        .string()
+        .regex(/^-100\d{5,}$/, 'STAFF_CHAT_ID is the id of a supergroup, like -1001234567890')
+        .optional(),
+    ),
+    /** When staff read the inbox, e.g. "Mon-Fri 08:00-17:00"; parsed here so a typo stops the start. */
+    HANDOFF_HOURS: optional.transform((v, ctx) => {
+      if (!v) return undefined;
+      try {
+        return parseHours(v);
+      } catch (e) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `HANDOFF_HOURS: ${e instanceof Error ? e.message : String(e)}`,
+        });
+        return z.NEVER;
+      }
+    }),
+    HANDOFF_TZ: z
+      .string()
+      .default('UTC')
+      .refine(validZone, 'HANDOFF_TZ is an IANA time zone such as America/Guatemala'),
+    HANDOFF_IDLE_H: z.coerce
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24),
   })
   .superRefine((e, ctx) => {
     // A contact without a name, or hours without a contact, would send people nowhere.
@@ -106,6 +143,21 @@ export const EnvSchema = z
         path: ['ORG_CONTACT'],
         message:
           'ORG_CONTACT is needed when ORG_HOURS is set: hours alone do not tell people how to reach you',
+      });
+    }
+    // The inbox lives in Telegram, and users must be told whose people read them.
+    if (e.STAFF_CHAT_ID && !e.TELEGRAM_BOT_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TELEGRAM_BOT_TOKEN'],
+        message: 'STAFF_CHAT_ID needs TELEGRAM_BOT_TOKEN: the bot reads and writes the staff group',
+      });
+    }
+    if (e.STAFF_CHAT_ID && !e.ORG_NAME) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ORG_NAME'],
+        message: 'ORG_NAME is needed with STAFF_CHAT_ID: users are told whose people will read them',
       });
     }
     // Without the app secret no webhook call can be trusted, and without the verify token Meta
@@ -129,6 +181,15 @@ export const EnvSchema = z
     }
   });
 export type Env = z.infer<typeof EnvSchema>;
+
+function validZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = Env & {
   paths: {

@@ -1,3 +1,4 @@
+import { audioCoverage } from '../audio/check.js';
 import { MAX_CALLBACK_BYTES } from '../channels/telegram/convert.js';
 import { botProfile, profileProblems } from '../channels/telegram/profile.js';
 import { contentPaths, ROOT } from '../config/env.js';
@@ -19,6 +20,8 @@ export type CheckReport = {
   missingStrings: Record<Lang, number>;
   /** Texts whose review is stale, never done or past its date, and contacts not yet confirmed. */
   review: { stale: number; unreviewed: number; overdue: number; unverified: number };
+  /** Per language, the FAQ answers (their ids) and flow messages ("<flow>/<step>") that have a recording. */
+  audio: Record<Lang, string[]>;
   problems: Problem[];
 };
 
@@ -46,7 +49,16 @@ export function checkFiles(files: ContentFiles, day = today()): CheckReport {
     overdue: rows.filter((r) => r.status === 'overdue').length,
     unverified: problems.filter((p) => p.code === 'contacts.unverified').length,
   };
-  return { ok: errors === 0, errors, warnings: problems.length - errors, missingStrings, review, problems };
+  const audio = audioCoverage(files);
+  return {
+    ok: errors === 0,
+    errors,
+    warnings: problems.length - errors,
+    missingStrings,
+    review,
+    audio,
+    problems,
+  };
 }
 
 export function checkRepo(): CheckReport {

@@ -13,6 +13,15 @@ export const CONTENT_DIRS = ['flows', 'locales', 'data'] as const;
 const NOT_CONTENT = ['data/runtime'];
 /** Text files only: editors' swap and backup files, and the database, are not content. */
 const CONTENT_FILE = /\.(ya?ml|json|md|txt|csv)$/i;
+/**
+ * Recordings are content too: a new or re-recorded file is checked and served like an edit. They
+ * are the only files that are not text, so they count in the version but are never read as text.
+ */
+const AUDIO_FILE = /^data\/audio\/.+\.ogg$/i;
+
+export function isAudioPath(rel: string): boolean {
+  return AUDIO_FILE.test(rel);
+}
 
 /** Every content file by its path relative to the root, with "/" separators, in sorted order. */
 export type ContentTree = Map<string, Buffer>;
@@ -23,7 +32,7 @@ export function isContentPath(rel: string, isFile: boolean): boolean {
   if (!rel || parts.some((p) => p.startsWith('.') || p === '')) return false;
   if (!(CONTENT_DIRS as readonly string[]).includes(parts[0]!)) return false;
   if (NOT_CONTENT.some((skip) => rel === skip || rel.startsWith(`${skip}/`))) return false;
-  return !isFile || (parts.length > 1 && CONTENT_FILE.test(rel));
+  return !isFile || (parts.length > 1 && (CONTENT_FILE.test(rel) || isAudioPath(rel)));
 }
 
 export function readContentTree(root: string): ContentTree {
@@ -77,7 +86,7 @@ export function contentVersion(tree: ContentTree): string {
 export function encodingProblems(tree: ContentTree): Problem[] {
   const problems: Problem[] = [];
   for (const [file, bytes] of tree) {
-    if (isUtf8(bytes)) continue;
+    if (isAudioPath(file) || isUtf8(bytes)) continue;
     let start = 0;
     for (let line = 1; start <= bytes.length; line++) {
       const nl = bytes.indexOf(0x0a, start);

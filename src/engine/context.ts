@@ -1,4 +1,5 @@
 import type { Flow } from '../flows/schema.js';
+import type { HoursRule } from '../handoff/hours.js';
 import type { Lang } from '../text/lang.js';
 
 /** Looks up a user-visible string through i18next: `ns` is "common" or "flow.<id>". */
@@ -15,6 +16,8 @@ export type FaqView = {
   answer: string;
   related: string[];
   safety: boolean;
+  /** The answer recorded in the asked language (never another's), relative to data/; null when none. */
+  audio: string | null;
 };
 
 /** The FAQ store as the engine sees it: read-only look-ups, so the engine stays pure. */
@@ -23,7 +26,17 @@ export interface FaqSource {
   view(id: string, lang: Lang): FaqView | null;
 }
 
-export const COMMANDS = ['menu', 'back', 'language', 'help', 'stop', 'exit'] as const;
+export const COMMANDS = [
+  'menu',
+  'back',
+  'language',
+  'help',
+  'stop',
+  'exit',
+  'person',
+  'audioOn',
+  'audioOff',
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** A danger phrase found in a message: its language and its category in data/safety.yaml. */
@@ -54,6 +67,19 @@ export type EngineContext = {
    */
   emergencyLine: (country: string | null, lang: Lang) => string;
   defaultLang: Lang;
+  /** Talking to a person: null when no staff inbox is configured (then the help.human entry is shown). */
+  handoff: HandoffSettings | null;
+};
+
+export type HandoffSettings = {
+  /** ORG_NAME, shown as written. */
+  org: string;
+  /** HANDOFF_HOURS parsed; null when staff did not say (then no hours are promised). */
+  hours: HoursRule[] | null;
+  /** HANDOFF_TZ, an IANA zone such as America/Guatemala. */
+  tz: string;
+  /** HANDOFF_IDLE_H. */
+  idleHours: number;
 };
 
 /** What a channel knows about the user's language before they write: an app setting, or a chosen flag. */

@@ -1,3 +1,5 @@
+import { HUMAN_FAQ } from './card.js';
+import { askForPerson } from './handoff.js';
 import type { Turn } from './turn.js';
 import type { OptionOut } from './types.js';
 
@@ -8,6 +10,11 @@ const RELATED_SHOWN = 2;
  * helpful yes / no, related topics, emergency contacts where the topic can mean danger, and the menu.
  */
 export function showFaq(turn: Turn, id: string, followUp = true): boolean {
+  // With a staff inbox, "talk to a person" is a person, not an entry that says how to find one.
+  if (id === HUMAN_FAQ && followUp && turn.ctx.handoff) {
+    askForPerson(turn);
+    return true;
+  }
   const view = turn.ctx.faq.view(id, turn.lang);
   if (!view) {
     turn.emit({ type: 'log', level: 'warn', code: 'faq.missing', flow: turn.session.at?.flow });
@@ -19,17 +26,26 @@ export function showFaq(turn: Turn, id: string, followUp = true): boolean {
   const text = `${note}*${view.title}*\n\n${view.answer.trim()}`;
   turn.emit({ type: 'metric', name: 'faq_shown', faq: id });
   if (!followUp) {
-    turn.say(text, [], id);
+    turn.say(text, [], id, view.audio);
     return true;
   }
   turn.session.pending = { kind: 'faq', id };
-  turn.say(text, faqOptions(turn, id), id);
+  turn.say(text, faqOptions(turn, id), id, view.audio);
   return true;
+}
+
+/** "Listen": the answer's recording, whatever the user's audio setting, with the same follow-up options. */
+export function listenFaq(turn: Turn, id: string): void {
+  const view = turn.ctx.faq.view(id, turn.lang);
+  if (!view?.audio) return void showFaq(turn, id);
+  turn.session.pending = { kind: 'faq', id };
+  turn.say(turn.common('audio.here', { title: view.title }), faqOptions(turn, id), id, view.audio, true);
 }
 
 export function faqOptions(turn: Turn, id: string): OptionOut[] {
   const view = turn.ctx.faq.view(id, turn.lang);
   const options: OptionOut[] = [
+    ...(view?.audio ? [{ id: 'listen', label: turn.common('audio.listen') }] : []),
     { id: 'yes', label: turn.common('faq.helpfulYes') },
     { id: 'no', label: turn.common('faq.helpfulNo') },
   ];

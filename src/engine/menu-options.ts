@@ -6,6 +6,9 @@ import type { OptionOut, Position } from './types.js';
 export function menuOptions(turn: Turn, at: Position, step: MenuStep): OptionOut[] {
   const own = step.options.map((o) => ({ id: o.id, label: turn.optionLabel(at.flow, at.step, o) }));
   // Before the language is known, "back" and "menu" would be in a language the user may not read.
+  // With a staff inbox, the home menu ends with "talk to a person", unless the flow has one.
+  if (isHome(turn, at) && turn.ctx.handoff && turn.session.lang && !own.some((o) => o.id === 'human'))
+    own.push({ id: 'human', label: turn.common('card.human') });
   if (isHome(turn, at) || !turn.session.lang) return own;
   return [...own, ...turn.nav('back', 'menu')];
 }

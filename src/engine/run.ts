@@ -3,9 +3,27 @@ import { commonText } from '../i18n/keys.js';
 import { foldScrubbed, scrub } from '../privacy/scrub.js';
 import { LANGS } from '../text/lang.js';
 import { clean, hasWords, parseNumber } from '../text/normalize.js';
-import { type CardOption, cardOptions, HUMAN_FAQ, isCardOption, showCard } from './card.js';
+import {
+  type CardOption,
+  cardOptions,
+  HUMAN_FAQ,
+  isCardOption,
+  menuPending,
+  showCard,
+  voiceOptions,
+} from './card.js';
 import type { Command, EngineContext, LangHint, SmallTalk } from './context.js';
-import { faqOptions, showFaq, suggestOptions } from './faq-present.js';
+import { faqOptions, listenFaq, showFaq, suggestOptions } from './faq-present.js';
+import {
+  askForPerson,
+  closedByHost,
+  connect,
+  consentOptions,
+  countMisses,
+  MAX_RELAY,
+  relay,
+  settle,
+} from './handoff.js';
 import { type Match, matchOption } from './match.js';
 import { menuOptions } from './menu-options.js';
 import { findPayload, parsePayload } from './payload.js';
@@ -37,22 +55,35 @@ export function runTurn(
   prior: Session | null,
   event: Event,
   hint?: LangHint,
+  now = 0,
 ): TurnResult {
   const session = prior ? copySession(prior) : newSession(hint?.sure ? hint.lang : null);
   const turn = new Turn(ctx, session);
+  turn.now = now;
   // A click on an ad tags the conversation as a link's campaign does; a payload in the text still wins.
   if ('campaign' in event && event.campaign) turn.session.campaign = event.campaign;
   if (!prior) turn.emit({ type: 'metric', name: 'conversation_started' });
-  if ('start' in event) {
+  if ('handoff' in event) {
+    closedByHost(turn, event.handoff);
+    if (turn.messages.length) home(turn);
+  } else if ('start' in event) {
     start(turn, event.start, !prior, hint);
   } else if ('media' in event) {
     media(turn);
+  } else if ('voice' in event) {
+    voiceNote(turn, !prior);
   } else if ('choice' in event) {
     choose(turn, event.choice, event.at, !prior, hint);
   } else {
     text(turn, event.text, !prior, hint);
   }
   const forgotten = turn.effects.some((e) => e.type === 'forget');
+  settle(turn, prior, forgotten);
+  if (!forgotten && !('handoff' in event))
+    countMisses(
+      turn,
+      turn.effects.some((e) => e.type === 'unanswered'),
+    );
   return { session: forgotten ? null : turn.session, messages: turn.messages, effects: turn.effects };
 }
 
@@ -64,11 +95,13 @@ function copySession(s: Session): Session {
     pending: s.pending && copyPending(s.pending),
     history: s.history.map((p) => ({ ...p })),
     vars: { ...s.vars },
+    handoff: s.handoff && { ...s.handoff },
   };
 }
 
 function copyPending(p: Pending): Pending {
-  if (p.kind === 'safety') return { kind: 'safety', prior: p.prior && (copyPending(p.prior) as MenuPending) };
+  if (p.kind === 'safety' || p.kind === 'voice')
+    return { kind: p.kind, prior: p.prior && (copyPending(p.prior) as MenuPending) };
   if (p.kind === 'suggest') return { ...p, ids: [...p.ids] };
   return { ...p };
 }
@@ -94,9 +127,32 @@ function start(turn: Turn, payloadText: string, isNew: boolean, hint?: LangHint)
 
 function media(turn: Turn): void {
   if (!turn.session.lang) return askLanguage(turn);
+  // A person reads text only too: say so, and stay with them.
+  if (turn.session.pending?.kind === 'handoff') return turn.say(turn.common('handoff.textOnly'));
   turn.say(turn.common('media.textOnly'));
   if (turn.session.at || turn.session.pending) return redisplay(turn);
   home(turn);
+}
+
+/**
+ * A voice note: the bot cannot listen yet, and says so in the user's language (in all three before
+ * it is known), then offers a person and the menu. Counted per day and language for the report.
+ * Sending one turns recorded answers on, unless the user chose otherwise.
+ */
+function voiceNote(turn: Turn, isNew: boolean): void {
+  turn.emit({ type: 'metric', name: 'voice_note' });
+  turn.session.voice = true;
+  // A person reads text only: say so, and stay with them, as for a photo.
+  if (turn.session.pending?.kind === 'handoff' && turn.session.handoff)
+    return turn.say(turn.common('handoff.textOnly'));
+  if (!turn.session.lang) {
+    turn.say(LANGS.map((l) => commonText(turn.ctx.t, l, 'voice.notYet')).join('\n\n'));
+    return startFlow(turn, 'language');
+  }
+  if (isNew) turn.say(turn.common('welcome'));
+  const pending = turn.session.pending;
+  turn.session.pending = { kind: 'voice', prior: menuPending(pending) };
+  turn.say(turn.common('voice.notYet'), voiceOptions(turn));
 }
 
 function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boolean, hint?: LangHint): void {
@@ -114,6 +170,8 @@ function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boo
   const options = currentOptions(turn);
   const option = options?.find((o) => o.id === choice);
   if (option) return pick(turn, option);
+  // A button id is never passed on to a person as if the user had written it.
+  if (turn.session.pending?.kind === 'handoff' && !isCardOption(choice)) return redisplay(turn);
   // An older emergency card's button still does what it says.
   if (isCardOption(choice) && turn.session.pending?.kind !== 'safety')
     return pickOnCard(turn, choice, turn.session.pending);
@@ -138,6 +196,8 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const link = findPayload(input);
   if (screen(turn, input, hint ?? linkHint(link))) {
     if (link) turn.session.campaign = parsePayload(link)?.campaign ?? turn.session.campaign;
+    // The person on it reads it too: danger is exactly what they must not miss.
+    if (turn.session.handoff) turn.emit({ type: 'handoff.relay-in', text: raw.trim().slice(0, MAX_RELAY) });
     return;
   }
   if (link) return start(turn, link, isNew, hint);
@@ -148,6 +208,15 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
     // Anything else is answered where the user stood before the card.
     turn.session.pending = card.prior;
   }
+  const voice = turn.session.pending?.kind === 'voice' ? turn.session.pending : null;
+  if (voice) {
+    const match = matchOption(input, voiceOptions(turn));
+    if (match && 'option' in match) return pick(turn, match.option);
+    // A typed question after a voice note is answered where the user stood.
+    turn.session.pending = voice.prior;
+  }
+  // A person is on it: their words go to staff, not to the search; commands still work.
+  if (turn.session.pending?.kind === 'handoff' && turn.session.handoff && !command) return relay(turn, raw);
   const talk = command ? null : turn.ctx.smallTalk(input);
   if (!turn.session.lang) {
     turn.session.lang = turn.ctx.detectLang(input) ?? talk?.lang ?? hint?.lang ?? null;
@@ -168,6 +237,8 @@ function text(turn: Turn, raw: string, isNew: boolean, hint?: LangHint): void {
   const options = currentOptions(turn);
   const match = options ? matchOption(input, options) : null;
   if (match && 'option' in match) return pick(turn, match.option);
+  // Consent is asked, not guessed: anything but a choice asks again.
+  if (turn.session.pending?.kind === 'consent') return redisplay(turn);
   const at = turn.session.at;
   const step = at && !turn.session.pending ? turn.step(at) : undefined;
   // At a question a typed "yes" or "no" is the answer; other small talk is not.
@@ -205,7 +276,7 @@ function forget(turn: Turn, command: 'stop' | 'exit'): void {
 }
 
 function pickOnCard(turn: Turn, id: CardOption | 'back' | 'menu' | string, prior: Pending | null): void {
-  const before: MenuPending | null = prior?.kind === 'safety' ? prior.prior : prior;
+  const before: MenuPending | null = menuPending(prior);
   switch (id) {
     case 'exit':
       return forget(turn, 'exit');
@@ -215,6 +286,7 @@ function pickOnCard(turn: Turn, id: CardOption | 'back' | 'menu' | string, prior
       const at = turn.session.at;
       if (at && !before && turn.step(at)?.type === 'menu') remember(turn, at);
       if (id === 'emergency') return startFlow(turn, 'emergency');
+      if (turn.ctx.handoff) return askForPerson(turn);
       showFaq(turn, HUMAN_FAQ);
       return;
     }
@@ -239,6 +311,9 @@ function answerSmallTalk(turn: Turn, talk: SmallTalk): void {
 function currentOptions(turn: Turn): OptionOut[] | null {
   const { pending, at } = turn.session;
   if (pending?.kind === 'safety') return cardOptions(turn);
+  if (pending?.kind === 'consent') return consentOptions(turn);
+  if (pending?.kind === 'handoff') return turn.nav('menu');
+  if (pending?.kind === 'voice') return voiceOptions(turn);
   if (pending?.kind === 'faq') return faqOptions(turn, pending.id);
   if (pending?.kind === 'suggest') return suggestOptions(turn, pending.ids);
   if (pending?.kind === 'end') return turn.nav('menu');
@@ -250,14 +325,19 @@ function currentOptions(turn: Turn): OptionOut[] | null {
 
 function pick(turn: Turn, option: OptionOut): void {
   const { pending, at } = turn.session;
-  if (pending?.kind === 'safety') return pickOnCard(turn, option.id, pending);
+  if (pending?.kind === 'safety' || pending?.kind === 'voice') return pickOnCard(turn, option.id, pending);
   if (option.id === 'menu') return home(turn);
   if (option.id === 'back') return back(turn);
+  if (pending?.kind === 'consent' && (option.id === 'share' || option.id === 'fresh'))
+    return connect(turn, option.id === 'share');
+  // The home menu's "talk to a person", added by the engine when a staff inbox is configured.
+  if (option.id === 'human' && !pending && turn.ctx.handoff) return askForPerson(turn);
   if (pending?.kind === 'faq' && (option.id === 'yes' || option.id === 'no')) {
     turn.emit({ type: 'feedback', faq: pending.id, helpful: option.id === 'yes' });
     turn.say(turn.common(option.id === 'yes' ? 'faq.thanks' : 'faq.sorry'));
     return back(turn);
   }
+  if (pending?.kind === 'faq' && option.id === 'listen') return listenFaq(turn, pending.id);
   if (pending?.kind === 'faq' && option.id === 'emergency') {
     turn.session.pending = null;
     return startFlow(turn, 'emergency');
@@ -344,12 +424,25 @@ function runCommand(turn: Turn, command: Command): void {
     case 'help':
       // Help always helps: the emergency numbers come before how to use the bot.
       turn.say(
-        `${turn.ctx.emergencyLine(turn.session.vars.country ?? null, turn.lang)}\n\n${turn.common('help')}`,
+        `${turn.ctx.emergencyLine(turn.session.vars.country ?? null, turn.lang)}\n\n${turn.common('help')}${
+          turn.ctx.handoff ? `\n${turn.common('handoff.help', { org: turn.ctx.handoff.org })}` : ''
+        }`,
       );
+      return redisplay(turn);
+    case 'audioOn':
+    case 'audioOff':
+      turn.session.audio = command === 'audioOn';
+      turn.say(turn.common(command === 'audioOn' ? 'audio.on' : 'audio.off'));
       return redisplay(turn);
     case 'stop':
     case 'exit':
       return forget(turn, command);
+    case 'person':
+      if (turn.ctx.handoff) return askForPerson(turn);
+      if (turn.session.at && turn.step(turn.session.at)?.type === 'menu' && !turn.session.pending)
+        remember(turn, turn.session.at);
+      showFaq(turn, HUMAN_FAQ);
+      return;
   }
 }
 
@@ -367,11 +460,13 @@ function askLanguage(turn: Turn): void {
 function redisplay(turn: Turn): void {
   const { pending, at } = turn.session;
   // The card is shown once, for the message that called for it; after it, the user's own place.
-  if (pending?.kind === 'safety') {
+  if (pending?.kind === 'safety' || pending?.kind === 'voice') {
     turn.session.pending = pending.prior;
     return redisplay(turn);
   }
   if (pending?.kind === 'faq') return turn.say(turn.common('hint.faq'), faqOptions(turn, pending.id));
+  if (pending?.kind === 'consent') return turn.say(turn.common('handoff.consent'), consentOptions(turn));
+  if (pending?.kind === 'handoff') return turn.say(turn.common('handoff.already'), turn.nav('menu'));
   if (pending?.kind === 'suggest')
     return turn.say(turn.common('faq.suggest'), suggestOptions(turn, pending.ids));
   if (pending?.kind === 'end' || !at) return home(turn);

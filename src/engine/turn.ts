@@ -37,6 +37,8 @@ export class Turn {
   readonly messages: OutMessage[] = [];
   readonly effects: Effect[] = [];
   stepsEntered = 0;
+  /** The host's clock for this turn (ms): the engine never reads one itself. */
+  now = 0;
 
   constructor(
     readonly ctx: EngineContext,
@@ -76,10 +78,17 @@ export class Turn {
     return this.flowText(flowId, key);
   }
 
-  say(text: string, options: OptionOut[] = [], faq?: string): void {
+  /** Recorded answers: the user's own choice, else on for someone who sends voice notes. */
+  get audioOn(): boolean {
+    return this.session.audio ?? this.session.voice ?? false;
+  }
+
+  /** `audio` is sent after the text only when the user wants recordings; "listen" forces it. */
+  say(text: string, options: OptionOut[] = [], faq?: string, audio?: string | null, force = false): void {
     const at = this.session.at;
     const message: OutMessage = { text, options, flow: at?.flow ?? null, step: at?.step ?? null };
     if (faq) message.faq = faq;
+    if (audio && (force || this.audioOn)) message.audio = audio;
     this.messages.push(message);
   }
 

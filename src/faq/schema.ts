@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AudioRefSchema } from '../audio/ref.js';
 import { IsoDateSchema, ReviewSchema } from '../content/review-schema.js';
 
 export const FAQ_ID = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
@@ -28,6 +29,8 @@ export const FaqTextSchema = z.strictObject({
   phrasings: z.array(PhrasingSchema).min(6, 'write at least 6 phrasings, the way people really type'),
   keywords: z.array(z.string().trim().min(1)).min(1),
   answer: z.string().trim().min(1),
+  /** The answer recorded in this language, sent as a voice note after the text: audio/<id>.<lang>.ogg under data/. */
+  audio: AudioRefSchema.optional(),
   /** Who checked this language's text, when, and against which Spanish text. */
   reviewed: ReviewSchema.optional(),
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 import { type FaqEntry, FaqEntrySchema } from './schema.js';
 
 export type ImportReport = { added: number; updated: number; removed: number; unchanged: number };

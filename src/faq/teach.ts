@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isSeq, parseDocument, YAMLSeq } from 'yaml';
-import type { Db } from '../store/db.js';
+import type { Store } from '../store/contract.js';
 import { LANG_NAMES, type Lang } from '../text/lang.js';
 
 /** An unanswered question as staff see it: scrubbed text, its language, how often, and a short id to teach it by. */
@@ -13,16 +13,15 @@ export function questionId(lang: string, query: string): string {
   return createHash('sha256').update(`${lang}\n${query}`).digest('hex').slice(0, 7);
 }
 
-/** The scrubbed unanswered questions since `sinceMs`, most asked first. */
-export function unansweredQuestions(db: Db, sinceMs = 0): UnansweredQuestion[] {
-  const rows = db
-    .prepare(
-      'SELECT query, lang, count(*) AS count, max(at) AS last FROM unanswered WHERE at >= ? GROUP BY query, lang ORDER BY count DESC, last DESC, query',
-    )
-    .all(sinceMs) as Array<{ query: string; lang: Lang; count: number; last: number }>;
+/** The scrubbed unanswered questions since `sinceMs`, most asked first, from either store engine. */
+export async function unansweredQuestions(
+  store: Pick<Store, 'unanswered'>,
+  sinceMs = 0,
+): Promise<UnansweredQuestion[]> {
+  const rows = await store.unanswered(sinceMs);
   return rows.map((r) => ({
     id: questionId(r.lang, r.query),
-    lang: r.lang,
+    lang: r.lang as Lang,
     query: r.query,
     count: r.count,
     last: new Date(r.last).toISOString(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StepAudioSchema } from '../audio/ref.js';
 import { ReviewSchema } from '../content/review-schema.js';
 
 /**
@@ -22,7 +23,7 @@ const FaqId = z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/, 'an FAQ id looks
 const VarName = z.string().regex(VAR, 'a variable name uses lower-case letters, digits and "_"');
 
 /** Option ids that the engine adds to menus itself; "exit" is the quick exit, wherever it is pressed. */
-export const RESERVED_OPTION_IDS = ['back', 'menu', 'yes', 'no', 'exit'] as const;
+export const RESERVED_OPTION_IDS = ['back', 'menu', 'yes', 'no', 'exit', 'listen'] as const;
 
 export const OptionSchema = z
   .strictObject({
@@ -46,6 +47,8 @@ export type Option = z.infer<typeof OptionSchema>;
 export const MessageStepSchema = z.strictObject({
   type: z.literal('message'),
   text: LocalizedSchema,
+  /** The message recorded: one file named for its language, or one per language (es:, en:, ht:). */
+  audio: StepAudioSchema.optional(),
   next: StepId,
 });
 

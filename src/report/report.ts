@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.js';
+import type { Db } from '../store/sqlite/db.js';
 
 export type Report = {
   since: string;
@@ -8,7 +8,19 @@ export type Report = {
   unanswered: Array<{ query: string; lang: string; count: number }>;
   /** Emergency cards shown, per day (UTC) and language: how often danger was recognised. */
   safety: Array<{ day: string; lang: string | null; count: number }>;
+  /**
+   * Voice notes received, per day (UTC) and language (null: before the language was known), so
+   * staff can judge whether speech-to-text is worth it. Counts only: nothing of the audio is kept.
+   */
+  voice: Array<{ day: string; lang: string | null; count: number }>;
+  /**
+   * Conversations with a person per day (UTC): opened, first staff reply within an hour of
+   * opening, closed. Present when there were any in the period.
+   */
+  handoffs?: HandoffDay[];
 };
+
+export type HandoffDay = { day: string; opened: number; answeredWithinHour: number; closed: number };
 
 const TOP = 20;
 
@@ -58,7 +70,36 @@ export function buildReport(db: Db, sinceMs: number): Report {
     )
     .all({ since: sinceMs }) as Report['unanswered'];
   const safety = perDay(db, 'safety_card', sinceMs);
-  return { since: new Date(sinceMs).toISOString(), conversations, flows, faq, unanswered, safety };
+  const voice = perDay(db, 'voice_note', sinceMs);
+  const report: Report = {
+    since: new Date(sinceMs).toISOString(),
+    conversations,
+    flows,
+    faq,
+    unanswered,
+    safety,
+    voice,
+  };
+  // Only where a staff inbox was used: the report of a bot without one keeps its shape.
+  const handoffs = handoffsPerDay(db, sinceMs);
+  if (handoffs.length) report.handoffs = handoffs;
+  return report;
+}
+
+/** Counts only: the table holds no text, and a closed conversation no user key. */
+function handoffsPerDay(db: Db, sinceMs: number): HandoffDay[] {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'handoffs'").get();
+  if (!exists) return [];
+  return db
+    .prepare(
+      `SELECT strftime('%Y-%m-%d', t / 1000, 'unixepoch') AS day, sum(o) AS opened, sum(f) AS answeredWithinHour,
+              sum(c) AS closed FROM (
+         SELECT opened_at AS t, 1 AS o, coalesce(replied_fast, 0) AS f, 0 AS c FROM handoffs WHERE opened_at >= @since
+         UNION ALL
+         SELECT closed_at, 0, 0, 1 FROM handoffs WHERE closed_at >= @since)
+       GROUP BY day ORDER BY day`,
+    )
+    .all({ since: sinceMs }) as HandoffDay[];
 }
 
 export type PerDay = Array<{ day: string; lang: string | null; count: number }>;
@@ -123,6 +164,12 @@ export function reportToCsv(r: Report): string {
       row('unanswered', '', u.lang, '', '', '', u.query, u.count, '', '', '', '', ''),
     ),
     ...r.safety.map((s) => row('safety', '', s.lang, '', '', '', '', s.count, '', '', '', '', s.day)),
+    ...r.voice.map((v) => row('voice', '', v.lang, '', '', '', '', v.count, '', '', '', '', v.day)),
+    ...(r.handoffs ?? []).flatMap((d) => [
+      row('handoffs_opened', '', '', '', '', '', '', d.opened, '', '', '', '', d.day),
+      row('handoffs_answered_within_1h', '', '', '', '', '', '', d.answeredWithinHour, '', '', '', '', d.day),
+      row('handoffs_closed', '', '', '', '', '', '', d.closed, '', '', '', '', d.day),
+    ]),
   ].join('\n');
 }
 
@@ -148,5 +195,14 @@ export function reportToText(r: Report): string {
   for (const u of r.unanswered) out.push(`  ${String(u.count).padStart(6)}  [${u.lang}] ${u.query}`);
   out.push('', 'Emergency cards shown (day, language):');
   for (const s of r.safety) out.push(`  ${String(s.count).padStart(6)}  ${s.day} ${s.lang ?? '-'}`);
+  out.push('', 'Voice notes received (day, language; "-" before the language was known):');
+  for (const v of r.voice) out.push(`  ${String(v.count).padStart(6)}  ${v.day} ${v.lang ?? '-'}`);
+  if (r.handoffs?.length) {
+    out.push('', 'Talk to a person (day: opened, first staff reply within 1 h, closed):');
+    for (const d of r.handoffs)
+      out.push(
+        `  ${d.day}  ${String(d.opened).padStart(5)}  ${String(d.answeredWithinHour).padStart(5)}  ${String(d.closed).padStart(5)}`,
+      );
+  }
   return `${out.join('\n')}\n`;
 }

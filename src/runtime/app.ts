@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/env.js';
-import { type Db, openDb } from '../store/db.js';
+import { HandoffHost } from '../handoff/host.js';
+import { handoffEnabled } from '../handoff/settings.js';
+import type { ContentSnapshot, Store } from '../store/contract.js';
 import { Retention } from '../store/retention.js';
+import type { Db } from '../store/sqlite/db.js';
+import { SqliteStore } from '../store/sqlite/store.js';
 import { loadUserKeySecret, UserKeys } from '../store/user-key.js';
 import { Bot } from './bot.js';
 import { contentSettings } from './content.js';
@@ -10,13 +14,18 @@ import { createLogger } from './log.js';
 
 export type App = {
   config: Config;
-  db: Db;
+  store: Store;
   bot: Bot;
   log: Logger;
   retention: Retention;
-  /** Stops the retention timer and closes the database. */
-  close: () => void;
+  /** Talk to a person: set when a staff inbox is configured (STAFF_CHAT_ID). */
+  handoff?: HandoffHost;
+  /** Stops the retention and idle timers and closes the store. */
+  close: () => Promise<void>;
 };
+
+/** The app on the embedded engine, whose database tools and tests can also read directly. */
+export type SqliteApp = App & { store: SqliteStore; db: Db };
 
 export type AppOptions = {
   /** The clock of stored times and of retention; tests move it. */
@@ -24,38 +33,85 @@ export type AppOptions = {
 };
 
 /**
- * Opens the database, loads the user key secret (moving an old salt out of the database),
- * loads and checks the content (or the last good version, when the files are broken), and
- * starts the retention purge: now, and every hour.
+ * The app on the store DATABASE_URL names (PostgreSQL), or else on the SQLite file at DB_PATH.
+ * The default needs no server.
+ */
+export async function openApp(
+  config: Config,
+  log: Logger = createLogger(config.LOG_LEVEL),
+  options: AppOptions = {},
+): Promise<App> {
+  if (!config.DATABASE_URL) return createApp(config, log, options);
+  const { PostgresStore } = await import('../store/postgres/store.js');
+  const store = await PostgresStore.open(config.DATABASE_URL, { now: options.now });
+  try {
+    const lastGood = await store.latestContent();
+    return assemble(store, null, config, log, options, () => lastGood);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+/**
+ * The app on the SQLite file: opens the database, loads the user key secret (moving an old salt
+ * out of the database), loads and checks the content (or the last good version, when the files
+ * are broken), and starts the retention purge: now, and every hour.
  */
 export function createApp(
   config: Config,
   log: Logger = createLogger(config.LOG_LEVEL),
   options: AppOptions = {},
-): App {
-  const db = openDb(config.paths.db);
+): SqliteApp {
+  const store = SqliteStore.open(config.paths.db, options.now);
   try {
-    const secret = loadUserKeySecret(
-      db,
-      { configured: config.USER_KEY_SECRET ?? config.USER_KEY_SALT, file: config.SECRET_KEY_FILE },
-      log,
-    );
-    const content = loadStartContent(config.paths, db, contentSettings(config), log);
-    const bot = new Bot(db, content, new UserKeys(secret), log, options.now);
-    const retention = new Retention(
-      db,
-      { sessions: bot.sessions, records: bot.records, forgetter: bot.forgetter },
-      log,
-      { days: config.RETENTION_DAYS, now: options.now },
-    );
-    retention.start();
-    const close = () => {
-      retention.stop();
-      bot.close();
+    const app = assemble(store, store.db, config, log, options, () => store.snapshots.latest());
+    // Purges on SQLite are synchronous, so none is ever in flight: closing is immediate, and a
+    // caller that does not wait (a test that reopens the file) finds it closed.
+    const close = async () => {
+      void app.retention.close();
+      app.handoff?.stopIdleTimer();
+      store.closeSync();
     };
-    return { config, db, bot, log, retention, close };
+    return { ...app, store, db: store.db, close };
   } catch (e) {
-    db.close();
+    store.closeSync();
     throw e;
   }
+}
+
+function assemble(
+  store: Store,
+  legacy: Db | null,
+  config: Config,
+  log: Logger,
+  options: AppOptions,
+  lastGood: () => ContentSnapshot | null,
+): App {
+  const secret = loadUserKeySecret(
+    legacy,
+    { configured: config.USER_KEY_SECRET ?? config.USER_KEY_SALT, file: config.SECRET_KEY_FILE },
+    log,
+  );
+  const content = loadStartContent(config.paths, store, contentSettings(config), log, lastGood);
+  const bot = new Bot(store, content, new UserKeys(secret), log, options.now);
+  const retention = new Retention(store, log, { days: config.RETENTION_DAYS, now: options.now });
+  retention.start();
+  let handoff: HandoffHost | undefined;
+  if (handoffEnabled(config)) {
+    handoff = new HandoffHost(bot, {
+      staffLang: config.DEFAULT_LANG,
+      idleHours: config.HANDOFF_IDLE_H,
+      log,
+      now: options.now,
+    });
+    bot.handoffSink = handoff;
+    handoff.startIdleTimer();
+  }
+  const close = async () => {
+    handoff?.stopIdleTimer();
+    await retention.close();
+    await store.close();
+  };
+  return { config, store, bot, log, retention, handoff, close };
 }

@@ -1,13 +1,11 @@
-import { hash } from 'node:crypto';
+import { hash, randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LangHint } from '../engine/context.js';
 import { runTurn } from '../engine/run.js';
-import { type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
-import type { Db } from '../store/db.js';
-import { Forgetter } from '../store/forget.js';
-import { RecentMessages } from '../store/recent-messages.js';
-import { Records } from '../store/records.js';
-import { SqliteSessions } from '../store/sessions.js';
+import { type Effect, type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
+import type { HandoffAction, HandoffSink } from '../handoff/actions.js';
+import type { HandoffRow, Loaded, Store, Write } from '../store/contract.js';
+import { recordWrites } from '../store/records.js';
 import { inboundTime } from '../store/times.js';
 import type { UserKeys } from '../store/user-key.js';
 import type { Lang } from '../text/lang.js';
@@ -27,6 +25,8 @@ export type Incoming = {
   hint?: LangHint;
 };
 
+type LogEffect = Extract<Effect, { type: 'log' }>;
+
 export type Reply = {
   messages: OutMessage[];
   lang: Lang;
@@ -41,32 +41,21 @@ export type Reply = {
 };
 
 /**
- * The host around the pure engine: one turn is one SQLite transaction that loads the
- * session, runs the engine, saves or deletes the session and records the effects.
+ * The host around the pure engine: one turn is one store transaction that loads the session
+ * under the user's lock, runs the engine, and stores what it decided (session, records).
  * Sending the messages is the channel's job, after the commit.
  */
 export class Bot {
-  readonly sessions: SqliteSessions;
-  readonly records: Records;
-  readonly forgetter: Forgetter;
-  readonly recent: RecentMessages;
-  private readonly turnTx;
-  private readonly forgetTx;
+  /** The staff inbox's host, when one is configured: told of every turn after its commit. */
+  handoffSink?: HandoffSink;
 
   constructor(
-    private readonly db: Db,
+    readonly store: Store,
     private content: Content,
     private readonly userKeys: UserKeys,
     private readonly log: Logger,
     private readonly now: () => number = () => Date.now(),
-  ) {
-    this.sessions = new SqliteSessions(db, now);
-    this.records = new Records(db, now);
-    this.forgetter = new Forgetter(db, this.sessions);
-    this.recent = new RecentMessages(db, now);
-    this.turnTx = db.transaction((input: Incoming) => this.turnInTx(input));
-    this.forgetTx = db.transaction((key: string) => this.forgetter.forgetUser(key));
-  }
+  ) {}
 
   /** The stored key of a user: tests and tools use it, never the raw id. */
   userKeyOf(channel: string, user: string): string {
@@ -77,22 +66,38 @@ export class Bot {
    * Deletes everything stored for a user outside a conversation turn, as when they block the
    * bot. "stop" and quick exit take the same path from inside their turn.
    */
-  forgetUser(channel: string, user: string): void {
-    try {
-      this.forgetTx.immediate(this.userKeys.of(channel, user));
-    } catch (e) {
-      this.sessions.forgetCached();
-      throw e;
-    }
-    this.forgotten(channel, user);
+  async forgetUser(channel: string, user: string): Promise<void> {
+    const key = this.userKeys.of(channel, user);
+    // A turn rather than a bare forget: the open conversation with a person is read under the
+    // same lock, so that staff can be told the user left.
+    const open = await this.store.turn(key, (loaded) => {
+      const row = loaded.handoff();
+      return { result: row, writes: [{ type: 'forget' }] };
+    });
+    this.userKeys.drop(channel, user);
+    // Staff learn only that the user left.
+    this.handoffSink?.afterTurn({
+      channel,
+      user,
+      key,
+      event: null,
+      messages: [],
+      actions: open ? [{ type: 'close', row: open, reason: 'left' }] : [],
+      forgotten: true,
+    });
+  }
+
+  /** The channel id behind a conversation with a person, while it is open. */
+  handoffUser(row: { address: string | null }): string | null {
+    return row.address ? this.userKeys.unseal(row.address) : null;
   }
 
   /**
    * The minute of the user's last message, or null when nothing is stored for them: WhatsApp's
    * Cloud API delivers free-form messages only within 24 hours of it.
    */
-  lastInbound(channel: string, user: string): number | null {
-    return this.sessions.lastInbound(this.userKeys.of(channel, user));
+  lastInbound(channel: string, user: string): Promise<number | null> {
+    return this.store.lastInbound(this.userKeys.of(channel, user));
   }
 
   get current(): Content {
@@ -104,84 +109,169 @@ export class Bot {
     this.content = content;
   }
 
-  handle(input: Incoming): Reply {
+  async handle(input: Incoming): Promise<Reply> {
     const event = EventSchema.parse(input.event);
-    let reply: ReturnType<typeof this.turnInTx>;
-    try {
-      reply = this.turnTx.immediate({ ...input, event });
-    } catch (e) {
-      this.sessions.forgetCached();
-      throw e;
-    }
-    if (reply.reply.session === null) this.forgotten(input.channel, input.user);
-    for (const m of reply.logs)
+    const key = this.userKeys.of(input.channel, input.user);
+    // The content of the turn is the one current when it starts, even if a reload comes meanwhile.
+    const content = this.content;
+    const out = await this.store.turn(key, (loaded) =>
+      this.decide(content, key, { ...input, event }, loaded),
+    );
+    // After the commit of a forget, the id leaves memory too.
+    if (out.reply.session === null && !out.reply.duplicate) this.userKeys.drop(input.channel, input.user);
+    for (const m of out.logs)
       this.log[m.level]({ code: m.code, flow: m.flow, step: m.step, channel: input.channel }, 'engine');
-    return reply.reply;
-  }
-
-  /** After the commit of a forget: the deleted pages leave the WAL, the id leaves memory. */
-  private forgotten(channel: string, user: string): void {
-    this.forgetter.wipe();
-    this.userKeys.drop(channel, user);
+    if (!out.reply.duplicate)
+      this.handoffSink?.afterTurn({
+        channel: input.channel,
+        user: input.user,
+        key,
+        event,
+        messages: out.reply.messages,
+        actions: out.actions,
+        forgotten: out.reply.session === null,
+      });
+    return out.reply;
   }
 
   /**
    * Remembers the ids of messages the channel sent to a user, known only once they are sent, so
    * that a quick exit can delete them. Nothing is kept for a user who has been forgotten.
    */
-  recordSent(channel: string, user: string, ids: readonly string[]): void {
-    if (ids.length) this.recent.append(this.userKeys.of(channel, user), ids);
+  async recordSent(channel: string, user: string, ids: readonly string[]): Promise<void> {
+    if (ids.length) await this.store.appendRecent(this.userKeys.of(channel, user), ids);
   }
 
-  private turnInTx(input: Incoming) {
-    const key = this.userKeys.of(input.channel, input.user);
-    const stored = this.sessions.read(key);
+  /** The turn itself, run by the store under the user's lock: pure but for the clock. */
+  private decide(
+    content: Content,
+    key: string,
+    input: Incoming,
+    loaded: Loaded,
+  ): { result: { reply: Reply; logs: LogEffect[]; actions: HandoffAction[] }; writes: Write[] } {
+    const stored = loaded.stored;
     // Update ids are hashed too: a WhatsApp message id contains the phone number. 48 bits tell
     // a user's last deliveries apart and keep the session row small.
     const delivery = input.updateId
       ? hash('sha256', `${key}\u0000${input.updateId}`, 'base64url').slice(0, 8)
       : null;
     if (delivery && stored?.seen.includes(delivery)) {
-      return {
-        reply: {
-          messages: [],
-          lang: stored.session.lang ?? this.content.ctx.defaultLang,
-          session: stored.session,
-          duplicate: true,
-          erase: [],
-        },
-        logs: [],
+      const reply: Reply = {
+        messages: [],
+        lang: stored.session.lang ?? content.ctx.defaultLang,
+        session: stored.session,
+        duplicate: true,
+        erase: [],
       };
+      return { result: { reply, logs: [], actions: [] }, writes: [] };
     }
     const prior = stored?.session ?? null;
-    const result = runTurn(this.content.ctx, prior, input.event, input.hint);
+    // The host's own events (staff closed, idle) concern a user the bot still knows, or nobody.
+    const fromHost = 'handoff' in input.event;
+    if (fromHost && !prior) {
+      const reply: Reply = {
+        messages: [],
+        lang: content.ctx.defaultLang,
+        session: null,
+        duplicate: true,
+        erase: [],
+      };
+      return { result: { reply, logs: [], actions: [] }, writes: [] };
+    }
+    const result = runTurn(content.ctx, prior, input.event, input.hint, this.now());
     const session = result.session;
+    const writes: Write[] = [];
+    const actions = this.handoffWrites(key, input, result.effects, loaded, writes);
     // Read before the user is forgotten: afterwards nothing is left to say which messages were theirs.
     const erase = result.effects.some((e) => e.type === 'erase')
-      ? [...this.recent.list(key), ...(input.messageId ? [input.messageId] : [])]
+      ? [...loaded.recent(), ...(input.messageId ? [input.messageId] : [])]
       : [];
     if (session) {
       const seen = delivery ? [...(stored?.seen ?? []), delivery] : (stored?.seen ?? []);
-      // A clock ahead of ours must not stretch the window: never later than now.
-      const inboundAt = inboundTime(Math.min(input.at ?? Number.POSITIVE_INFINITY, this.now()));
-      this.sessions.write(key, input.channel, { session, seen, inboundAt });
-      if (input.messageId) this.recent.append(key, [input.messageId]);
+      // A clock ahead of ours must not stretch the window: never later than now. The host's own
+      // events are not messages from the user and leave WhatsApp's window where it was.
+      const inboundAt = fromHost
+        ? undefined
+        : inboundTime(Math.min(input.at ?? Number.POSITIVE_INFINITY, this.now()));
+      writes.push({ type: 'session.put', channel: input.channel, session, seen, inboundAt });
+      if (input.messageId) writes.push({ type: 'recent.append', ids: [input.messageId] });
     } else {
-      this.forgetter.forgetUser(key);
+      writes.push({ type: 'forget' });
     }
     const known = session?.lang ?? prior?.lang ?? input.hint?.lang ?? null;
-    const lang = known ?? this.content.ctx.defaultLang;
-    this.records.apply(result.effects, {
-      channel: input.channel,
-      // A user still choosing their language is counted as such, not as the default language.
-      lang: known,
-      campaign: session?.campaign ?? prior?.campaign ?? null,
-    });
+    const lang = known ?? content.ctx.defaultLang;
+    writes.push(
+      ...recordWrites(result.effects, {
+        channel: input.channel,
+        // A user still choosing their language is counted as such, not as the default language.
+        lang: known,
+        campaign: session?.campaign ?? prior?.campaign ?? null,
+      }),
+    );
     const logs = result.effects.flatMap((e) => (e.type === 'log' ? [e] : []));
-    return { reply: { messages: result.messages, lang, session, duplicate: false, erase }, logs };
+    const reply: Reply = { messages: result.messages, lang, session, duplicate: false, erase };
+    return { result: { reply, logs, actions }, writes };
   }
 
-  close(): void {
-    this.db.close();
+  /**
+   * The turn's handoff effects as writes in its transaction, and as actions for the host, which
+   * talks to the inbox after the commit.
+   */
+  private handoffWrites(
+    key: string,
+    input: Incoming,
+    effects: readonly Effect[],
+    loaded: Loaded,
+    writes: Write[],
+  ): HandoffAction[] {
+    const actions: HandoffAction[] = [];
+    if (!effects.some((e) => e.type.startsWith('handoff.'))) return actions;
+    let current = loaded.handoff();
+    for (const e of effects) {
+      if (e.type === 'handoff.open') {
+        const at = this.now();
+        const row: HandoffRow = {
+          id: randomBytes(12).toString('base64url'),
+          user_key: key,
+          channel: input.channel,
+          address: this.userKeys.seal(input.user),
+          pseudonym: pseudonym(),
+          lang: e.lang,
+          thread: null,
+          opened_at: at,
+          replied_fast: null,
+          last_at: at,
+          closed_at: null,
+        };
+        const { id, channel, address, pseudonym: name, lang } = row;
+        writes.push({ type: 'handoff.open', id, channel, address: address!, pseudonym: name, lang });
+        current = row;
+        actions.push({ type: 'open', row, history: e.history, outOfHours: e.outOfHours });
+      } else if (e.type === 'handoff.relay-in') {
+        if (!current) continue;
+        writes.push({ type: 'handoff.touch', id: current.id });
+        actions.push({ type: 'relay', row: current, text: e.text });
+      } else if (e.type === 'handoff.close') {
+        if (!current) continue;
+        writes.push({ type: 'handoff.close', id: current.id });
+        actions.push({ type: 'close', row: current, reason: e.reason });
+        current = null;
+      }
+    }
+    return actions;
   }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+/** Letters and digits that cannot be mistaken for each other on a phone: no 0/O, 1/I/L. */
+const PSEUDONYM_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+/** A topic's name for staff: random, so it tells nothing about the user. */
+export function pseudonym(): string {
+  let out = '';
+  for (let i = 0; i < 4; i++) out += PSEUDONYM_ALPHABET[randomInt(PSEUDONYM_ALPHABET.length)];
+  return out;
 }

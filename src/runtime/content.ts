@@ -1,19 +1,27 @@
 import { join, relative } from 'node:path';
+import type { Logger } from 'pino';
+import { audioProblems } from '../audio/check.js';
 import { loadTemplates, type TemplatesFile } from '../channels/whatsapp-cloud/templates.js';
 import type { Config } from '../config/env.js';
 import { countryLookup } from '../contacts/country.js';
 import { ContentError, hasErrors, type Problem } from '../content/problems.js';
-import { type ContentTree, contentVersion, encodingProblems, readContentTree } from '../content/tree.js';
+import {
+  type ContentTree,
+  contentVersion,
+  encodingProblems,
+  isAudioPath,
+  readContentTree,
+} from '../content/tree.js';
 import type { YamlSource } from '../content/yaml.js';
-import type { EngineContext, FaqSource, FaqView, Translate } from '../engine/context.js';
+import type { EngineContext, FaqSource, FaqView, HandoffSettings, Translate } from '../engine/context.js';
 import { type LexiconFile, loadLexiconDir } from '../faq/lexicon.js';
 import { loadContacts, loadFaqDir } from '../faq/loader.js';
 import { Lexicon } from '../faq/normalize.js';
 import { type ContactsFile, FAQ_ORG_PLACEHOLDER, type FaqEntry } from '../faq/schema.js';
 import { FaqSearcher } from '../faq/search.js';
-import { importFaq, readFaq } from '../faq/store.js';
 import { loadFlows } from '../flows/loader.js';
 import type { Flow } from '../flows/schema.js';
+import { handoffSettings } from '../handoff/settings.js';
 import { commandMatcher } from '../i18n/commands.js';
 import { languageDetector } from '../i18n/detect.js';
 import { createI18n } from '../i18n/i18n.js';
@@ -26,8 +34,7 @@ import { readPhrases, Triage } from '../safety/triage.js';
 import { loadSmallTalk, shadowedSmallTalk } from '../smalltalk/loader.js';
 import { SmallTalkMatcher } from '../smalltalk/matcher.js';
 import { LISTED_KINDS, type SmallTalkFile } from '../smalltalk/schema.js';
-import { ContentSnapshots } from '../store/content-snapshots.js';
-import type { Db } from '../store/db.js';
+import type { Store } from '../store/contract.js';
 import { LANGS, type Lang } from '../text/lang.js';
 
 export type ContentPaths = Config['paths'];
@@ -36,14 +43,14 @@ export type ContentPaths = Config['paths'];
 export type OrgContact = { name: string; contact: string; hours?: string };
 
 /** What the content is built with besides its files. */
-export type ContentSettings = { defaultLang: Lang; org: OrgContact | null };
+export type ContentSettings = { defaultLang: Lang; org: OrgContact | null; handoff?: HandoffSettings | null };
 
 export function contentSettings(config: Config): ContentSettings {
   const org =
     config.ORG_NAME && config.ORG_CONTACT
       ? { name: config.ORG_NAME, contact: config.ORG_CONTACT, hours: config.ORG_HOURS }
       : null;
-  return { defaultLang: config.DEFAULT_LANG, org };
+  return { defaultLang: config.DEFAULT_LANG, org, handoff: handoffSettings(config) };
 }
 
 /** Everything staff edit, read and checked together. */
@@ -100,6 +107,10 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
     root: paths.root,
   });
   const triage = new Triage(readPhrases(safety.safety, words), words);
+  const audio = audioProblems(
+    { faq: faq.entries, faqSources: faq.sources, flows: flows.flows, flowSources: flows.sources },
+    join(paths.root, 'data'),
+  );
   const shadowed = [
     ...shadowedSmallTalk(smallTalk, commandMatcher(locales.locales), (text) => triage.match(text, null)),
     ...caughtCommands(locales.locales, triage, (lang) =>
@@ -132,34 +143,57 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
       ...shadowed,
       ...templates.problems,
       ...lexicon.problems,
+      ...audio,
     ],
   };
 }
 
+/** Where a loaded version is kept: the FAQ rows staff tools read, and the last good version. */
+export type ContentKeeper = Pick<Store, 'importFaq' | 'saveContent'>;
+
 /**
- * Loads the content, imports the FAQ into SQLite, builds the engine's context from what SQLite
- * holds, and keeps the version as the last good one. Throws ContentError when anything is wrong,
- * so the caller keeps the version it has.
+ * Loads the content, builds the engine's context, and has the store keep the FAQ and the
+ * version as the last good one. Throws ContentError when anything is wrong, so the caller
+ * keeps the version it has. Keeping never holds up a start or a reload: a failure is logged.
  */
 export function loadContent(
   paths: ContentPaths,
-  db: Db,
+  keeper: ContentKeeper,
   settings: ContentSettings,
   origin: Content['origin'] = 'files',
+  log?: Pick<Logger, 'error'>,
 ): Content {
-  const files = readContentFiles(paths);
+  const read = readContentFiles(paths);
+  // The last good copy keeps text only: its recordings are the ones in data/audio/ now, and a voice
+  // note that cannot be sent never holds back the text.
+  const files =
+    origin === 'last-good'
+      ? { ...read, problems: read.problems.filter((p) => !p.code.startsWith('audio.')) }
+      : read;
   if (hasErrors(files.problems)) throw new ContentError(files.problems);
-  importFaq(db, files.faq.values());
-  const content = buildContent({ ...files, faq: readFaq(db) }, settings, origin);
+  // In id order, as the engine has always seen them: ties in search fall the same way.
+  const faq = new Map([...files.faq].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const content = buildContent({ ...files, faq }, settings, origin);
   // Keep exactly what was checked: a file saved while we read is left to the next reload.
-  if (origin === 'files' && contentVersion(readContentTree(paths.root)) === files.version) {
-    new ContentSnapshots(db).save(files.version, treeText(files.tree));
-  }
+  const snapshot = origin === 'files' && contentVersion(readContentTree(paths.root)) === files.version;
+  // Both start now: on SQLite they are done when this returns, as tools and tests expect.
+  const kept = Promise.all([
+    keeper.importFaq(files.faq.values()),
+    snapshot ? keeper.saveContent(files.version, treeText(files.tree)) : false,
+  ]);
+  kept.catch((e: unknown) =>
+    log?.error(
+      { code: 'content.keep_failed', err: e instanceof Error ? e.message : String(e) },
+      'the content loaded, but the store could not keep it as the last good version',
+    ),
+  );
   return content;
 }
 
 export function treeText(tree: ContentTree): Record<string, string> {
-  return Object.fromEntries([...tree].map(([path, bytes]) => [path, bytes.toString('utf8')]));
+  return Object.fromEntries(
+    [...tree].filter(([path]) => !isAudioPath(path)).map(([path, bytes]) => [path, bytes.toString('utf8')]),
+  );
 }
 
 export function buildContent(
@@ -186,6 +220,7 @@ export function buildContent(
     smallTalk: (text) => smallTalk.match(text),
     emergencyLine,
     defaultLang: settings.defaultLang,
+    handoff: settings.handoff ?? null,
   };
   return { ...files, faq, searcher, triage, ctx, detect, settings, origin };
 }
@@ -236,6 +271,7 @@ function faqSource(entries: Map<string, FaqEntry>, searcher: FaqSearcher): FaqSo
         answer: text.answer,
         related: entry.related,
         safety: entry.safety,
+        audio: shown === lang ? (text.audio ?? null) : null,
       };
     },
   };

@@ -4,9 +4,14 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { contentPaths } from '../config/env.js';
 import { ContentError, formatProblem } from '../content/problems.js';
-import { type ContentSnapshot, ContentSnapshots } from '../store/content-snapshots.js';
-import type { Db } from '../store/db.js';
-import { type Content, type ContentPaths, type ContentSettings, loadContent } from './content.js';
+import type { ContentSnapshot } from '../store/contract.js';
+import {
+  type Content,
+  type ContentKeeper,
+  type ContentPaths,
+  type ContentSettings,
+  loadContent,
+} from './content.js';
 
 /**
  * The content for a start: the files on disk, or, when they have errors, the last version that
@@ -15,19 +20,20 @@ import { type Content, type ContentPaths, type ContentSettings, loadContent } fr
  */
 export function loadStartContent(
   paths: ContentPaths,
-  db: Db,
+  keeper: ContentKeeper,
   settings: ContentSettings,
   log: Logger,
+  lastGood: () => ContentSnapshot | null,
 ): Content {
   try {
-    return loadContent(paths, db, settings);
+    return loadContent(paths, keeper, settings, 'files', log);
   } catch (e) {
     if (!(e instanceof ContentError)) throw e;
-    const snapshot = new ContentSnapshots(db).latest();
+    const snapshot = lastGood();
     if (!snapshot) throw e;
     let content: Content;
     try {
-      content = loadSnapshot(snapshot, db, settings);
+      content = loadSnapshot(snapshot, keeper, settings, log);
     } catch (again) {
       log.error(
         { err: again instanceof Error ? again.message : String(again) },
@@ -50,7 +56,12 @@ export function loadStartContent(
 }
 
 /** Writes the saved files to a temporary folder and loads them through the same loaders. */
-export function loadSnapshot(snapshot: ContentSnapshot, db: Db, settings: ContentSettings): Content {
+export function loadSnapshot(
+  snapshot: ContentSnapshot,
+  keeper: ContentKeeper,
+  settings: ContentSettings,
+  log?: Logger,
+): Content {
   const dir = mkdtempSync(join(tmpdir(), 'puente-last-good-'));
   try {
     for (const [path, text] of Object.entries(snapshot.files)) {
@@ -60,7 +71,7 @@ export function loadSnapshot(snapshot: ContentSnapshot, db: Db, settings: Conten
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, text);
     }
-    return loadContent(contentPaths(dir), db, settings, 'last-good');
+    return loadContent(contentPaths(dir), keeper, settings, 'last-good', log);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

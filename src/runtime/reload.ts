@@ -4,9 +4,8 @@ import { type FSWatcher, watch } from 'chokidar';
 import type { Logger } from 'pino';
 import { ContentError, formatProblem } from '../content/problems.js';
 import { CONTENT_DIRS, contentVersion, isContentPath, readContentTree } from '../content/tree.js';
-import type { Db } from '../store/db.js';
 import type { Bot } from './bot.js';
-import { type ContentPaths, type ContentSettings, loadContent } from './content.js';
+import { type ContentKeeper, type ContentPaths, type ContentSettings, loadContent } from './content.js';
 
 /** Edits usually come as a burst of writes (a save, a checkout); wait for the burst to end. */
 const SETTLE_MS = 250;
@@ -31,7 +30,7 @@ export type Reloader = {
  */
 export function watchContent(
   bot: Bot,
-  db: Db,
+  keeper: ContentKeeper,
   paths: ContentPaths,
   settings: ContentSettings,
   log: Logger,
@@ -42,7 +41,7 @@ export function watchContent(
     const files = [...changed].sort();
     changed = new Set();
     try {
-      const content = loadContent(paths, db, settings);
+      const content = loadContent(paths, keeper, settings, 'files', log);
       bot.setContent(content);
       log.info(
         {

@@ -1,68 +1,31 @@
 import type { Effect } from '../engine/types.js';
 import type { Lang } from '../text/lang.js';
-import type { Db } from './db.js';
-import { DAY, recordTime } from './times.js';
+import type { Write } from './contract.js';
 
+/** Who a turn's records are counted for: never the user, only the channel, language and campaign. */
 export type RecordContext = { channel: string; lang: Lang | null; campaign: string | null };
 
-export type RecordsPurged = { events: number; feedback: number; unanswered: number };
+/** The writes of a turn that are counted records. */
+export type RecordWrite = Extract<Write, { type: 'event' | 'feedback' | 'unanswered' }>;
 
-/**
- * Writes what staff count: metrics, feedback and unanswered questions. None of these rows
- * carries a user key, and their time is only the hour, so they survive "stop" without pointing
- * back at anyone.
- */
-export class Records {
-  private readonly event;
-  private readonly feedback;
-  private readonly unanswered;
-
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => number = Date.now,
-  ) {
-    this.event = db.prepare(
-      'INSERT INTO events (at, name, channel, lang, campaign, flow, faq) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.feedback = db.prepare('INSERT INTO feedback (at, faq, lang, helpful) VALUES (?, ?, ?, ?)');
-    this.unanswered = db.prepare('INSERT INTO unanswered (at, lang, query) VALUES (?, ?, ?)');
+/** The records a turn's effects ask for: metrics, feedback and unanswered questions. */
+export function recordWrites(effects: readonly Effect[], ctx: RecordContext): RecordWrite[] {
+  const out: RecordWrite[] = [];
+  for (const e of effects) {
+    if (e.type === 'metric')
+      out.push({
+        type: 'event',
+        name: e.name,
+        channel: ctx.channel,
+        lang: ctx.lang,
+        campaign: ctx.campaign,
+        flow: e.flow ?? null,
+        faq: e.faq ?? null,
+      });
+    else if (e.type === 'feedback')
+      out.push({ type: 'feedback', faq: e.faq, lang: ctx.lang, helpful: e.helpful });
+    else if (e.type === 'unanswered' && e.query)
+      out.push({ type: 'unanswered', lang: e.lang, query: e.query });
   }
-
-  apply(effects: readonly Effect[], ctx: RecordContext): void {
-    const at = recordTime(this.now());
-    for (const e of effects) {
-      if (e.type === 'metric')
-        this.event.run(at, e.name, ctx.channel, ctx.lang, ctx.campaign, e.flow ?? null, e.faq ?? null);
-      else if (e.type === 'feedback') this.feedback.run(at, e.faq, ctx.lang, e.helpful ? 1 : 0);
-      else if (e.type === 'unanswered' && e.query) this.unanswered.run(at, e.lang, e.query);
-    }
-  }
-
-  /**
-   * Deletes records older than `cutoff`. Events and feedback are first added to the daily counts,
-   * so the report's figures stay; unanswered questions (text) are not kept in any form.
-   * Runs inside the caller's transaction.
-   */
-  purgeBefore(cutoff: number): RecordsPurged {
-    this.db
-      .prepare(
-        `INSERT INTO daily_counts (day, name, channel, lang, campaign, flow, faq, count)
-         SELECT at - at % ${DAY}, name, channel, coalesce(lang, ''), coalesce(campaign, ''),
-                coalesce(flow, ''), coalesce(faq, ''), count(*)
-         FROM events WHERE at < ? GROUP BY 1, 2, 3, 4, 5, 6, 7
-         ON CONFLICT DO UPDATE SET count = count + excluded.count`,
-      )
-      .run(cutoff);
-    this.db
-      .prepare(
-        `INSERT INTO daily_counts (day, name, lang, faq, count)
-         SELECT at - at % ${DAY}, CASE helpful WHEN 1 THEN 'helpful' ELSE 'not_helpful' END,
-                coalesce(lang, ''), faq, count(*)
-         FROM feedback WHERE at < ? GROUP BY 1, 2, 3, 4
-         ON CONFLICT DO UPDATE SET count = count + excluded.count`,
-      )
-      .run(cutoff);
-    const purge = (table: string) => this.db.prepare(`DELETE FROM ${table} WHERE at < ?`).run(cutoff).changes;
-    return { events: purge('events'), feedback: purge('feedback'), unanswered: purge('unanswered') };
-  }
+  return out;
 }

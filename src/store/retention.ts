@@ -1,11 +1,8 @@
 import type { Logger } from 'pino';
-import type { Db } from './db.js';
-import type { Forgetter } from './forget.js';
-import type { Records } from './records.js';
-import type { SqliteSessions } from './sessions.js';
+import type { Purged, Store } from './contract.js';
 import { DAY, HOUR } from './times.js';
 
-export type Purged = { sessions: number; events: number; feedback: number; unanswered: number };
+export type { Purged };
 
 export type RetentionOptions = {
   /** RETENTION_DAYS; 0 keeps everything. */
@@ -21,13 +18,14 @@ export type RetentionOptions = {
  */
 export class Retention {
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private running: Promise<unknown> = Promise.resolve();
   private readonly days: number;
   private readonly everyMs: number;
   private readonly now: () => number;
 
   constructor(
-    private readonly db: Db,
-    private readonly parts: { sessions: SqliteSessions; records: Records; forgetter: Forgetter },
+    private readonly store: Pick<Store, 'purge'>,
     private readonly log: Logger,
     options: RetentionOptions,
   ) {
@@ -37,19 +35,12 @@ export class Retention {
   }
 
   /** One purge, in one transaction. */
-  purge(): Purged {
-    const cutoff = this.now() - this.days * DAY;
+  async purge(): Promise<Purged> {
     const purged =
       this.days > 0
-        ? this.db.transaction(() => ({
-            sessions: this.parts.sessions.purgeIdleBefore(cutoff),
-            ...this.parts.records.purgeBefore(cutoff),
-          }))()
+        ? await this.store.purge(this.now() - this.days * DAY)
         : { sessions: 0, events: 0, feedback: 0, unanswered: 0 };
     const total = purged.sessions + purged.events + purged.feedback + purged.unanswered;
-    // The deleted rows' old pages leave the WAL too, as after a forget.
-    if (total > 0) this.parts.forgetter.deleted();
-    this.parts.forgetter.wipe();
     if (total > 0) this.log.info({ code: 'retention.purged', days: this.days, ...purged }, 'retention purge');
     else this.log.debug({ code: 'retention.purged', days: this.days, ...purged }, 'retention purge');
     return purged;
@@ -63,21 +54,27 @@ export class Retention {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** Stops the timer; resolves once a purge in progress has finished, so the store can close. */
+  stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    return this.running.then(() => undefined);
+  }
+
+  /** Stops for good: no purge starts after this. */
+  close(): Promise<void> {
+    this.closed = true;
+    return this.stop();
   }
 
   private tick(): void {
-    if (!this.db.open) return this.stop();
-    try {
-      this.purge();
-    } catch (e) {
+    if (this.closed) return;
+    this.running = this.purge().catch((e: unknown) => {
       // A busy database or a full disk: the next hour tries again.
       this.log.error(
         { code: 'retention.failed', error: e instanceof Error ? e.message : String(e) },
         'retention purge failed',
       );
-    }
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import {
   chmodSync,
   closeSync,
@@ -14,7 +14,7 @@ import {
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/env.js';
-import { type Db, deleteMeta, getMeta, wipeWal } from './db.js';
+import { type Db, deleteMeta, getMeta, wipeWal } from './sqlite/db.js';
 
 /** Where older versions kept a generated salt: in the database itself, beside the keys it protects. */
 const LEGACY_SALT = 'user_key_salt';
@@ -32,8 +32,9 @@ export type SecretSource = {
  * cannot turn a key back into a phone number by hashing every number. A salt that an older
  * version kept in the database moves to the key file, so existing users keep their sessions.
  */
-export function loadUserKeySecret(db: Db, source: SecretSource, log: Logger): Buffer {
-  const legacy = getMeta(db, LEGACY_SALT);
+export function loadUserKeySecret(db: Db | null, source: SecretSource, log: Logger): Buffer {
+  // Only SQLite databases of older versions can hold one; PostgreSQL never did.
+  const legacy = db ? getMeta(db, LEGACY_SALT) : undefined;
   let secret: Buffer;
   if (source.configured) {
     secret = Buffer.from(source.configured, 'utf8');
@@ -64,7 +65,7 @@ export function loadUserKeySecret(db: Db, source: SecretSource, log: Logger): Bu
       );
     }
   }
-  if (legacy !== undefined) {
+  if (db && legacy !== undefined) {
     deleteMeta(db, LEGACY_SALT);
     wipeWal(db);
   }
@@ -144,6 +145,33 @@ export class UserKeys {
       this.cache.set(name, key);
     }
     return key;
+  }
+
+  /**
+   * A channel id sealed for the staff inbox, which must write to a user who has not written
+   * lately: AES-256-GCM under a key derived from the secret, which never enters the database.
+   */
+  seal(id: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.sealKey(), iv);
+    const body = Buffer.concat([cipher.update(id, 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+  }
+
+  /** The channel id of `seal`; null when it was sealed under another secret. */
+  unseal(sealed: string): string | null {
+    try {
+      const raw = Buffer.from(sealed, 'base64url');
+      const decipher = createDecipheriv('aes-256-gcm', this.sealKey(), raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  private sealKey(): Buffer {
+    return createHmac('sha256', this.secret).update('handoff-address').digest();
   }
 
   /** A forgotten user's id leaves the bot's memory too. */

@@ -6,7 +6,7 @@ import {
   reportToCsv,
   rowsToCsv,
 } from '../report/report.js';
-import { type Db, openReadOnly } from '../store/db.js';
+import { type Db, openReadOnly } from '../store/sqlite/db.js';
 
 type Rows = Array<Record<string, unknown>>;
 
@@ -18,12 +18,19 @@ type Rows = Array<Record<string, unknown>>;
 const SECTIONS: Record<string, { columns: string[]; read: (db: Db, since: number, base: Report) => Rows }> = {
   daily: { columns: ['day', 'lang', 'count'], read: (db, since) => conversationsPerDay(db, since) },
   safety: { columns: ['day', 'lang', 'count'], read: (_db, _s, r) => r.safety },
+  voice: { columns: ['day', 'lang', 'count'], read: (_db, _s, r) => r.voice },
   conversations: { columns: ['channel', 'lang', 'campaign', 'count'], read: (_db, _s, r) => r.conversations },
   campaigns: { columns: ['campaign', 'count'], read: (_db, _s, r) => campaigns(r) },
   flows: { columns: ['flow', 'started', 'completed'], read: (_db, _s, r) => r.flows },
   faq: { columns: ['id', 'shown', 'helpful', 'notHelpful'], read: (_db, _s, r) => r.faq },
   unanswered: { columns: ['query', 'lang', 'count'], read: (_db, _s, r) => r.unanswered },
+  handoffs: {
+    columns: ['day', 'opened', 'answeredWithinHour', 'closed'],
+    read: (_db, _s, r) => r.handoffs ?? [],
+  },
 };
+/** Sections shown only when the bot has something of theirs: a bot without a staff inbox has no handoffs. */
+const WHEN_USED = new Set(['handoffs']);
 export const REPORT_SECTIONS = Object.keys(SECTIONS);
 
 export type StudioReport = {
@@ -51,7 +58,9 @@ export function readStudioReport(dbPath: string, since: number): StudioReport {
     if (!db) return { since: new Date(since).toISOString(), database: false, sections: {} };
     const base = buildReport(db, since);
     const sections = Object.fromEntries(
-      Object.entries(SECTIONS).map(([id, s]) => [id, s.read(db, since, base)]),
+      Object.entries(SECTIONS)
+        .map(([id, s]) => [id, s.read(db, since, base)] as const)
+        .filter(([id, rows]) => !WHEN_USED.has(id) || rows.length),
     );
     return { since: base.since, database: true, sections };
   });
@@ -69,6 +78,7 @@ export function reportCsv(dbPath: string, since: number, section?: string): stri
       faq: [],
       unanswered: [],
       safety: [],
+      voice: [],
     };
     const base = db ? buildReport(db, since) : empty;
     if (!def) return `${reportToCsv(base)}\n`;

@@ -83,7 +83,7 @@ export function createStudio(config: Config): Studio {
   const listeners = new Set<(ok: boolean) => void>();
   const reloader: Reloader = watchContent(
     bot.bot,
-    bot.db,
+    bot.store,
     config.paths,
     contentSettings(config),
     log,
@@ -200,7 +200,7 @@ export function createStudio(config: Config): Studio {
           ? { choice: b.choice, ...(b.at ? { at: b.at } : {}) }
           : { text: b.text ?? '' },
     );
-    const reply = bot.bot.handle({
+    const reply = await bot.bot.handle({
       channel: STUDIO_CHANNEL,
       user: b.user,
       event,
@@ -221,7 +221,7 @@ export function createStudio(config: Config): Studio {
       .object({ user: z.string().min(1).max(64) })
       .safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json({ error: 'user is needed' }, 400);
-    bot.bot.sessions.delete(bot.bot.userKeyOf(STUDIO_CHANNEL, body.data.user));
+    await bot.bot.forgetUser(STUDIO_CHANNEL, body.data.user);
     return c.json({ ok: true });
   });
 

@@ -1,5 +1,9 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+/** A file the bot uploaded: its name, size and hash, in place of the `attach://` reference. */
+export type Upload = { filename: string; size: number; sha256: string };
 
 /** One call the bot made; `messageId` is the id sendMessage answered with. */
 export type Call = { method: string; params: Record<string, unknown>; at: number; messageId?: number };
@@ -17,7 +21,12 @@ export class BotApiStandIn {
   /** Message ids handed out by sendMessage, one more each time, as Telegram does in a chat. */
   private nextMessageId = 1000;
   private readonly deleted = new Set<string>();
+  /** file_ids handed out for uploaded voice notes, and the upload each stands for. */
+  readonly files = new Map<string, Upload>();
   private waiters: Array<() => void> = [];
+  /** Forum topics created in supergroups, by thread id, as Telegram numbers them. */
+  readonly topics = new Map<number, { chatId: number; name: string; closed: boolean }>();
+  private nextThreadId = 7;
   readonly token = '123456:TEST-token_standin';
 
   async start(): Promise<string> {
@@ -41,9 +50,23 @@ export class BotApiStandIn {
     this.failures.set(method, [...(this.failures.get(method) ?? []), failure]);
   }
 
+  /** What the bot wrote in one topic of a supergroup, in order. */
+  inTopic(chatId: number, thread: number): string[] {
+    return this.sent(chatId)
+      .filter((c) => Number(c.params.message_thread_id) === thread)
+      .map((c) => String(c.params.text));
+  }
+
   sent(chatId?: number): Call[] {
     return this.calls.filter(
       (c) => c.method === 'sendMessage' && (chatId === undefined || c.params.chat_id === chatId),
+    );
+  }
+
+  /** The sendVoice calls to a chat: `voice` is an Upload for a file sent, or the file_id string. */
+  voices(chatId?: number): Call[] {
+    return this.calls.filter(
+      (c) => c.method === 'sendVoice' && (chatId === undefined || Number(c.params.chat_id) === chatId),
     );
   }
 
@@ -104,17 +127,90 @@ export class BotApiStandIn {
         }
         return reply(200, { ok: true, result: this.queue.splice(0) });
       }
-      case 'sendMessage':
+      case 'sendMessage': {
+        const chatId = Number(params.chat_id);
+        const thread = params.message_thread_id === undefined ? undefined : Number(params.message_thread_id);
+        if (chatId < 0 && thread !== undefined) {
+          const topic = this.topics.get(thread);
+          if (!topic || topic.chatId !== chatId)
+            return reply(400, {
+              ok: false,
+              error_code: 400,
+              description: 'Bad Request: message thread not found',
+            });
+          if (topic.closed)
+            return reply(400, { ok: false, error_code: 400, description: 'Bad Request: TOPIC_CLOSED' });
+        }
         call.messageId = this.nextMessageId++;
         return reply(200, {
           ok: true,
           result: {
             message_id: call.messageId,
             date: 0,
-            chat: { id: params.chat_id, type: 'private' },
+            chat:
+              chatId < 0
+                ? { id: chatId, type: 'supergroup', title: 'Staff', is_forum: true }
+                : { id: chatId, type: 'private' },
+            ...(thread === undefined ? {} : { message_thread_id: thread, is_topic_message: true }),
             text: params.text,
           },
         });
+      }
+      case 'createForumTopic': {
+        const chatId = Number(params.chat_id);
+        if (chatId >= 0)
+          return reply(400, {
+            ok: false,
+            error_code: 400,
+            description: 'Bad Request: the chat is not a forum',
+          });
+        const thread = this.nextThreadId++;
+        this.topics.set(thread, { chatId, name: String(params.name), closed: false });
+        return reply(200, {
+          ok: true,
+          result: { message_thread_id: thread, name: params.name, icon_color: 7322096 },
+        });
+      }
+      case 'closeForumTopic': {
+        const topic = this.topics.get(Number(params.message_thread_id));
+        if (!topic || topic.chatId !== Number(params.chat_id))
+          return reply(400, { ok: false, error_code: 400, description: 'Bad Request: TOPIC_ID_INVALID' });
+        topic.closed = true;
+        return reply(200, { ok: true, result: true });
+      }
+      case 'sendVoice': {
+        const voice = params.voice;
+        let fileId: string;
+        if (typeof voice === 'string') {
+          // Telegram accepts only the file_ids it gave this bot.
+          if (!this.files.has(voice))
+            return reply(400, {
+              ok: false,
+              error_code: 400,
+              description: 'Bad Request: wrong file identifier/HTTP URL specified',
+            });
+          fileId = voice;
+        } else if (voice && typeof voice === 'object') {
+          fileId = `AwACAgEAAxkDAAI${this.files.size + 1}voice`;
+          this.files.set(fileId, voice as Upload);
+        } else {
+          return reply(400, {
+            ok: false,
+            error_code: 400,
+            description: 'Bad Request: there is no voice in the request',
+          });
+        }
+        call.messageId = this.nextMessageId++;
+        return reply(200, {
+          ok: true,
+          result: {
+            message_id: call.messageId,
+            date: 0,
+            chat: { id: Number(params.chat_id), type: 'private' },
+            voice: { file_id: fileId, file_unique_id: `u${fileId}`, duration: 1, mime_type: 'audio/ogg' },
+          },
+        });
+      }
       case 'deleteMessage': {
         // Telegram refuses a message that does not exist (or was deleted already).
         const id = Number(params.message_id);
@@ -144,11 +240,46 @@ export class BotApiStandIn {
 async function readParams(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('multipart/form-data')) return readMultipart(Buffer.concat(chunks), type);
   const body = Buffer.concat(chunks).toString('utf8');
   if (!body) return {};
   if ((req.headers['content-type'] ?? '').includes('json'))
     return JSON.parse(body) as Record<string, unknown>;
   return Object.fromEntries(new URLSearchParams(body));
+}
+
+/**
+ * A multipart body as grammY sends it when a file goes up: plain fields, and files under random
+ * names that a field refers to as `attach://<name>`. Each reference becomes the file's Upload.
+ */
+function readMultipart(body: Buffer, type: string): Record<string, unknown> {
+  const m = /boundary=(?:"([^"]+)"|([^;\s]+))/.exec(type);
+  const delimiter = Buffer.from(`--${m?.[1] ?? m?.[2] ?? ''}`);
+  const fields: Record<string, string> = {};
+  const files: Record<string, Upload> = {};
+  let at = body.indexOf(delimiter);
+  while (at !== -1) {
+    const start = at + delimiter.length;
+    const next = body.indexOf(delimiter, start);
+    if (next === -1) break;
+    const part = body.subarray(start + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    const head = part.subarray(0, split).toString('utf8');
+    const data = part.subarray(split + 4);
+    const name = /name="([^"]+)"/.exec(head)?.[1];
+    const filename = /filename="?([^";\r\n]+)"?/.exec(head)?.[1];
+    if (name && filename)
+      files[name] = { filename, size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+    else if (name) fields[name] = data.toString('utf8');
+    at = next;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    const ref = /^attach:\/\/(.+)$/.exec(value)?.[1];
+    out[key] = ref && files[ref] ? files[ref] : value;
+  }
+  return out;
 }
 
 let nextUpdate = 1;
@@ -187,6 +318,43 @@ export function stickerUpdate(userId: number) {
       is_video: false,
     },
   });
+}
+
+/** A staff member's message in a supergroup, in a topic when `thread` is given. */
+export function supergroupUpdate(
+  chatId: number,
+  fromId: number,
+  text: string | Record<string, unknown>,
+  thread?: number,
+) {
+  const id = nextUpdate++;
+  return {
+    update_id: id,
+    message: {
+      message_id: id,
+      date: 0,
+      chat: { id: chatId, type: 'supergroup', title: 'Staff', is_forum: true },
+      from: baseUser(fromId),
+      ...(thread === undefined ? {} : { message_thread_id: thread, is_topic_message: true }),
+      ...(typeof text === 'string' ? { text } : text),
+    },
+  };
+}
+
+/** A voice note recorded in the app, as Telegram delivers it. */
+export function voiceUpdate(userId: number, lang = 'es') {
+  return messageUpdate(
+    userId,
+    {
+      voice: {
+        file_id: `AwACAgEAAxkBAAIvoice${userId}`,
+        file_unique_id: 'AgADvoice',
+        duration: 4,
+        mime_type: 'audio/ogg',
+      },
+    },
+    { lang },
+  );
 }
 
 export function groupUpdate(userId: number, text: string) {

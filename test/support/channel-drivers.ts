@@ -3,7 +3,7 @@ import { convertToPlain } from '../../src/channels/render.js';
 import { startTelegram } from '../../src/channels/telegram/run.js';
 import { WhatsAppAdapter } from '../../src/channels/whatsapp/adapter.js';
 import { createLogger } from '../../src/runtime/log.js';
-import { BotApiStandIn, stickerUpdate, textUpdate } from './bot-api-standin.js';
+import { BotApiStandIn, stickerUpdate, textUpdate, voiceUpdate } from './bot-api-standin.js';
 import { CloudRig } from './cloud-rig.js';
 import { FakeClock, FakeWaClient, waText } from './fake-whatsapp.js';
 import { wa } from './graph-api-standin.js';
@@ -16,18 +16,20 @@ export type Seen = { text: string; choices: string[] };
 export interface ChannelDriver {
   say(user: number, text: string): Promise<Seen[]>;
   media(user: number): Promise<Seen[]>;
+  voice(user: number): Promise<Seen[]>;
   deepLink(user: number, payload: string): Promise<Seen[]>;
   close(): Promise<void>;
 }
 
 export async function consoleDriver(): Promise<ChannelDriver> {
   const h = new Harness();
-  const seen = (lines: ReturnType<Harness['say']>) =>
+  const seen = (lines: Awaited<ReturnType<Harness['say']>>) =>
     lines.map((l) => ({ text: l.text, choices: l.options.map((o) => o.label) }));
   return {
-    say: async (user, text) => seen(h.send(String(user), { text })),
-    media: async (user) => seen(h.send(String(user), { media: 'photo' })),
-    deepLink: async (user, payload) => seen(h.send(String(user), { start: payload })),
+    say: async (user, text) => seen(await h.send(String(user), { text })),
+    media: async (user) => seen(await h.send(String(user), { media: 'photo' })),
+    voice: async (user) => seen(await h.send(String(user), { voice: { kind: 'voice', seconds: 4 } })),
+    deepLink: async (user, payload) => seen(await h.send(String(user), { start: payload })),
     close: async () => h.close(),
   };
 }
@@ -68,6 +70,7 @@ export async function telegramDriver(): Promise<ChannelDriver> {
   return {
     say: (user, text) => exchange(user, textUpdate(user, text, 'es')),
     media: (user) => exchange(user, stickerUpdate(user)),
+    voice: (user) => exchange(user, voiceUpdate(user)),
     deepLink: (user, payload) => exchange(user, textUpdate(user, `/start ${payload}`, 'es')),
     close: async () => {
       await channel.stop();
@@ -110,6 +113,8 @@ export async function whatsappDriver(): Promise<ChannelDriver> {
   return {
     say: (user, text) => exchange(user, waText(`${user}@c.us`, text, clock.now())),
     media: (user) => exchange(user, { ...waText(`${user}@c.us`, '', clock.now()), type: 'image' }),
+    voice: (user) =>
+      exchange(user, { ...waText(`${user}@c.us`, '', clock.now()), type: 'ptt', duration: '4' }),
     deepLink: (user, payload) => exchange(user, waText(`${user}@c.us`, payload, clock.now())),
     close: async () => {
       await adapter.stop();
@@ -144,7 +149,8 @@ export async function whatsappCloudDriver(): Promise<ChannelDriver> {
   const exchange = async (message: { from: string }) => (await rig.exchange(message)).map(seenOfCloud);
   return {
     say: (user, text) => exchange(wa.text(String(user), text)),
-    media: (user) => exchange(wa.voice(String(user))),
+    media: (user) => exchange(wa.media(String(user), 'image')),
+    voice: (user) => exchange(wa.voice(String(user))),
     // A wa.me link pre-fills a sentence around the payload.
     deepLink: (user, payload) => exchange(wa.text(String(user), `Hello! I want information (${payload})`)),
     close: () => rig.close(),

@@ -5,7 +5,8 @@ type Listener = (...args: never[]) => void;
 
 /** What every fake client of one test records: what was sent, and which messages were deleted. */
 export type FakeShared = {
-  sent: Array<{ chatId: string; text: string; id?: string }>;
+  /** Texts, and voice notes with `voice` set to the file sent (their `text` is empty). */
+  sent: Array<{ chatId: string; text: string; id?: string; voice?: string }>;
   deleted?: string[];
   /** Messages WhatsApp still has, by serialized id: every client of the account finds them. */
   kept?: Map<string, string>;
@@ -17,7 +18,9 @@ let nextKey = 0xa000;
 export class FakeWaClient implements WaClient {
   static all: FakeWaClient[] = [];
   readonly listeners = new Map<string, Listener[]>();
-  readonly sent: Array<{ chatId: string; text: string; id: string }> = [];
+  readonly sent: Array<{ chatId: string; text: string; id: string; voice?: string }> = [];
+  /** When set, sendVoice fails, as when WhatsApp refuses the media. */
+  failVoice = false;
   destroyed = false;
   state: string | null = 'CONNECTED';
   /** When set, initialize() never settles, like a WhatsApp Web update breaking injection. */
@@ -51,6 +54,17 @@ export class FakeWaClient implements WaClient {
     this.shared.kept.set(id, text);
     this.sent.push({ chatId, text, id });
     this.shared.sent.push({ chatId, text, id });
+    return id;
+  }
+
+  async sendVoice(chatId: string, file: string): Promise<string> {
+    if (this.destroyed) throw new Error('sent through a destroyed client');
+    if (this.failVoice) throw new Error('media upload failed');
+    const id = `true_${chatId}_3EB0${(nextKey++).toString(16).toUpperCase()}`;
+    this.shared.kept ??= new Map();
+    this.shared.kept.set(id, '');
+    this.sent.push({ chatId, text: '', id, voice: file });
+    this.shared.sent.push({ chatId, text: '', id, voice: file });
     return id;
   }
 

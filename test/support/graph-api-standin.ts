@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -35,6 +35,8 @@ export class GraphApiStandIn {
   private readonly failures: GraphFailure[] = [];
   private server?: Server;
   private nextId = 1;
+  /** Media ids handed out by the media endpoint; a test may drop one, as Meta does after 30 days. */
+  readonly media = new Set<string>();
   root = '';
 
   async start(): Promise<string> {
@@ -70,6 +72,11 @@ export class GraphApiStandIn {
     return this.calls.filter(
       (c) => c.method === 'POST' && c.path.endsWith('/messages') && (to === undefined || c.body?.to === to),
     );
+  }
+
+  /** Every upload to the media endpoint: the form's fields, and the file's name, size and hash. */
+  uploads(): GraphCall[] {
+    return this.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/media'));
   }
 
   /** The messages accepted for `to`, as sent. */
@@ -139,7 +146,7 @@ export class GraphApiStandIn {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://standin');
-    const body = await readJson(req);
+    const body = await readBody(req);
     const call: GraphCall = {
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -164,6 +171,14 @@ export class GraphApiStandIn {
     if (req.method === 'GET' && url.pathname === base) {
       return reply(200, { verified_name: 'Puente', quality_rating: 'GREEN', id: this.phoneNumberId });
     }
+    if (req.method === 'POST' && url.pathname === `${base}/media`) {
+      const file = body?.file as { size?: number; type?: string } | undefined;
+      if (body?.messaging_product !== 'whatsapp' || !file?.size || !String(body.type).startsWith('audio/'))
+        return reply(400, { error: { message: 'Invalid parameter', type: 'OAuthException', code: 100 } });
+      const id = `${9000000000 + this.nextId++}`;
+      this.media.add(id);
+      return reply(200, { id });
+    }
     if (req.method === 'POST' && url.pathname === `${base}/messages`) {
       const failure = this.failures.shift();
       if (failure) {
@@ -184,6 +199,12 @@ export class GraphApiStandIn {
       if (body?.messaging_product !== 'whatsapp' || (!body.to && !body.recipient) || !body.type) {
         return reply(400, { error: { message: 'Invalid parameter', type: 'OAuthException', code: 100 } });
       }
+      const audio = body.type === 'audio' ? (body.audio as { id?: string } | undefined) : undefined;
+      if (audio && !this.media.has(String(audio.id))) {
+        return reply(400, {
+          error: { message: 'Media upload error', type: 'OAuthException', code: 131053 },
+        });
+      }
       call.messageId = `wamid.standin${this.nextId++}`;
       return reply(200, {
         messaging_product: 'whatsapp',
@@ -199,10 +220,30 @@ export function sign(raw: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | null> {
+/** JSON, or a multipart form (a media upload) with its file as name, size, type and hash. */
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown> | null> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  const raw = Buffer.concat(chunks);
+  const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('multipart/form-data')) {
+    const form = await new Response(raw, { headers: { 'content-type': type } }).formData();
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of form.entries()) {
+      if (typeof value === 'string') out[key] = value;
+      else {
+        const bytes = Buffer.from(await value.arrayBuffer());
+        out[key] = {
+          filename: value.name,
+          size: bytes.length,
+          type: value.type,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+        };
+      }
+    }
+    return out;
+  }
+  const text = raw.toString('utf8');
   return text ? (JSON.parse(text) as Record<string, unknown>) : null;
 }
 

@@ -6,7 +6,7 @@ import { convertToTranscript, type TranscriptLine } from '../../src/channels/con
 import { type Config, loadConfig } from '../../src/config/env.js';
 import type { LangHint } from '../../src/engine/context.js';
 import type { Event } from '../../src/engine/types.js';
-import { type App, type AppOptions, createApp } from '../../src/runtime/app.js';
+import { type AppOptions, createApp, type SqliteApp } from '../../src/runtime/app.js';
 import { createLogger } from '../../src/runtime/log.js';
 
 export type HarnessOptions = AppOptions & { log?: Logger };
@@ -14,7 +14,7 @@ export type HarnessOptions = AppOptions & { log?: Logger };
 /** A real SQLite file and its key file in a temp dir, the real content and the real engine. */
 export class Harness {
   readonly dir: string;
-  app: App;
+  app: SqliteApp;
 
   constructor(
     private readonly overrides: Record<string, string> = {},
@@ -39,7 +39,7 @@ export class Harness {
     );
   }
 
-  private open(log = this.options.log ?? createLogger('silent')): App {
+  private open(log = this.options.log ?? createLogger('silent')): SqliteApp {
     return createApp(this.config(), log, this.options);
   }
 
@@ -49,18 +49,18 @@ export class Harness {
     this.app = this.open(log);
   }
 
-  send(
+  async send(
     user: string,
     event: Event,
     hint?: LangHint,
     channel = 'console',
     updateId?: string,
-  ): TranscriptLine[] {
-    const reply = this.app.bot.handle({ channel, user, event, hint, updateId });
+  ): Promise<TranscriptLine[]> {
+    const reply = await this.app.bot.handle({ channel, user, event, hint, updateId });
     return reply.messages.map((m) => convertToTranscript(m, reply.lang));
   }
 
-  say(user: string, text: string, lang?: 'es' | 'en' | 'ht'): TranscriptLine[] {
+  say(user: string, text: string, lang?: 'es' | 'en' | 'ht'): Promise<TranscriptLine[]> {
     return this.send(user, { text }, lang ? { lang, sure: true } : undefined);
   }
 

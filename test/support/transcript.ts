@@ -38,6 +38,8 @@ export const TranscriptSchema = z.strictObject({
   name: z.string(),
   user: z.string().default('transcript-user'),
   lang: LangSchema.optional(),
+  /** Settings the conversation runs with, as in .env (e.g. a staff inbox for talking to a person). */
+  env: z.record(z.string(), z.string()).optional(),
   start: z.string().optional(),
   start_expect: ExpectSchema.optional(),
   steps: z.array(StepSchema).min(1),

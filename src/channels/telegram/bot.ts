@@ -2,10 +2,13 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
 import { Bot as Grammy } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import { dataDirOf } from '../../audio/file.js';
 import { commonText } from '../../i18n/keys.js';
 import type { App } from '../../runtime/app.js';
 import { LANGS } from '../../text/lang.js';
 import { convertMessageToTelegram, convertUpdateToIncoming } from './convert.js';
+import { TelegramInbox } from './inbox.js';
+import { telegramVoiceSender } from './voice.js';
 
 export const TELEGRAM_CHANNEL = 'telegram';
 const COMMANDS = ['start', 'menu', 'language', 'help', 'exit', 'stop'] as const;
@@ -22,11 +25,19 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
     botInfo: options.botInfo,
   });
   bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
+  const inbox = connectStaffInbox(bot, app);
+  const sendVoice = telegramVoiceSender({
+    uploads: app.store,
+    dataDir: dataDirOf(app.config.paths.root),
+    log: app.log,
+  });
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(async (ctx) => {
+    // The staff group's messages are staff's, never a user's turn.
+    if (inbox && (await inbox.receive(ctx.update))) return;
     const incoming = convertUpdateToIncoming(ctx.update);
     if ('forget' in incoming) {
-      app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
+      await app.bot.forgetUser(TELEGRAM_CHANNEL, incoming.forget);
       app.log.debug({ code: 'telegram.blocked' }, 'a user blocked the bot; their data is deleted');
       return;
     }
@@ -46,7 +57,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
         })
         .catch(() => undefined);
     }
-    const reply = app.bot.handle({
+    const reply = await app.bot.handle({
       channel: TELEGRAM_CHANNEL,
       user: incoming.user,
       event: incoming.event,
@@ -74,9 +85,14 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
           });
           sent.push(String(out.message_id));
         }
+        // The recording follows its text; when it cannot go, the text has gone all the same.
+        if (message.audio) {
+          const id = await sendVoice(ctx.api, ctx.me.id, incoming.chatId, message.audio);
+          if (id !== null) sent.push(String(id));
+        }
       }
     } finally {
-      if (reply.session) app.bot.recordSent(TELEGRAM_CHANNEL, incoming.user, sent);
+      if (reply.session) await app.bot.recordSent(TELEGRAM_CHANNEL, incoming.user, sent);
     }
   });
   bot.catch((err) => {
@@ -88,11 +104,43 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
   return bot;
 }
 
+/**
+ * With STAFF_CHAT_ID, this bot is also the staff inbox: topics in that group, and the way
+ * staff's replies reach Telegram users.
+ */
+function connectStaffInbox(bot: Grammy, app: App): TelegramInbox | undefined {
+  const host = app.handoff;
+  if (!host || !app.config.STAFF_CHAT_ID) return undefined;
+  const inbox = new TelegramInbox(bot.api, Number(app.config.STAFF_CHAT_ID));
+  host.attach(inbox);
+  host.relay.register(TELEGRAM_CHANNEL, async (user, messages) => {
+    const sent: string[] = [];
+    try {
+      for (const message of messages) {
+        for (const send of convertMessageToTelegram(message)) {
+          const out = await bot.api.sendMessage(Number(user), send.text, {
+            parse_mode: send.parse_mode,
+            reply_markup: send.reply_markup,
+            link_preview_options: { is_disabled: true },
+          });
+          sent.push(String(out.message_id));
+        }
+      }
+    } finally {
+      // A quick exit later deletes these too.
+      await app.bot.recordSent(TELEGRAM_CHANNEL, user, sent);
+    }
+    return 'sent';
+  });
+  return inbox;
+}
+
 /** The command menu in each language; a failure is logged and the bot goes on. */
 export async function registerCommands(bot: Grammy, app: App): Promise<void> {
   const t = app.bot.current.ctx.t;
+  const commands = app.handoff ? [...COMMANDS, 'person' as const] : COMMANDS;
   const list = (lang: (typeof LANGS)[number]) =>
-    COMMANDS.map((command) => ({
+    commands.map((command) => ({
       command,
       description: commonText(t, lang, `commandDescriptions.${command}`),
     }));

@@ -1,7 +1,7 @@
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import { z } from 'zod';
 import type { LangHint } from '../../engine/context.js';
-import type { Event, OutMessage, Position } from '../../engine/types.js';
+import type { Event, OutMessage, Position, VoiceNote } from '../../engine/types.js';
 import { isLang } from '../../text/lang.js';
 import { decodeChoice, encodeChoice } from '../choice.js';
 import { convertToTelegramHtml, splitText } from '../render.js';
@@ -62,6 +62,12 @@ const MessageSchema = z.looseObject({
   chat: ChatSchema,
   from: UserSchema.optional(),
   text: z.string().optional(),
+  voice: z
+    .looseObject({ file_id: z.string(), duration: z.number().optional(), mime_type: z.string().optional() })
+    .optional(),
+  audio: z
+    .looseObject({ file_id: z.string(), duration: z.number().optional(), mime_type: z.string().optional() })
+    .optional(),
 });
 const UpdateSchema = z.looseObject({
   update_id: z.number(),
@@ -132,6 +138,14 @@ export function convertUpdateToIncoming(raw: unknown): TelegramIncoming | Ignore
     const start = /^\/start(?:@\w+)?(?:\s+(\S+))?\s*$/.exec(m.text);
     if (start) return { ...base, event: { start: (start[1] ?? '').slice(0, 64) } };
     return { ...base, event: { text: m.text } };
+  }
+  const sound = m.voice ?? m.audio;
+  if (sound) {
+    // The file_id is what a relay to a person would forward; it is never stored.
+    const voice: VoiceNote = { kind: m.voice ? 'voice' : 'audio', media: sound.file_id.slice(0, 512) };
+    if (sound.duration !== undefined && sound.duration >= 0) voice.seconds = sound.duration;
+    if (sound.mime_type) voice.mime = sound.mime_type.slice(0, 100);
+    return { ...base, event: { voice } };
   }
   const kind = MEDIA.find((k) => k in m) ?? 'other';
   return { ...base, event: { media: kind } };

@@ -42,7 +42,10 @@ export async function startTelegram(app: App): Promise<RunningChannel> {
     });
     await new Promise<void>((resolve) => server.listen(config.TELEGRAM_WEBHOOK_PORT, resolve));
     await bot.api.setWebhook(url.href, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
-    log.info({ port: config.TELEGRAM_WEBHOOK_PORT, path: url.pathname }, 'telegram webhook listening');
+    // Port 0 picks a free port: the log says which.
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.TELEGRAM_WEBHOOK_PORT;
+    log.info({ port, path: url.pathname }, 'telegram webhook listening');
     return {
       name: 'telegram',
       stop: () => new Promise<void>((resolve) => server.close(() => resolve())),

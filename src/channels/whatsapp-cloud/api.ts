@@ -15,6 +15,7 @@ export type GraphOptions = {
 
 export type SendResult = { ok: true; messageId: string } | { ok: false; failure: GraphFailure };
 
+const UploadedSchema = z.looseObject({ id: z.string().min(1) });
 const SentSchema = z.looseObject({ messages: z.array(z.looseObject({ id: z.string().min(1) })).min(1) });
 const ErrorBodySchema = z.looseObject({
   error: z.looseObject({
@@ -59,6 +60,24 @@ export class GraphClient {
     });
   }
 
+  /** Uploads a file to the media endpoint; the id it answers with can be sent for 30 days. */
+  async uploadMedia(
+    bytes: Uint8Array,
+    mime: string,
+    filename: string,
+  ): Promise<{ ok: true; id: string } | { ok: false; failure: GraphFailure }> {
+    const form = new FormData();
+    form.append('messaging_product', 'whatsapp');
+    form.append('type', mime);
+    form.append('file', new Blob([Uint8Array.from(bytes)], { type: mime }), filename);
+    const r = await this.call('POST', `${this.base}/media`, form);
+    if (!r.ok) return r;
+    const up = UploadedSchema.safeParse(r.body);
+    return up.success
+      ? { ok: true, id: up.data.id }
+      : { ok: false, failure: { httpStatus: r.status, title: 'unreadable answer' } };
+  }
+
   /** Checks the token and the number at start: the name Meta verified, and the number's quality. */
   async phoneNumber(): Promise<
     { ok: true; verifiedName?: string; quality?: string } | { ok: false; failure: GraphFailure }
@@ -76,17 +95,19 @@ export class GraphClient {
   private async call(
     method: 'GET' | 'POST',
     url: string,
-    body?: object,
+    body?: object | FormData,
   ): Promise<{ ok: true; status: number; body: unknown } | { ok: false; failure: GraphFailure }> {
     let res: Response;
+    const form = body instanceof FormData;
     try {
       res = await this.fetchFn(url, {
         method,
         headers: {
           authorization: `Bearer ${this.options.token}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
+          // A form sets its own content type, with the boundary of its parts.
+          ...(body && !form ? { 'content-type': 'application/json' } : {}),
         },
-        body: body ? JSON.stringify(body) : undefined,
+        body: form ? body : body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
       });
     } catch (e) {

@@ -11,10 +11,11 @@ import { CloudCounters } from './counters.js';
 import { classifyError } from './errors.js';
 import { CloudHealth } from './health.js';
 import { type CloudAddress, type CloudStatus, convertCloudMessage, convertCloudStatus } from './incoming.js';
-import { type CloudPayload, convertMessageToCloud } from './outgoing.js';
+import { convertMessageToCloud, type QueuedPayload } from './outgoing.js';
 import { WebhookBodySchema } from './schema.js';
 import { CloudSender, type Held, logStop, type Outcome } from './sender.js';
 import { buildTemplateMessage } from './templates.js';
+import { cloudVoiceUploader } from './voice.js';
 import { createCloudWebhook, type WebhookResult } from './webhook.js';
 
 export const WHATSAPP_CLOUD_CHANNEL = 'whatsapp-cloud';
@@ -38,6 +39,8 @@ export type CloudChannelOptions = {
   onStatus?: (status: CloudStatus) => void;
   /** Every message held back (24-hour window, re-engagement, token). */
   onHeld?: (held: Held) => void;
+  /** The content's data/ folder, where recorded answers are; without it answers go as text only. */
+  dataDir?: string;
 };
 
 /**
@@ -73,6 +76,15 @@ export class CloudChannel {
       log,
       maxAttempts: options.maxAttempts,
       onHeld: options.onHeld,
+      voice: options.dataDir
+        ? cloudVoiceUploader({
+            client: this.client,
+            uploads: bot.store,
+            account: s.phoneNumberId,
+            dataDir: options.dataDir,
+            log,
+          })
+        : undefined,
     });
     this.webhook = createCloudWebhook({
       appSecret: s.appSecret,
@@ -87,7 +99,7 @@ export class CloudChannel {
    * hears "200"; replies are sent after. A turn that fails asks Meta to deliver the call again:
    * the messages already handled are recognised by their ids and not answered twice.
    */
-  handle(raw: unknown): WebhookResult {
+  async handle(raw: unknown): Promise<WebhookResult> {
     const parsed = WebhookBodySchema.safeParse(raw);
     if (!parsed.success || parsed.data.object !== 'whatsapp_business_account') {
       // Sending it again would not make it readable.
@@ -111,13 +123,13 @@ export class CloudChannel {
           continue;
         }
         for (const status of value.statuses ?? []) this.onStatus(status);
-        for (const message of value.messages ?? []) if (!this.onMessage(message)) failed++;
+        for (const message of value.messages ?? []) if (!(await this.onMessage(message))) failed++;
       }
     }
     return failed ? 'retry' : 'ok';
   }
 
-  private onMessage(raw: unknown): boolean {
+  private async onMessage(raw: unknown): Promise<boolean> {
     const incoming = convertCloudMessage(raw);
     if ('ignore' in incoming) {
       this.log.debug({ reason: incoming.ignore }, 'whatsapp-cloud message ignored');
@@ -126,9 +138,9 @@ export class CloudChannel {
     // The key is taken before the turn: after a "stop" the bot lets go of the raw id.
     const chat = this.bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, incoming.user);
     const now = this.clock.now();
-    let reply: ReturnType<Bot['handle']>;
+    let reply: Awaited<ReturnType<Bot['handle']>>;
     try {
-      reply = this.bot.handle({
+      reply = await this.bot.handle({
         channel: WHATSAPP_CLOUD_CHANNEL,
         user: incoming.user,
         event: incoming.event,
@@ -184,19 +196,23 @@ export class CloudChannel {
   }
 
   /** Engine messages as Cloud API messages, in the reader's language. */
-  render(messages: readonly OutMessage[], lang: Lang): CloudPayload[] {
+  render(messages: readonly OutMessage[], lang: Lang): QueuedPayload[] {
     const listButton = commonText(this.bot.current.ctx.t, lang, 'whatsapp.listButton');
-    return messages.flatMap((m) => convertMessageToCloud(m, { listButton }));
+    // A recording follows its text; the sender uploads it when its turn comes.
+    return messages.flatMap((m): QueuedPayload[] => [
+      ...convertMessageToCloud(m, { listButton }),
+      ...(m.audio && this.options.dataDir ? [{ type: 'voice' as const, voice: { file: m.audio } }] : []),
+    ]);
   }
 
   /**
    * Messages the bot starts itself (a late answer, a notice): sent only within 24 hours of the
    * person's last message; outside it they are held and reported, never attempted.
    */
-  sendFreeForm(user: string, messages: readonly OutMessage[], lang: Lang): Promise<Outcome[]> {
+  async sendFreeForm(user: string, messages: readonly OutMessage[], lang: Lang): Promise<Outcome[]> {
     return this.sender.enqueue(this.bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, user), {
       address: addressOf(user),
-      lastInbound: this.bot.lastInbound(WHATSAPP_CLOUD_CHANNEL, user),
+      lastInbound: await this.bot.lastInbound(WHATSAPP_CLOUD_CHANNEL, user),
       payloads: this.render(messages, lang),
     });
   }

@@ -1,5 +1,5 @@
 import { CampaignSchema } from '../../engine/payload.js';
-import type { Event } from '../../engine/types.js';
+import type { Event, VoiceNote } from '../../engine/types.js';
 import { decodeChoice } from '../choice.js';
 import { type CloudMessage, CloudMessageSchema, CloudStatusSchema, STATUSES } from './schema.js';
 
@@ -75,9 +75,8 @@ function eventOf(m: CloudMessage): Event | Ignored {
       if (!m.button) return { ignore: 'button without a payload' };
       return choiceOf(m.button.payload ?? '', m.button.text);
     case 'audio':
-      return { media: m.audio?.voice ? 'voice' : 'audio' };
     case 'voice':
-      return { media: 'voice' };
+      return voiceOf(m);
     case 'request_welcome':
       // The person opened the chat for the first time and has not written yet.
       return { start: '' };
@@ -88,6 +87,16 @@ function eventOf(m: CloudMessage): Event | Ignored {
     default:
       return MEDIA.has(m.type) ? { media: m.type } : { ignore: 'unknown message type' };
   }
+}
+
+/** A voice note or audio file: its media id is what a relay to a person would fetch it by. */
+function voiceOf(m: CloudMessage): Event {
+  const media = m.type === 'voice' ? m.voice : m.audio;
+  const kind = m.type === 'voice' || m.audio?.voice ? 'voice' : 'audio';
+  const voice: VoiceNote = { kind };
+  if (media?.id) voice.media = media.id.slice(0, 512);
+  if (media?.mime_type) voice.mime = media.mime_type.slice(0, 100);
+  return { voice };
 }
 
 /** A pressed button carries the option and its menu; a button of ours it cannot read counts as its words. */

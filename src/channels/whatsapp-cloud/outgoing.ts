@@ -35,8 +35,18 @@ export type ListPayload = {
   };
 };
 
+/** A voice note: an OGG/Opus file uploaded to the media endpoint first. */
+export type AudioPayload = { type: 'audio'; audio: { id: string } };
+/**
+ * A recorded answer still to upload (`file` relative to data/): plain data, so it can wait in a
+ * queue; the sender turns it into an audio message when its turn comes.
+ */
+export type VoicePayload = { type: 'voice'; voice: { file: string } };
+
 /** One message as the Cloud API takes it, without the recipient. */
-export type CloudPayload = TextPayload | ButtonsPayload | ListPayload | TemplateMessage;
+export type CloudPayload = TextPayload | ButtonsPayload | ListPayload | TemplateMessage | AudioPayload;
+/** What the sender is given: messages, and recordings to upload before they go. */
+export type QueuedPayload = CloudPayload | VoicePayload;
 
 export type MenuRendering = 'buttons' | 'list' | 'numbered';
 

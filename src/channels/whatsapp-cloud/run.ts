@@ -1,8 +1,9 @@
+import { dataDirOf } from '../../audio/file.js';
 import type { Config } from '../../config/env.js';
 import type { HttpRoute } from '../../http/server.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
-import { CloudChannel, type CloudChannelOptions } from './channel.js';
+import { CloudChannel, type CloudChannelOptions, WHATSAPP_CLOUD_CHANNEL } from './channel.js';
 
 /** The webhook's path on the shared HTTP server: the URL to give Meta is https://<host>/whatsapp. */
 export const WEBHOOK_PATH = '/whatsapp';
@@ -26,11 +27,34 @@ export async function startWhatsAppCloud(
   app: App,
   options: Partial<Omit<CloudChannelOptions, 'settings'>> = {},
 ): Promise<{ channel: RunningChannel; cloud: CloudChannel; routes: HttpRoute[] }> {
-  const cloud = new CloudChannel(app.bot, app.log, { ...options, settings: cloudSettings(app.config) });
+  const cloud = new CloudChannel(app.bot, app.log, {
+    dataDir: dataDirOf(app.config.paths.root),
+    ...options,
+    settings: cloudSettings(app.config),
+  });
   await cloud.checkAccess();
+  if (app.handoff) connectHandoff(app, cloud);
   return {
     cloud,
     channel: { name: 'whatsapp-cloud', stop: () => cloud.stop() },
     routes: [{ path: WEBHOOK_PATH, app: cloud.webhook }],
   };
+}
+
+/** The id of the template that tells a user outside the 24-hour window that someone answered. */
+export const REPLY_WAITING_TEMPLATE = 'reply_waiting';
+
+/**
+ * Staff replies to Cloud API users: free-form within 24 hours of the user's last message;
+ * outside it the reply is held, and the `reply_waiting` template (when data/templates.yaml has
+ * it) asks the user to write back.
+ */
+export function connectHandoff(app: App, cloud: CloudChannel): void {
+  app.handoff?.relay.register(WHATSAPP_CLOUD_CHANNEL, async (user, messages, lang) => {
+    const outcomes = await cloud.sendFreeForm(user, messages, lang);
+    if (!outcomes.some((o) => o.status === 'held' && o.reason === 'window')) return 'sent';
+    if (!app.bot.current.templates.templates[REPLY_WAITING_TEMPLATE]) return 'held';
+    const sent = await cloud.sendTemplate(user, REPLY_WAITING_TEMPLATE, lang);
+    return sent.status === 'sent' ? 'held-template' : 'held';
+  });
 }

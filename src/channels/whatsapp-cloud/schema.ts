@@ -41,7 +41,14 @@ export const CloudMessageSchema = z.looseObject({
     .optional(),
   /** A quick-reply button of a template. */
   button: z.looseObject({ payload: z.string().optional(), text: z.string() }).optional(),
-  audio: z.looseObject({ voice: z.boolean().optional() }).optional(),
+  audio: z
+    .looseObject({
+      id: z.string().optional(),
+      mime_type: z.string().optional(),
+      voice: z.boolean().optional(),
+    })
+    .optional(),
+  voice: z.looseObject({ id: z.string().optional(), mime_type: z.string().optional() }).optional(),
   /** Set on the first message after a click on a click-to-WhatsApp ad or post. */
   referral: ReferralSchema.optional(),
   group_id: z.string().optional(),

@@ -5,7 +5,7 @@ import type { CloudCounters } from './counters.js';
 import { classifyError, type GraphFailure } from './errors.js';
 import type { CloudHealth, CloudProblem } from './health.js';
 import type { CloudAddress } from './incoming.js';
-import type { CloudPayload } from './outgoing.js';
+import type { AudioPayload, CloudPayload, QueuedPayload } from './outgoing.js';
 import { sendDecision } from './window.js';
 
 /** Why a message was not sent but kept back: the window, Meta's re-engagement refusal, or the channel's own state. */
@@ -19,13 +19,21 @@ export type Outcome =
   | { status: 'failed'; reason: 'undeliverable' | 'rejected' | 'retries'; code?: number };
 
 /** A message kept back, reported so it can be sent later (as a template, or after the next message). */
-export type Held = { userKey: string; reason: HoldReason; payload: CloudPayload };
+export type Held = { userKey: string; reason: HoldReason; payload: QueuedPayload };
 
 export type SendJob = {
   address: CloudAddress;
   /** The minute of the person's last message, for the 24-hour window; null when unknown. */
   lastInbound: number | null;
-  payloads: CloudPayload[];
+  payloads: QueuedPayload[];
+};
+
+/** Turns a recording into an audio message: an upload, or the media id of an earlier one. */
+export type VoiceUploader = {
+  /** `fresh` uploads again even when an id is kept. Null when the file cannot be uploaded. */
+  resolve(file: string, fresh: boolean): Promise<{ payload: AudioPayload; cached: boolean } | null>;
+  /** The kept id was refused: the next send uploads again. */
+  forget(file: string): Promise<void>;
 };
 
 export type SenderOptions = {
@@ -37,6 +45,8 @@ export type SenderOptions = {
   /** Tries per message, the first included, before giving up on a throttled or failing send. */
   maxAttempts?: number;
   onHeld?: (held: Held) => void;
+  /** Recorded answers; without it they are not sent (the text always is). */
+  voice?: VoiceUploader;
 };
 
 /**
@@ -88,7 +98,9 @@ export class CloudSender {
     for (const payload of job.payloads) {
       const outcome: Outcome = heldFor
         ? this.hold(chat, heldFor, payload)
-        : await this.attempt(chat, job, payload, epoch);
+        : payload.type === 'voice'
+          ? await this.sendVoice(chat, job, payload.voice.file, epoch)
+          : await this.attempt(chat, job, payload, epoch);
       outcomes.push(outcome);
       if (outcome.status === 'held') heldFor = outcome.reason;
     }
@@ -142,7 +154,24 @@ export class CloudSender {
     }
   }
 
-  private hold(chat: string, reason: HoldReason, payload: CloudPayload): Outcome {
+  /**
+   * A recorded answer: uploaded once, then sent by its media id. A kept id Meta refuses (media
+   * expire) is uploaded again once. A voice note that cannot go fails alone: the text went before it.
+   */
+  private async sendVoice(chat: string, job: SendJob, file: string, epoch: number): Promise<Outcome> {
+    const voice = this.options.voice;
+    if (!voice) return { status: 'failed', reason: 'rejected' };
+    for (const fresh of [false, true]) {
+      const resolved = await voice.resolve(file, fresh);
+      if (!resolved) return { status: 'failed', reason: 'rejected' };
+      const outcome = await this.attempt(chat, job, resolved.payload, epoch);
+      if (outcome.status !== 'failed' || !resolved.cached) return outcome;
+      await voice.forget(file);
+    }
+    return { status: 'failed', reason: 'rejected' };
+  }
+
+  private hold(chat: string, reason: HoldReason, payload: QueuedPayload): Outcome {
     this.options.counters.hold(reason);
     this.options.log.warn(
       { code: 'whatsapp_cloud.held', reason, kind: payload.type },

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
+import type { OutMessage } from '../../engine/types.js';
 import type { Bot } from '../../runtime/bot.js';
 import { messageKey, ownMessageId, type WaClient, type WaClientFactory, type WaMessage } from './client.js';
 import { convertMessageToWhatsApp, convertWaMessageToIncoming, userOfChat } from './convert.js';
 import { type Clock, DEFAULT_PACING, Pacer, type PacerOptions, realClock } from './pacer.js';
 import type { WaStateName } from './state.js';
+import { sendWhatsAppVoice } from './voice.js';
 
 export const WHATSAPP_CHANNEL = 'whatsapp';
 
@@ -12,7 +14,10 @@ export const WHATSAPP_CHANNEL = 'whatsapp';
  * `epoch` is the chat's when it was queued; a quick exit starts a new one, so replies queued
  * before it are dropped instead of appearing after the chat was cleared.
  */
-type Job = ({ text: string; record: boolean } | { erase: string[] }) & { epoch: number; settles?: boolean };
+type Job = ({ text: string; record: boolean } | { voice: string; record: boolean } | { erase: string[] }) & {
+  epoch: number;
+  settles?: boolean;
+};
 
 export type WhatsAppOptions = {
   factory: WaClientFactory;
@@ -27,6 +32,8 @@ export type WhatsAppOptions = {
   onQr?: (qr: string) => void;
   /** Each change of the connection, and each health check that finds it connected. */
   onState?: (state: WaStateName) => void;
+  /** The content's data/ folder, where recorded answers are; without it answers go as text only. */
+  dataDir?: string;
 };
 
 /**
@@ -48,6 +55,10 @@ export class WhatsAppAdapter {
   readonly pacer: Pacer<Job>;
   /** Chats whose user was just forgotten, until the reply to that is sent. */
   private readonly epochs = new Map<string, number>();
+  /** Each user's chat as WhatsApp named it (a number or a @lid), in memory only, for staff replies. */
+  private readonly chats = new Map<string, string>();
+  /** The chain of turns in progress: each message waits for the one before. */
+  private turns: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly bot: Bot,
@@ -199,21 +210,32 @@ export class WhatsAppAdapter {
     }
   }
 
+  /**
+   * Turns run one after the other, in the order WhatsApp Web delivered the messages, so replies
+   * are queued in that order too.
+   */
   private onMessage(message: WaMessage): void {
+    this.turns = this.turns.then(() => this.turn(message));
+  }
+
+  private async turn(message: WaMessage): Promise<void> {
     const incoming = convertWaMessageToIncoming(message, this.since);
     if ('ignore' in incoming) {
       this.log.debug({ reason: incoming.ignore }, 'whatsapp message ignored');
       return;
     }
     try {
-      const reply = this.bot.handle({
+      const reply = await this.bot.handle({
         channel: WHATSAPP_CHANNEL,
         user: incoming.user,
         event: incoming.event,
         updateId: incoming.updateId,
       });
       const chat = incoming.chatId;
-      if (!reply.session && !reply.duplicate) this.epochs.set(chat, (this.epochs.get(chat) ?? 0) + 1);
+      if (!reply.session && !reply.duplicate) {
+        this.epochs.set(chat, (this.epochs.get(chat) ?? 0) + 1);
+        this.chats.delete(incoming.user);
+      } else this.chats.set(incoming.user, chat);
       const epoch = this.epochs.get(chat) ?? 0;
       const jobs: Job[] = [];
       // Quick exit: the bot's own messages go first, so that only the short reply is left.
@@ -222,6 +244,9 @@ export class WhatsAppAdapter {
         // A forgotten user's reply is not remembered: nothing of theirs is kept after a forget.
         for (const text of convertMessageToWhatsApp(out))
           jobs.push({ text, record: reply.session !== null, epoch });
+        // The recording follows its text, in the same queue, so it never arrives first.
+        if (out.audio && this.options.dataDir)
+          jobs.push({ voice: out.audio, record: reply.session !== null, epoch });
       }
       if (this.epochs.has(chat) && jobs.length) jobs[jobs.length - 1]!.settles = true;
       for (const job of jobs) {
@@ -242,6 +267,20 @@ export class WhatsAppAdapter {
     }
   }
 
+  /**
+   * Messages the bot starts itself (a staff member's reply): queued behind the chat's replies,
+   * with the same pacing. Resolves once they are sent.
+   */
+  async sendTo(user: string, messages: readonly OutMessage[]): Promise<'sent'> {
+    const chat = this.chats.get(user) ?? `${user}@c.us`;
+    const epoch = this.epochs.get(chat) ?? 0;
+    const jobs = messages
+      .flatMap((m) => convertMessageToWhatsApp(m))
+      .map((text) => ({ text, record: true, epoch }));
+    await Promise.all(jobs.map((job) => this.pacer.enqueue(chat, job)));
+    return 'sent';
+  }
+
   /** Sends or deletes through whichever client is connected now, waiting for one after a reconnect. */
   private async deliver(chatId: string, job: Job): Promise<void> {
     const current = this.epochs.get(chatId) ?? 0;
@@ -249,9 +288,13 @@ export class WhatsAppAdapter {
     if (job.settles && job.epoch === current) this.epochs.delete(chatId);
     if (!this.ready) await new Promise<void>((r) => this.readyWaiters.push(r));
     if ('erase' in job) return this.erase(chatId, job.erase);
-    const id = await this.client!.sendMessage(chatId, job.text);
+    const id =
+      'voice' in job
+        ? await sendWhatsAppVoice(this.client!, chatId, this.options.dataDir!, job.voice, this.log)
+        : await this.client!.sendMessage(chatId, job.text);
+    if (id === null) return;
     const key = messageKey(id);
-    if (key && job.record) this.bot.recordSent(WHATSAPP_CHANNEL, userOfChat(chatId), [key]);
+    if (key && job.record) await this.bot.recordSent(WHATSAPP_CHANNEL, userOfChat(chatId), [key]);
   }
 
   /** Deletes the bot's own recent messages for everyone; a message WhatsApp refuses stays. */

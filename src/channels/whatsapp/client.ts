@@ -12,6 +12,8 @@ export interface WaClient {
   initialize(): Promise<void>;
   /** Sends a text; resolves to the sent message's serialized id. */
   sendMessage(chatId: string, text: string): Promise<string>;
+  /** Sends an OGG/Opus file as a voice note (not as a file); resolves to the sent message's serialized id. */
+  sendVoice(chatId: string, file: string): Promise<string>;
   /** Deletes one of the bot's own messages for everyone; false when WhatsApp no longer has it. */
   deleteForEveryone(messageId: string): Promise<boolean>;
   getState(): Promise<string | null>;
@@ -30,6 +32,8 @@ export const WaMessageSchema = z.object({
   /** Seconds since the epoch, as WhatsApp gives it. */
   timestamp: z.number(),
   isStatus: z.boolean().default(false),
+  /** Seconds, for voice notes and audio; whatsapp-web.js gives it as a string. */
+  duration: z.coerce.number().min(0).optional().catch(undefined),
 });
 export type WaMessage = z.infer<typeof WaMessageSchema>;
 

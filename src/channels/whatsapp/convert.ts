@@ -1,6 +1,6 @@
-import type { Event, OutMessage } from '../../engine/types.js';
+import type { Event, OutMessage, VoiceNote } from '../../engine/types.js';
 import { convertToWhatsApp, numberedMenu, splitText } from '../render.js';
-import { type WaMessage, WaMessageSchema } from './client.js';
+import { messageKey, type WaMessage, WaMessageSchema } from './client.js';
 
 /** WhatsApp takes long messages, but a phone screen does not: split well before. */
 export const MAX_PART = 1500;
@@ -22,6 +22,16 @@ export function convertWaMessageToIncoming(raw: unknown, since: number): WaIncom
   if (m.timestamp < Math.floor(since / 1000)) return { ignore: 'older than the connection' };
   const base = { chatId: m.from, user: userOfChat(m.from), updateId: m.id };
   if (m.type === 'chat') return { ...base, event: { text: m.body } };
+  // "ptt" (push to talk) is a voice note recorded in the app; "audio" an audio file. A relay to a
+  // person would fetch it by its message id, rebuilt from the chat and this key: the full id holds
+  // the phone number, so only the key travels.
+  if (m.type === 'ptt' || m.type === 'audio') {
+    const voice: VoiceNote = { kind: m.type === 'ptt' ? 'voice' : 'audio' };
+    const key = messageKey(m.id);
+    if (key) voice.media = key;
+    if (m.duration !== undefined) voice.seconds = m.duration;
+    return { ...base, event: { voice } };
+  }
   return { ...base, event: { media: m.type.slice(0, 32) } };
 }
 

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import QRCode from 'qrcode';
 import qrcodeTerminal from 'qrcode-terminal';
+import { dataDirOf } from '../../audio/file.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
-import { WhatsAppAdapter } from './adapter.js';
+import { WHATSAPP_CHANNEL, WhatsAppAdapter } from './adapter.js';
 import { whatsappFiles, writeWaState } from './state.js';
 import { createWwebClient } from './wweb.js';
 
@@ -24,6 +25,7 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
   const { sessionDir, qrPng, stateFile } = whatsappFiles(config);
   mkdirSync(sessionDir, { recursive: true });
   const adapter = new WhatsAppAdapter(app.bot, log, {
+    dataDir: dataDirOf(config.paths.root),
     factory: () =>
       createWwebClient({
         sessionDir,
@@ -42,6 +44,8 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
     // For the studio: the person holding the phone sees the state and the latest QR code.
     onState: (state) => writeWaState(stateFile, state, new Date()),
   });
+  // Staff replies from the inbox reach WhatsApp users through the same queue as the bot's.
+  app.handoff?.relay.register(WHATSAPP_CHANNEL, (user, messages) => adapter.sendTo(user, messages));
   adapter.start();
   const health = setInterval(() => void adapter.checkHealth(), HEALTH_EVERY_MS);
   health.unref();

@@ -48,6 +48,7 @@ export function createWwebClient(options: WwebOptions): WaClient {
             type: m.type,
             timestamp: m.timestamp,
             isStatus: m.isStatus,
+            duration: m.duration,
           }),
         );
       } else {
@@ -56,6 +57,12 @@ export function createWwebClient(options: WwebOptions): WaClient {
     }) as WaClient['on'],
     initialize: () => client.initialize(),
     sendMessage: async (chatId, text) => (await client.sendMessage(chatId, text)).id._serialized,
+    sendVoice: async (chatId, file) => {
+      const media = wweb.MessageMedia.fromFilePath(file);
+      // WhatsApp plays a voice note only when it is marked as one and typed as OGG/Opus.
+      media.mimetype = 'audio/ogg; codecs=opus';
+      return (await client.sendMessage(chatId, media, { sendAudioAsVoice: true })).id._serialized;
+    },
     deleteForEveryone: async (messageId) => {
       const message = await client.getMessageById(messageId);
       if (!message) return false;

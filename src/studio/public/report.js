@@ -84,6 +84,12 @@ const SECTIONS = [
     render: perDayChart('cards'),
   },
   {
+    id: 'voice',
+    title: 'Voice notes received per day, by language',
+    hint: 'The bot cannot listen yet: these counts tell whether speech-to-text would be worth it. "other" is before the language was known.',
+    render: perDayChart('voice notes'),
+  },
+  {
     id: 'campaigns',
     title: 'Campaigns: people each link or poster brought',
     render: (rows) =>
@@ -122,6 +128,18 @@ const SECTIONS = [
         ['shown', 'shown'],
         ['helpful', '👍 helpful'],
         ['notHelpful', '👎 not helpful'],
+      ]),
+  },
+  {
+    id: 'handoffs',
+    title: 'Talk to a person: conversations per day',
+    hint: 'Opened, answered by staff within an hour of opening, and closed. Never what was said.',
+    render: (rows) =>
+      table(rows, [
+        ['day', 'day'],
+        ['opened', 'opened'],
+        ['answeredWithinHour', 'answered within 1 h'],
+        ['closed', 'closed'],
       ]),
   },
   {

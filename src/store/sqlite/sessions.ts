@@ -1,15 +1,9 @@
-import { type Session, SessionSchema } from '../engine/types.js';
+import { SessionSchema } from '../../engine/types.js';
+import { SEEN_KEPT, type Stored } from '../contract.js';
+import { DAY, sessionTime } from '../times.js';
 import type { Db } from './db.js';
-import { DAY, sessionTime } from './times.js';
 
-/**
- * A stored session, with the last deliveries handled for this user (hashed update ids) and the
- * minute of their last message (see inboundTime); a write without it keeps the stored one.
- */
-export type Stored = { session: Session; seen: string[]; inboundAt?: number };
-
-/** How many recent deliveries per user are remembered: redeliveries come soon after. */
-export const SEEN_KEPT = 20;
+export { SEEN_KEPT, type Stored };
 
 /** How many recently used sessions stay parsed in memory: about one campaign's active users. */
 export const SESSIONS_CACHED = 10_000;

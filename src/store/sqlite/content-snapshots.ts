@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import type { ContentSnapshot } from '../contract.js';
 import type { Db } from './db.js';
 
-/** A version of the content that loaded without errors: the text of each file by its relative path. */
-export type ContentSnapshot = { version: string; savedAt: number; files: Record<string, string> };
+export type { ContentSnapshot };
 
 const FilesSchema = z.record(z.string(), z.string());
 

@@ -1,4 +1,5 @@
 import { type Db, wipeWal } from './db.js';
+import type { Handoffs } from './handoffs.js';
 import type { SqliteSessions } from './sessions.js';
 
 /**
@@ -13,11 +14,16 @@ export class Forgetter {
   constructor(
     private readonly db: Db,
     private readonly sessions: SqliteSessions,
+    private readonly handoffs?: Handoffs,
   ) {}
 
-  /** Deletes the user's rows; runs inside the caller's transaction. */
+  /**
+   * Deletes the user's rows; runs inside the caller's transaction. Their open conversations with
+   * a person close, which clears the user key and the sealed id from them.
+   */
   forgetUser(key: string): void {
     this.sessions.delete(key);
+    this.handoffs?.closeAllOf(key);
     this.deleted();
   }
 

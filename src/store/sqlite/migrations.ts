@@ -102,4 +102,36 @@ export const MIGRATIONS: readonly string[] = [
     files TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Recorded answers already uploaded to a channel, by the file's hash, so each is uploaded once per
+  // bot: Telegram's file_id, the Cloud API's media id. Content, never anything about a user.
+  `
+  CREATE TABLE media_uploads (
+    channel TEXT NOT NULL,
+    account TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    media_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (channel, account, sha256)
+  ) WITHOUT ROWID;
+  `,
+  // Conversations with a person. No text is kept: messages live in the staff group. While one
+  // is open it holds the user key and the user's channel id sealed with the key secret, so staff
+  // can answer; closing or forgetting clears both, and only the times are left to count.
+  `
+  CREATE TABLE handoffs (
+    id TEXT NOT NULL UNIQUE,
+    user_key TEXT,
+    channel TEXT NOT NULL,
+    address TEXT,
+    pseudonym TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    thread TEXT,
+    opened_at INTEGER NOT NULL,
+    replied_fast INTEGER,
+    last_at INTEGER NOT NULL,
+    closed_at INTEGER
+  );
+  CREATE INDEX handoffs_user_key ON handoffs (user_key) WHERE user_key IS NOT NULL;
+  CREATE INDEX handoffs_thread ON handoffs (thread) WHERE thread IS NOT NULL;
+  `,
 ];

@@ -1,0 +1,35 @@
+import type { OutMessage } from '../engine/types.js';
+import type { Lang } from '../text/lang.js';
+
+/**
+ * How a relay went: sent, or held by the channel (WhatsApp's 24-hour window), with or without a
+ * template asking the user to write back.
+ */
+export type RelayOutcome = 'sent' | 'held' | 'held-template';
+
+/** Sends messages to one user of a channel, outside a turn of theirs. */
+export type UserSend = (user: string, messages: OutMessage[], lang: Lang) => Promise<RelayOutcome>;
+
+/**
+ * The one door through which staff's words reach users: each channel registers how it sends to
+ * a user (today its own send, with its pacing), and the handoff host sends only through here.
+ * This is the seam where a durable outbox takes over: `send` becomes a write of outbox rows in
+ * the same transaction as the handoff's, and each channel's sender drains them.
+ */
+export class UserRelay {
+  private readonly senders = new Map<string, UserSend>();
+
+  register(channel: string, send: UserSend): void {
+    this.senders.set(channel, send);
+  }
+
+  has(channel: string): boolean {
+    return this.senders.has(channel);
+  }
+
+  async send(channel: string, user: string, messages: OutMessage[], lang: Lang): Promise<RelayOutcome> {
+    const send = this.senders.get(channel);
+    if (!send) throw new Error(`no sender for channel "${channel}": is the channel running?`);
+    return messages.length ? send(user, messages, lang) : 'sent';
+  }
+}

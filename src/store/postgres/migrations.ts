@@ -1,0 +1,82 @@
+/**
+ * Schema changes for PostgreSQL, applied in order at start and recorded in schema_version.
+ * Never edit a migration that has shipped; add a new one. Times are milliseconds (bigint), as
+ * on SQLite, rounded the same way (see src/store/times.ts).
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+  CREATE TABLE sessions (
+    user_key text PRIMARY KEY,
+    channel text NOT NULL,
+    state text NOT NULL,
+    seen text NOT NULL DEFAULT '',
+    recent text NOT NULL DEFAULT '',
+    updated_at bigint NOT NULL,
+    inbound_at bigint NOT NULL DEFAULT 0
+  );
+  CREATE TABLE events (
+    id bigserial PRIMARY KEY,
+    at bigint NOT NULL,
+    name text NOT NULL,
+    channel text NOT NULL,
+    lang text,
+    campaign text,
+    flow text,
+    faq text
+  );
+  CREATE TABLE feedback (id bigserial PRIMARY KEY, at bigint NOT NULL, faq text NOT NULL, lang text, helpful boolean NOT NULL);
+  CREATE TABLE unanswered (id bigserial PRIMARY KEY, at bigint NOT NULL, lang text NOT NULL, query text NOT NULL);
+  CREATE TABLE daily_counts (
+    day bigint NOT NULL,
+    name text NOT NULL,
+    channel text NOT NULL DEFAULT '',
+    lang text NOT NULL DEFAULT '',
+    campaign text NOT NULL DEFAULT '',
+    flow text NOT NULL DEFAULT '',
+    faq text NOT NULL DEFAULT '',
+    count bigint NOT NULL,
+    PRIMARY KEY (day, name, channel, lang, campaign, flow, faq)
+  );
+  CREATE TABLE faq_entries (id text PRIMARY KEY, data text NOT NULL, hash text NOT NULL);
+  CREATE TABLE content_snapshots (version text PRIMARY KEY, saved_at bigint NOT NULL, files text NOT NULL);
+  `,
+  // Retention looks for idle sessions by time; with many instances the table is large and the
+  // purge runs every hour on each of them.
+  `
+  CREATE INDEX sessions_updated_at ON sessions (updated_at);
+  `,
+  // Recorded answers already uploaded to a channel, by the file's hash, so each is uploaded once per
+  // bot: Telegram's file_id, the Cloud API's media id. Content, never anything about a user.
+  `
+  CREATE TABLE media_uploads (
+    channel text NOT NULL,
+    account text NOT NULL,
+    sha256 text NOT NULL,
+    media_id text NOT NULL,
+    at bigint NOT NULL,
+    PRIMARY KEY (channel, account, sha256)
+  );
+  `,
+  // Conversations with a person. No text is kept: messages live in the staff group. While one
+  // is open it holds the user key and the user's channel id sealed with the key secret, so staff
+  // can answer; closing or forgetting clears both, and only the times are left to count.
+  `
+  CREATE TABLE handoffs (
+    id text PRIMARY KEY,
+    user_key text,
+    channel text NOT NULL,
+    address text,
+    pseudonym text NOT NULL,
+    lang text NOT NULL,
+    thread text,
+    opened_at bigint NOT NULL,
+    replied_fast integer,
+    last_at bigint NOT NULL,
+    closed_at bigint
+  );
+  CREATE INDEX handoffs_user_key ON handoffs (user_key) WHERE user_key IS NOT NULL;
+  CREATE INDEX handoffs_thread ON handoffs (thread) WHERE thread IS NOT NULL;
+  CREATE INDEX handoffs_open ON handoffs (last_at) WHERE closed_at IS NULL;
+  `,
+];

@@ -1,0 +1,509 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSession } from '../src/engine/types.js';
+import { type Chunk, type Store, type Write, WriteSchema } from '../src/store/contract.js';
+import { PostgresStore } from '../src/store/postgres/store.js';
+import { SqliteStore } from '../src/store/sqlite/store.js';
+import { HOUR, MINUTE } from '../src/store/times.js';
+import { Harness } from './support/harness.js';
+import { freshSchema } from './support/postgres.js';
+
+type Engine = { name: string; open: (now: () => number) => Promise<Store>; done: () => Promise<void> };
+
+const dir = mkdtempSync(join(tmpdir(), 'puente-contract-'));
+let drop: (() => Promise<void>) | undefined;
+let pgUrl = '';
+let n = 0;
+
+const ENGINES: Engine[] = [
+  {
+    name: 'sqlite',
+    open: async (now) => SqliteStore.open(join(dir, `s${++n}.db`), now),
+    done: async () => {},
+  },
+  {
+    name: 'postgres',
+    open: async (now) => {
+      if (!pgUrl) {
+        const s = await freshSchema();
+        pgUrl = s.url;
+        drop = s.drop;
+      }
+      const store = await PostgresStore.open(pgUrl, { now });
+      // One schema per run; each case starts from empty tables.
+      await store.pool.query(
+        'TRUNCATE sessions, events, feedback, unanswered, daily_counts, faq_entries, content_snapshots, meta, handoffs, media_uploads',
+      );
+      return store;
+    },
+    done: async () => drop?.(),
+  },
+];
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const T0 = Date.UTC(2026, 5, 1, 10, 17, 23);
+const put = (lang: 'es' | 'en' | 'ht', seen: string[] = []): Write => ({
+  type: 'session.put',
+  channel: 'telegram',
+  session: newSession(lang),
+  seen,
+  inboundAt: T0 - (T0 % MINUTE),
+});
+
+describe.each(ENGINES)('store contract: $name', (engine) => {
+  let now = T0;
+  let store: Store;
+  const fresh = async () => {
+    await store?.close();
+    now = T0;
+    store = await engine.open(() => now);
+  };
+  beforeAll(fresh);
+  afterAll(async () => {
+    await store.close();
+    await engine.done();
+  });
+
+  it('stores a session in a turn and reads it back in the next', async () => {
+    await fresh();
+    const first = await store.turn('k1', (loaded) => ({
+      result: loaded.stored,
+      writes: [put('ht', ['d1'])],
+    }));
+    expect(first).toBeNull();
+    const second = await store.turn('k1', (loaded) => ({ result: loaded.stored, writes: [] }));
+    expect(second).toMatchObject({ session: { lang: 'ht' }, seen: ['d1'], inboundAt: T0 - (T0 % MINUTE) });
+    expect(await store.session('k1')).toEqual(second);
+    expect(await store.countSessions()).toBe(1);
+  });
+
+  it('runs the turns of one key one after the other: no write is lost', async () => {
+    await fresh();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        store.turn('k2', (loaded) => ({
+          result: null,
+          writes: [put('es', [...(loaded.stored?.seen ?? []), `d${i}`])],
+        })),
+      ),
+    );
+    expect((await store.session('k2'))?.seen).toHaveLength(20);
+  });
+
+  it('rolls a failed turn back whole', async () => {
+    await fresh();
+    await store.turn('k3', () => ({ result: null, writes: [put('es', ['a'])] }));
+    await expect(
+      store.turn('k3', () => {
+        throw new Error('the engine failed');
+      }),
+    ).rejects.toThrow('the engine failed');
+    expect((await store.session('k3'))?.seen).toEqual(['a']);
+  });
+
+  it('keeps recent message ids beside the session, and none for a user without one', async () => {
+    await fresh();
+    await store.appendRecent('nobody', ['1']);
+    expect(await store.session('nobody')).toBeNull();
+    await store.turn('k4', () => ({
+      result: null,
+      writes: [put('es'), { type: 'recent.append', ids: ['10'] }],
+    }));
+    await store.appendRecent('k4', ['11', 'not an id!']);
+    expect(await store.turn('k4', (l) => ({ result: l.recent(), writes: [] }))).toEqual(['10', '11']);
+  });
+
+  it('forgets everything of a user, in a turn and outside one', async () => {
+    await fresh();
+    await store.turn('k5', () => ({
+      result: null,
+      writes: [put('es'), { type: 'recent.append', ids: ['1'] }],
+    }));
+    await store.turn('k5', () => ({
+      result: null,
+      writes: [{ type: 'forget' }, { type: 'recent.append', ids: ['2'] }],
+    }));
+    expect(await store.session('k5')).toBeNull();
+    await store.turn('k6', () => ({ result: null, writes: [put('en')] }));
+    await store.forget('k6');
+    expect(await store.session('k6')).toBeNull();
+    expect(await store.lastInbound('k6')).toBeNull();
+  });
+
+  it('counts records by the hour, with no key, and reports them', async () => {
+    await fresh();
+    now = T0;
+    await store.turn('k7', () => ({
+      result: null,
+      writes: [
+        put('es'),
+        {
+          type: 'event',
+          name: 'conversation_started',
+          channel: 'telegram',
+          lang: 'es',
+          campaign: 'radio-7',
+          flow: null,
+          faq: null,
+        },
+        {
+          type: 'event',
+          name: 'faq_shown',
+          channel: 'telegram',
+          lang: 'es',
+          campaign: null,
+          flow: null,
+          faq: 'a.b',
+        },
+        { type: 'feedback', faq: 'a.b', lang: 'es', helpful: true },
+        { type: 'unanswered', lang: 'es', query: 'quien gano' },
+      ],
+    }));
+    const report = await store.report(T0 - HOUR);
+    expect(report.conversations).toEqual([
+      { channel: 'telegram', lang: 'es', campaign: 'radio-7', count: 1 },
+    ]);
+    expect(report.faq).toEqual([{ id: 'a.b', shown: 1, helpful: 1, notHelpful: 0 }]);
+    expect(report.unanswered).toEqual([{ query: 'quien gano', lang: 'es', count: 1 }]);
+  });
+
+  it('lists every unanswered question since a time, most asked first, with its last hour', async () => {
+    await fresh();
+    const ask = async (key: string, lang: string, query: string) =>
+      store.turn(key, () => ({ result: null, writes: [{ type: 'unanswered', lang, query }] }));
+    now = T0 - 3 * HOUR;
+    await ask('a', 'es', 'muy viejo');
+    now = T0;
+    await ask('a', 'es', 'el aguinaldo cuando');
+    await ask('b', 'ht', 'ki kote biwo a');
+    now = T0 + 2 * HOUR;
+    await ask('c', 'es', 'el aguinaldo cuando');
+    await ask('c', 'en', 'el aguinaldo cuando');
+    expect(await store.unanswered(T0 - HOUR)).toEqual([
+      { lang: 'es', query: 'el aguinaldo cuando', count: 2, last: Date.UTC(2026, 5, 1, 12) },
+      { lang: 'en', query: 'el aguinaldo cuando', count: 1, last: Date.UTC(2026, 5, 1, 12) },
+      { lang: 'ht', query: 'ki kote biwo a', count: 1, last: Date.UTC(2026, 5, 1, 10) },
+    ]);
+    expect((await store.unanswered(0)).map((q) => q.query)).toContain('muy viejo');
+  });
+
+  it('keeps no exact time: records to the hour, sessions to the minute and never on the hour', async () => {
+    await fresh();
+    now = Date.UTC(2026, 5, 1, 11, 0, 30);
+    await store.turn('k8', () => ({
+      result: null,
+      writes: [put('es'), { type: 'unanswered', lang: 'es', query: 'x' }],
+    }));
+    const rows: Record<string, Array<Record<string, unknown>>> = {};
+    for await (const c of store.dump())
+      rows[c.table] = [...(rows[c.table] ?? []), ...(c.rows as Array<Record<string, unknown>>)];
+    expect(rows.unanswered?.map((r) => r.at)).toEqual([Date.UTC(2026, 5, 1, 11)]);
+    const updated = rows.sessions?.[0]?.updatedAt as number;
+    expect(updated % MINUTE).toBe(0);
+    expect(updated % HOUR).not.toBe(0);
+    // Nothing in the record points back at the session's key.
+    expect(JSON.stringify(rows.unanswered)).not.toContain('k8');
+  });
+
+  it('purges idle sessions and old records, keeping the daily counts', async () => {
+    await fresh();
+    await store.turn('old', () => ({
+      result: null,
+      writes: [
+        put('es'),
+        {
+          type: 'event',
+          name: 'conversation_started',
+          channel: 'telegram',
+          lang: 'es',
+          campaign: null,
+          flow: null,
+          faq: null,
+        },
+        { type: 'unanswered', lang: 'es', query: 'x' },
+      ],
+    }));
+    now = T0 + 40 * 86_400_000;
+    await store.turn('new', () => ({ result: null, writes: [put('es')] }));
+    const purged = await store.purge(now - 30 * 86_400_000);
+    expect(purged).toEqual({ sessions: 1, events: 1, feedback: 0, unanswered: 1 });
+    expect(await store.session('old')).toBeNull();
+    expect(await store.session('new')).not.toBeNull();
+    expect((await store.report(T0 - 86_400_000)).conversations).toEqual([
+      { channel: 'telegram', lang: 'es', campaign: null, count: 1 },
+    ]);
+  });
+
+  const openHandoff = (id: string): Write => ({
+    type: 'handoff.open',
+    id,
+    channel: 'telegram',
+    address: `sealed-${id}`,
+    pseudonym: '7F3K',
+    lang: 'ht',
+  });
+
+  it('opens a conversation with a person in a turn, and the next turn of that user loads it', async () => {
+    await fresh();
+    expect(
+      await store.turn('h1', (l) => ({ result: l.handoff(), writes: [put('ht'), openHandoff('a1')] })),
+    ).toBeNull();
+    const loaded = await store.turn('h1', (l) => ({ result: l.handoff(), writes: [] }));
+    expect(loaded).toMatchObject({
+      id: 'a1',
+      user_key: 'h1',
+      channel: 'telegram',
+      address: 'sealed-a1',
+      pseudonym: '7F3K',
+      lang: 'ht',
+      thread: null,
+      opened_at: T0,
+      replied_fast: null,
+      closed_at: null,
+    });
+    // Another user's turn sees none of it.
+    expect(await store.turn('h2', (l) => ({ result: l.handoff(), writes: [] }))).toBeNull();
+    expect(await store.handoff('a1')).toEqual(loaded);
+  });
+
+  it('finds a conversation by its inbox topic, counts the first staff reply, and keeps the idle clock', async () => {
+    await fresh();
+    await store.turn('h1', () => ({ result: null, writes: [put('es'), openHandoff('b1')] }));
+    await store.setHandoffThread('b1', '77');
+    expect((await store.handoffByThread('77'))?.id).toBe('b1');
+    expect(await store.handoffByThread('78')).toBeNull();
+    now = T0 + 30 * MINUTE;
+    await store.handoffReplied('b1');
+    now = T0 + 3 * HOUR;
+    // A later reply does not change whether the first came within the hour.
+    await store.handoffReplied('b1');
+    expect((await store.handoff('b1'))?.replied_fast).toBe(1);
+    now = T0 + 5 * HOUR;
+    await store.turn('h1', () => ({ result: null, writes: [{ type: 'handoff.touch', id: 'b1' }] }));
+    expect(await store.idleHandoffs(T0 + 5 * HOUR)).toEqual([]);
+    expect((await store.idleHandoffs(T0 + 6 * HOUR)).map((r) => r.id)).toEqual(['b1']);
+  });
+
+  it('closes in a turn: the user key and sealed address go, the times keep the hour, the report counts', async () => {
+    await fresh();
+    await store.turn('h1', () => ({ result: null, writes: [put('es'), openHandoff('c1')] }));
+    await store.setHandoffThread('c1', '9');
+    now = T0 + 20 * MINUTE;
+    await store.handoffReplied('c1');
+    now = T0 + 2 * HOUR;
+    await store.turn('h1', () => ({
+      result: null,
+      writes: [put('es'), { type: 'handoff.close', id: 'c1' }],
+    }));
+    expect(await store.turn('h1', (l) => ({ result: l.handoff(), writes: [] }))).toBeNull();
+    const row = await store.handoffByThread('9');
+    expect(row).toMatchObject({ user_key: null, address: null, closed_at: T0 + 2 * HOUR - (T0 % HOUR) });
+    expect(row!.opened_at % HOUR).toBe(0);
+    expect(await store.idleHandoffs(Number.MAX_SAFE_INTEGER)).toEqual([]);
+    expect((await store.report(T0 - HOUR)).handoffs).toEqual([
+      { day: '2026-06-01', opened: 1, answeredWithinHour: 1, closed: 1 },
+    ]);
+    // Closed twice is closed once.
+    expect(await store.closeHandoff('c1')).toBe(false);
+  });
+
+  it("scopes a turn's handoff writes to its own user", async () => {
+    await fresh();
+    await store.turn('h1', () => ({ result: null, writes: [put('es'), openHandoff('d1')] }));
+    now = T0 + HOUR;
+    await store.turn('h2', () => ({
+      result: null,
+      writes: [put('es'), { type: 'handoff.touch', id: 'd1' }, { type: 'handoff.close', id: 'd1' }],
+    }));
+    expect(await store.handoff('d1')).toMatchObject({ user_key: 'h1', last_at: T0, closed_at: null });
+  });
+
+  it('forgetting a user closes their conversations, in a turn and outside one; staff can close one alone', async () => {
+    await fresh();
+    await store.turn('h1', () => ({ result: null, writes: [put('es'), openHandoff('e1')] }));
+    await store.turn('h1', () => ({ result: null, writes: [{ type: 'forget' }] }));
+    expect(await store.handoff('e1')).toMatchObject({ user_key: null, address: null });
+    expect((await store.handoff('e1'))?.closed_at).not.toBeNull();
+    await store.turn('h2', () => ({ result: null, writes: [put('es'), openHandoff('e2')] }));
+    await store.forget('h2');
+    expect(await store.handoff('e2')).toMatchObject({ user_key: null, address: null });
+    await store.turn('h3', () => ({ result: null, writes: [put('es'), openHandoff('e3')] }));
+    expect(await store.closeHandoff('e3')).toBe(true);
+    expect(await store.turn('h3', (l) => ({ result: l.handoff(), writes: [] }))).toBeNull();
+    expect(await store.idleHandoffs(Number.MAX_SAFE_INTEGER)).toEqual([]);
+    // Nothing left points at any of the three.
+    const all = JSON.stringify(await Promise.all(['e1', 'e2', 'e3'].map((id) => store.handoff(id))));
+    expect(all).not.toMatch(/h1|h2|h3|sealed/);
+  });
+
+  it('counts voice notes per day and language, before the language is known too, after the purge as well', async () => {
+    await fresh();
+    const voice = (lang: 'ht' | null): Write => ({
+      type: 'event',
+      name: 'voice_note',
+      channel: 'telegram',
+      lang,
+      campaign: null,
+      flow: null,
+      faq: null,
+    });
+    await store.turn('v1', () => ({ result: null, writes: [put('ht'), voice(null)] }));
+    await store.turn('v1', () => ({ result: null, writes: [put('ht'), voice('ht')] }));
+    now = T0 + 86_400_000;
+    await store.turn('v1', () => ({ result: null, writes: [put('ht'), voice('ht')] }));
+    const expected = [
+      { day: '2026-06-01', lang: null, count: 1 },
+      { day: '2026-06-01', lang: 'ht', count: 1 },
+      { day: '2026-06-02', lang: 'ht', count: 1 },
+    ];
+    expect((await store.report(T0 - 86_400_000)).voice).toEqual(expected);
+    // Only counts: nothing of a voice note is stored beside them.
+    expect((await store.report(T0 - 86_400_000)).conversations).toEqual([]);
+    now = T0 + 40 * 86_400_000;
+    await store.purge(now - 30 * 86_400_000);
+    expect((await store.report(T0 - 86_400_000)).voice).toEqual(expected);
+  });
+
+  it('keeps the ids of uploaded recordings per channel and account, and none for a user', async () => {
+    await fresh();
+    const sha = 'a'.repeat(64);
+    expect(await store.mediaUpload('telegram', '42', sha)).toBeNull();
+    await store.saveMediaUpload('telegram', '42', sha, 'file-1');
+    expect(await store.mediaUpload('telegram', '42', sha)).toBe('file-1');
+    // Another bot, another channel, another file: nothing kept for them.
+    expect(await store.mediaUpload('telegram', '43', sha)).toBeNull();
+    expect(await store.mediaUpload('whatsapp-cloud', '42', sha)).toBeNull();
+    expect(await store.mediaUpload('telegram', '42', 'b'.repeat(64))).toBeNull();
+    // A new upload replaces the old id.
+    await store.saveMediaUpload('telegram', '42', sha, 'file-2');
+    expect(await store.mediaUpload('telegram', '42', sha)).toBe('file-2');
+    // Too old for the caller (Cloud API media expire): as if there were none; still kept for others.
+    await store.saveMediaUpload('whatsapp-cloud', 'phone-1', sha, 'media-1');
+    now += 26 * 86_400_000;
+    expect(await store.mediaUpload('whatsapp-cloud', 'phone-1', sha, 25 * 86_400_000)).toBeNull();
+    expect(await store.mediaUpload('whatsapp-cloud', 'phone-1', sha)).toBe('media-1');
+    // Content, not a user's: forgetting a user and the retention purge leave it.
+    await store.turn('u1', () => ({ result: null, writes: [put('es'), { type: 'forget' }] }));
+    await store.purge(now);
+    expect(await store.mediaUpload('telegram', '42', sha)).toBe('file-2');
+    // Refused by the channel: dropped, and the next send uploads again.
+    await store.dropMediaUpload('telegram', '42', sha);
+    expect(await store.mediaUpload('telegram', '42', sha)).toBeNull();
+    expect(await store.mediaUpload('whatsapp-cloud', 'phone-1', sha)).toBe('media-1');
+  });
+
+  it('keeps the last good content and the meta values', async () => {
+    await fresh();
+    expect(await store.latestContent()).toBeNull();
+    expect(await store.saveContent('v1', { 'flows/a.yaml': 'a' })).toBe(true);
+    expect(await store.saveContent('v1', { 'flows/a.yaml': 'a' })).toBe(false);
+    now += 1000;
+    await store.saveContent('v2', { 'flows/a.yaml': 'b' });
+    expect(await store.latestContent()).toMatchObject({ version: 'v2', files: { 'flows/a.yaml': 'b' } });
+    await store.setMeta('m', '1');
+    expect(await store.getMeta('m')).toBe('1');
+    await store.deleteMeta('m');
+    expect(await store.getMeta('m')).toBeUndefined();
+  });
+
+  // The PostgreSQL cases share one schema, so a copy from PostgreSQL goes to SQLite only.
+  it.each(ENGINES.filter((t) => t.name === 'sqlite' || engine.name === 'sqlite'))(
+    'copies every row to $name with sessions intact',
+    async (target) => {
+      await fresh();
+      await store.turn('c1', () => ({
+        result: null,
+        writes: [
+          put('ht', ['x']),
+          { type: 'recent.append', ids: ['5'] },
+          { type: 'feedback', faq: 'a.b', lang: 'ht', helpful: false },
+          openHandoff('h9'),
+        ],
+      }));
+      await store.setHandoffThread('h9', '42');
+      await store.saveContent('v9', { 'data/x.yaml': 'x' });
+      await store.saveMediaUpload('telegram', '42', 'c'.repeat(64), 'file-9');
+      const to = await target.open(() => now);
+      try {
+        const copied = await to.load(store.dump());
+        expect(copied).toMatchObject({
+          sessions: 1,
+          feedback: 1,
+          contentSnapshots: 1,
+          handoffs: 1,
+          mediaUploads: 1,
+        });
+        // An open conversation goes on where it was: staff answer in the same topic.
+        expect(await to.handoffByThread('42')).toEqual(await store.handoff('h9'));
+        expect(await to.turn('c1', (l) => ({ result: l.handoff()?.id, writes: [] }))).toBe('h9');
+        expect(await to.session('c1')).toEqual(await store.session('c1'));
+        // The bot's uploads stay valid: the recordings are not uploaded again after the move.
+        expect(await to.mediaUpload('telegram', '42', 'c'.repeat(64))).toBe('file-9');
+        expect(await to.turn('c1', (l) => ({ result: l.recent(), writes: [] }))).toEqual(['5']);
+        expect((await to.report(0)).faq).toEqual([]);
+        // A second copy would count the records twice: refused.
+        const again: AsyncIterable<Chunk> = store.dump();
+        await expect(to.load(again)).rejects.toThrow(/already holds records/);
+      } finally {
+        await to.close();
+      }
+    },
+  );
+});
+
+describe('the bot speaks the contract', () => {
+  it('every turn it runs asks only for writes the contract defines', async () => {
+    const h = new Harness();
+    const seen = new Set<string>();
+    const turn = h.app.store.turn.bind(h.app.store);
+    h.app.store.turn = (key, decide) =>
+      turn(key, (loaded) => {
+        const decision = decide(loaded);
+        for (const w of WriteSchema.array().parse(decision.writes)) seen.add(w.type);
+        return decision;
+      });
+    try {
+      await h.say('u', 'hola', 'es');
+      await h.say('u', 'mi patron no me paga', 'es');
+      await h.say('u', '1', 'es');
+      await h.say('u', 'quien gano el partido', 'es');
+      await h.send('u', { text: 'menu' }, undefined, 'telegram', 'upd-1');
+      await h.say('u', 'stop', 'es');
+      expect([...seen].sort()).toEqual(['event', 'feedback', 'forget', 'session.put', 'unanswered']);
+    } finally {
+      h.close();
+    }
+  });
+
+  it('a conversation with a person asks only for writes the contract defines', async () => {
+    const h = new Harness({ STAFF_CHAT_ID: '-1001234567890', TELEGRAM_BOT_TOKEN: '1:x', ORG_NAME: 'Red' });
+    const seen = new Set<string>();
+    const turn = h.app.store.turn.bind(h.app.store);
+    h.app.store.turn = (key, decide) =>
+      turn(key, (loaded) => {
+        const decision = decide(loaded);
+        for (const w of WriteSchema.array().parse(decision.writes)) seen.add(w.type);
+        return decision;
+      });
+    try {
+      await h.say('u', 'hola', 'es');
+      await h.say('u', 'persona', 'es');
+      await h.say('u', '2', 'es');
+      await h.say('u', 'necesito ayuda', 'es');
+      await h.say('u', 'menu', 'es');
+      await h.say('u', 'persona', 'es');
+      await h.say('u', '1', 'es');
+      await h.say('u', 'stop', 'es');
+      expect([...seen].filter((t) => t.startsWith('handoff.')).sort()).toEqual([
+        'handoff.close',
+        'handoff.open',
+        'handoff.touch',
+      ]);
+    } finally {
+      h.close();
+    }
+  });
+});
