@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SessionSchema } from '../engine/types.js';
 import type { FaqEntry } from '../faq/schema.js';
-import type { Report } from '../report/report.js';
+import type { PerDay, Report } from '../report/report.js';
 import { LangSchema } from '../text/lang.js';
 import type { HandoffRow } from './handoffs.js';
 
@@ -188,6 +188,8 @@ export interface Store {
   report(sinceMs: number): Promise<Report>;
   /** Every scrubbed unanswered question since `sinceMs`, grouped: most asked first, then latest. */
   unanswered(sinceMs: number): Promise<UnansweredRow[]>;
+  /** Conversations started per day (UTC) and language since `sinceMs`, oldest first: the studio's chart. */
+  conversationsPerDay(sinceMs: number): Promise<PerDay>;
   /** The last good content version. */
   latestContent(): Promise<ContentSnapshot | null>;
   /** Keeps a version as the last good one; false when it already is. */

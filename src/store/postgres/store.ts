@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { SessionSchema } from '../../engine/types.js';
 import type { FaqEntry } from '../../faq/schema.js';
-import type { Report } from '../../report/report.js';
+import type { PerDay, Report } from '../../report/report.js';
 import {
   type Chunk,
   type ContentSnapshot,
@@ -23,7 +23,7 @@ import { HandoffRowSchema } from '../handoffs.js';
 import { addRecent, recentIds } from '../recent-messages.js';
 import { DAY, HOUR, recordTime, sessionTime } from '../times.js';
 import { MIGRATIONS } from './migrations.js';
-import { buildPgReport } from './report.js';
+import { buildPgReport, perDay } from './report.js';
 
 /** Advisory lock classes (the first of the two keys), so that ours never meet another app's. */
 const LOCK_USER = 0x50_55;
@@ -285,6 +285,10 @@ export class PostgresStore implements Store {
       [sinceMs],
     );
     return rows as UnansweredRow[];
+  }
+
+  conversationsPerDay(sinceMs: number): Promise<PerDay> {
+    return perDay(this.pool, 'conversation_started', sinceMs);
   }
 
   async latestContent(): Promise<ContentSnapshot | null> {

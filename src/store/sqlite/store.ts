@@ -1,6 +1,12 @@
 import type { FaqEntry } from '../../faq/schema.js';
 import { importFaq } from '../../faq/store.js';
-import { buildReport, type Report } from '../../report/report.js';
+import {
+  buildReport,
+  conversationsPerDay,
+  type PerDay,
+  type Report,
+  unansweredRows,
+} from '../../report/report.js';
 import type {
   Chunk,
   ContentSnapshot,
@@ -180,11 +186,11 @@ export class SqliteStore implements Store {
   }
 
   async unanswered(sinceMs: number): Promise<UnansweredRow[]> {
-    return this.db
-      .prepare(
-        'SELECT lang, query, count(*) AS count, max(at) AS last FROM unanswered WHERE at >= ? GROUP BY query, lang ORDER BY count DESC, last DESC, query, lang',
-      )
-      .all(sinceMs) as UnansweredRow[];
+    return unansweredRows(this.db, sinceMs);
+  }
+
+  async conversationsPerDay(sinceMs: number): Promise<PerDay> {
+    return conversationsPerDay(this.db, sinceMs);
   }
 
   async latestContent(): Promise<ContentSnapshot | null> {
