@@ -53,7 +53,8 @@ const ChatSchema = z.object({
 
 export type Studio = {
   app: Hono;
-  close: () => void;
+  /** Resolves once the report's connection to PostgreSQL, if any, has ended. */
+  close: () => Promise<void>;
   bot: App;
   /** Resolves once content edits are watched. */
   ready: Promise<void>;
@@ -271,11 +272,11 @@ export function createStudio(config: Config): Studio {
     app,
     bot,
     ready: reloader.ready,
-    close: () => {
+    close: async () => {
       void reloader.close();
-      void source.close();
       bot.close();
       rmSync(scratch, { recursive: true, force: true });
+      await source.close();
     },
   };
 }
