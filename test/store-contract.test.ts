@@ -190,6 +190,39 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     expect((await store.unanswered(0)).map((q) => q.query)).toContain('muy viejo');
   });
 
+  it('counts conversations started per UTC day and language, for the studio chart', async () => {
+    await fresh();
+    const started = (lang: string | null) => async () =>
+      store.turn('d', () => ({
+        result: null,
+        writes: [
+          {
+            type: 'event',
+            name: 'conversation_started',
+            channel: 'telegram',
+            lang,
+            campaign: null,
+            flow: null,
+            faq: null,
+          },
+        ],
+      }));
+    now = Date.UTC(2026, 4, 30, 23);
+    await started('es')();
+    now = Date.UTC(2026, 4, 31, 1);
+    await started('es')();
+    await started('ht')();
+    await started(null)();
+    now = Date.UTC(2026, 5, 1, 9);
+    await started('en')();
+    expect(await store.conversationsPerDay(Date.UTC(2026, 4, 31))).toEqual([
+      { day: '2026-05-31', lang: null, count: 1 },
+      { day: '2026-05-31', lang: 'es', count: 1 },
+      { day: '2026-05-31', lang: 'ht', count: 1 },
+      { day: '2026-06-01', lang: 'en', count: 1 },
+    ]);
+  });
+
   it('keeps no exact time: records to the hour, sessions to the minute and never on the hour', async () => {
     await fresh();
     now = Date.UTC(2026, 5, 1, 11, 0, 30);
