@@ -198,3 +198,33 @@ describe('the studio report and teach through PostgreSQL (DATABASE_URL)', () => 
     expect(unanswered(await c.report())[0]?.taught).toBe(ENTRY);
   });
 });
+
+describe('the studio report when PostgreSQL cannot be reached', () => {
+  it('answers 503 with what is wrong, never the URL and its password', async () => {
+    const studio = createStudio(
+      loadConfig(
+        {
+          DATABASE_URL: 'postgres://staff:pw-s3cret@127.0.0.1:1/puente',
+          LOG_LEVEL: 'silent',
+          HOT_RELOAD: '0',
+        },
+        false,
+      ),
+    );
+    try {
+      const res = await studio.app.request('/api/report');
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { error: string };
+      expect(body.error).toContain('127.0.0.1:1');
+      expect(body.error).not.toContain('pw-s3cret');
+      const teach = await studio.app.request('/api/teach', {
+        method: 'POST',
+        body: JSON.stringify({ question: 'abcdef1', entry: ENTRY }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(teach.status).toBe(503);
+    } finally {
+      await studio.close();
+    }
+  });
+});

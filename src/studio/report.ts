@@ -51,6 +51,11 @@ export function sqliteSource(path: string): ReportSource {
   };
 }
 
+/** The bot's store cannot be reached (PostgreSQL down): the message names the server, never the URL. */
+export class StoreUnavailable extends Error {
+  override name = 'StoreUnavailable';
+}
+
 /** A store opened on first use; a failed opening (server down) is tried again on the next request. */
 function storeSource(open: () => Promise<Store>): ReportSource {
   let store: Promise<Store> | null = null;
@@ -58,7 +63,7 @@ function storeSource(open: () => Promise<Store>): ReportSource {
     async read(use) {
       store ??= open().catch((e: unknown) => {
         store = null;
-        throw e;
+        throw new StoreUnavailable(e instanceof Error ? e.message : String(e), { cause: e });
       });
       return use(await store);
     },

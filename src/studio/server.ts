@@ -19,7 +19,7 @@ import { type Reloader, watchContent } from '../runtime/reload.js';
 import { LANGS, LangSchema } from '../text/lang.js';
 import { sameOriginOnly, tokenRequired } from './auth.js';
 import { faqColumns, stepColumns } from './columns.js';
-import { readStudioReport, reportCsv, reportSource, sinceOf } from './report.js';
+import { readStudioReport, reportCsv, reportSource, StoreUnavailable, sinceOf } from './report.js';
 import { TeachRequestSchema, taughtTo, teachFromStudio } from './teach.js';
 
 export const STUDIO_CHANNEL = 'studio';
@@ -63,7 +63,8 @@ export type Studio = {
 /**
  * The staff studio: the real engine on a scratch database, the content with its problems,
  * each step and FAQ entry in three languages, the flow diagrams, the report from the bot's real
- * database (read-only) and WhatsApp's pairing state. Binding beyond this machine needs a token.
+ * store (SQLite read-only, or PostgreSQL) with its teach action, and WhatsApp's pairing state.
+ * Binding beyond this machine needs a token.
  */
 export function createStudio(config: Config): Studio {
   if (!LOOPBACK.has(config.STUDIO_HOST) && !config.STUDIO_TOKEN) {
@@ -98,6 +99,11 @@ export function createStudio(config: Config): Studio {
   const source = reportSource(config);
 
   const app = new Hono();
+  app.onError((e, c) => {
+    if (e instanceof StoreUnavailable) return c.json({ error: e.message }, 503);
+    log.error({ code: 'studio.error', err: e }, 'studio: a request failed');
+    return c.json({ error: 'the studio failed: see its log' }, 500);
+  });
   app.use('*', sameOriginOnly());
   if (config.STUDIO_TOKEN) app.use('*', tokenRequired(config.STUDIO_TOKEN));
 

@@ -233,12 +233,18 @@ function teachCell(row) {
 async function loadReport() {
   const since = $('report-since').value;
   $('report-csv').href = `/api/report.csv?since=${encodeURIComponent(since)}`;
-  const [report, content] = await Promise.all([
-    api(`/api/report?since=${encodeURIComponent(since)}`),
-    api('/api/content'),
-  ]);
-  faqEntries = content.faq;
   const box = $('report');
+  let report;
+  try {
+    const [r, content] = await Promise.all([
+      api(`/api/report?since=${encodeURIComponent(since)}`),
+      api('/api/content'),
+    ]);
+    report = r;
+    faqEntries = content.faq;
+  } catch (e) {
+    return box.replaceChildren(el('p', { class: 'hint' }, `The report cannot be read now: ${e.message}`));
+  }
   for (const c of charts.values()) c.plot?.destroy();
   charts.clear();
   if (!report.database) {
