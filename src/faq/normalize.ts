@@ -158,9 +158,10 @@ export class Lexicon {
           if (phrase.token.startsWith(`${CONCEPT_MARK}OUT_`)) outside.push(phrase.token);
           else
             tokens.push({ form: phrase.token, alternatives: [], stopElsewhere: false, weight: weights[s]! });
-          // The phrase's own words keep the concepts they have: "es trata" is a question about
-          // the signs, and still about trafficking.
-          for (let k = i; k < i + phrase.words.length; k++) {
+          // In a message, the phrase's own words keep the concepts they have: "es trata" is a
+          // question about the signs, and still about trafficking. An entry's phrase stands for its
+          // concept alone: "legal clinic" does not make the legal aid entry one about health.
+          for (let k = i; query && k < i + phrase.words.length; k++) {
             const inner = own.concepts.get(stems[k]!);
             if (inner && inner !== phrase.token && !inner.startsWith(`${CONCEPT_MARK}OUT_`))
               tokens.push({ form: inner, alternatives: [], stopElsewhere: false, weight: weights[s]! });

@@ -27,8 +27,15 @@ export const DECISION = {
   score: 0.2,
   coverage: 0.4,
   shortCoverage: 0.7,
-  sure: 0.6,
+  sure: 0.8,
   margin: 0.02,
+  /** Even a message fully explained needs its best entry ahead: a tie says the message does not pick a topic. */
+  sureMargin: 0,
+  /** A long story explains less of itself, but its best entry can still lead clearly: this many terms make a story. */
+  storyTerms: 7,
+  storyCoverage: 0.25,
+  /** How far ahead of the second the best entry of a story must be, as a share of its own score. */
+  storyLead: 0.1,
 };
 export type Decision = typeof DECISION;
 
@@ -378,9 +385,14 @@ export function decide(ranked: Ranked, d: Decision = DECISION): boolean {
   if (ranked.outside) return false;
   const [first, second] = ranked.hits;
   if (!first || first.score < d.score) return false;
+  const lead = first.score - (second?.score ?? 0);
+  // A long story with the question at its end: many of its words are the story's, so the best
+  // entry explains less of it; a clear lead over the next entry is what makes it sure.
+  if (first.terms >= d.storyTerms && first.coverage >= d.storyCoverage && lead >= d.storyLead * first.score)
+    return true;
   // With one or two words, half a match is one word: too little to be sure.
   if (first.coverage < (first.terms <= 2 ? d.shortCoverage : d.coverage)) return false;
-  return first.coverage >= d.sure || first.score - (second?.score ?? 0) >= d.margin;
+  return first.coverage >= d.sure ? lead >= d.sureMargin : lead >= d.margin;
 }
 
 /** Search over every language's text at once, answered in the user's language. */
