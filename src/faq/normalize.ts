@@ -8,6 +8,8 @@ export const CONCEPT_MARK = '@';
 export const LONG_MESSAGE = 90;
 /** How much a word of the story weighs, beside a word of the question part. */
 export const STORY_WEIGHT = 0.5;
+/** How much a concept of one word inside a phrase weighs, beside the phrase's own. */
+export const INNER_WEIGHT = 0.5;
 
 type Phrase = { words: string[]; token: string };
 
@@ -164,7 +166,13 @@ export class Lexicon {
           for (let k = i; query && k < i + phrase.words.length; k++) {
             const inner = own.concepts.get(stems[k]!);
             if (inner && inner !== phrase.token && !inner.startsWith(`${CONCEPT_MARK}OUT_`))
-              tokens.push({ form: inner, alternatives: [], stopElsewhere: false, weight: weights[s]! });
+              tokens.push({
+                form: inner,
+                alternatives: [],
+                stopElsewhere: false,
+                // The phrase says what the words mean together: "public holidays" is about rest first.
+                weight: weights[s]! * INNER_WEIGHT,
+              });
           }
           i += phrase.words.length;
           continue;
@@ -283,6 +291,7 @@ export function stem(token: string, lang: Lang): string {
         /(aron|ieron|amos|aban|ando|iendo|ados|idos|adas|idas|ado|ido|ada|ida|ar|er|ir|an|en|as|es|os|a|o|e|s)$/,
         '',
       );
-  else if (lang === 'en') out = token.replace(/(ing|ies|ied|ed|es|s)$/, '');
+  // "-es" is an ending after s, x, z, ch and sh only: "phones" is "phone" as "boxes" is "box".
+  else if (lang === 'en') out = token.replace(/(ing|ies|ied|ed|(?<=(?:[sxz]|ch|sh))es|s)$/, '');
   return out.length >= 3 ? out : token;
 }
