@@ -27,7 +27,7 @@ export const DECISION = {
   score: 0.2,
   coverage: 0.4,
   shortCoverage: 0.7,
-  sure: 0.8,
+  sure: 0.6,
   margin: 0.02,
   /** Even a message fully explained needs its best entry ahead: a tie says the message does not pick a topic. */
   sureMargin: 0,
