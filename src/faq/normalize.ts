@@ -10,6 +10,8 @@ export const LONG_MESSAGE = 90;
 export const STORY_WEIGHT = 0.5;
 /** How much a concept of one word inside a phrase weighs, beside the phrase's own. */
 export const INNER_WEIGHT = 0.5;
+/** How much the words of a question cue weigh, beside the rest of the message. */
+export const CUE_WEIGHT = 1.5;
 
 type Phrase = { words: string[]; token: string };
 
@@ -143,13 +145,18 @@ export class Lexicon {
     const own = this.langs[lang];
     const others = LANGS.filter((l) => l !== lang).map((l) => this.langs[l]);
     const segments: string[][] = [];
+    const cueSegments = new Set<string[]>();
     for (const part of text.split(/[.?!;\n¿¡]+/)) {
       const words = own.words(part);
       if (!words.length) continue;
-      if (query) segments.push(...splitAtCues(words, own));
+      if (query) segments.push(...splitAtCues(words, own, cueSegments));
       else segments.push(words);
     }
     const weights = query ? segmentWeights(segments, own, text.length) : segments.map(() => 1);
+    // The words of the question itself ("a quien llamo", "is that trafficking") say what is asked.
+    segments.forEach((words, s) => {
+      if (cueSegments.has(words)) weights[s] = CUE_WEIGHT;
+    });
     const tokens: QueryToken[] = [];
     const outside: string[] = [];
     segments.forEach((words, s) => {
@@ -234,7 +241,7 @@ function longestPhrase(stems: string[], i: number, lexicons: LangLexicon[]): Phr
 }
 
 /** A run of words cut where a question cue starts and ends: "no me pagan | que hago | si me voy". */
-function splitAtCues(words: string[], lex: LangLexicon): string[][] {
+function splitAtCues(words: string[], lex: LangLexicon, cues: Set<string[]>): string[][] {
   const stems = words.map((w) => stem(w, lex.lang));
   const out: string[][] = [];
   let start = 0;
@@ -242,7 +249,9 @@ function splitAtCues(words: string[], lex: LangLexicon): string[][] {
     for (const cue of lex.cues.get(stems[i]!) ?? []) {
       if (!cue.words.every((w, k) => stems[i + k] === w)) continue;
       if (i > start) out.push(words.slice(start, i));
-      out.push(words.slice(i, i + cue.words.length));
+      const segment = words.slice(i, i + cue.words.length);
+      cues.add(segment);
+      out.push(segment);
       start = i + cue.words.length;
       i = start - 1;
       break;
