@@ -153,10 +153,9 @@ export class Lexicon {
       else segments.push(words);
     }
     const weights = query ? segmentWeights(segments, own, text.length) : segments.map(() => 1);
-    // The words of the question itself ("a quien llamo", "is that trafficking") say what is asked.
-    segments.forEach((words, s) => {
-      if (cueSegments.has(words)) weights[s] = CUE_WEIGHT;
-    });
+    // A question cue that is a concept of its own ("a quien llamo", "is that trafficking") says
+    // what is asked; the plain words of a cue ("es legal") weigh as any other.
+    const phraseWeights = segments.map((words, s) => (cueSegments.has(words) ? CUE_WEIGHT : weights[s]!));
     const tokens: QueryToken[] = [];
     const outside: string[] = [];
     segments.forEach((words, s) => {
@@ -166,7 +165,12 @@ export class Lexicon {
         if (phrase) {
           if (phrase.token.startsWith(`${CONCEPT_MARK}OUT_`)) outside.push(phrase.token);
           else
-            tokens.push({ form: phrase.token, alternatives: [], stopElsewhere: false, weight: weights[s]! });
+            tokens.push({
+              form: phrase.token,
+              alternatives: [],
+              stopElsewhere: false,
+              weight: phraseWeights[s]!,
+            });
           // In a message, the phrase's own words keep the concepts they have: "es trata" is a
           // question about the signs, and still about trafficking. An entry's phrase stands for its
           // concept alone: "legal clinic" does not make the legal aid entry one about health.
