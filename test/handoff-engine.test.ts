@@ -82,9 +82,10 @@ describe('talking to a person in the engine', () => {
     expect(await h.say('u3', 'otra cosa: tengo miedo de perder el trabajo')).toEqual([]);
     expect((await h.say('u3', 'ayuda')).map((l) => l.text).join('\n')).toMatch(/ya está leyendo este chat/);
     expect((await h.send('u3', { media: 'sticker' })).at(-1)!.text).toMatch(/Solo puedo pasar texto/);
-    // A voice note too: the person stays on it, nothing is relayed, and it is counted as one.
+    // A voice note the channel gave no reference for cannot be passed on: the person stays on it,
+    // the user is asked to write, and it is counted as one.
     const voice = await h.send('u3', { voice: { kind: 'voice', seconds: 3 } });
-    expect(voice.map((l) => l.text).join('\n')).toMatch(/Solo puedo pasar texto/);
+    expect(voice.map((l) => l.text).join('\n')).toMatch(/No se pudo pasar tu nota de voz/);
     expect(voice.map((l) => l.text).join('\n')).not.toMatch(/Estás de nuevo con el bot/);
     expect((await session('u3'))?.pending).toEqual({ kind: 'handoff' });
     expect((await h.say('u3', 'persona')).at(-1)!.text).toMatch(/ya está leyendo este chat/);
@@ -127,6 +128,14 @@ describe('talking to a person in the engine', () => {
       ],
       ['text', open, { text: 'hola, necesito ayuda' }, ['handoff.relay-in'], undefined],
       [
+        'voice note',
+        open,
+        { voice: { kind: 'voice', media: 'AwACAgEAAxkBAAIvoice', seconds: 4 } },
+        ['handoff.relay-voice'],
+        undefined,
+      ],
+      ['voice note without a reference', open, { voice: { kind: 'voice' } }, [], undefined],
+      [
         'danger',
         open,
         { text: 'el patron me golpeo ayer y tengo miedo' },
@@ -152,7 +161,9 @@ describe('talking to a person in the engine', () => {
       if (e?.type === 'handoff.open') expect(String(e.history), name).toBe(detail);
       if (e?.type === 'handoff.close') expect(e.reason, name).toBe(detail);
       if (name === 'danger') expect(r.messages[0]!.safety, name).toBe(true);
-      if (name === 'text') expect(r.messages).toEqual([]);
+      if (name === 'text' || name === 'voice note') expect(r.messages, name).toEqual([]);
+      if (e?.type === 'handoff.relay-voice')
+        expect(e.voice, name).toEqual({ kind: 'voice', media: 'AwACAgEAAxkBAAIvoice', seconds: 4 });
     }
   });
 });

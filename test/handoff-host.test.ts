@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Inbox, InboxOpen, StaffMessage } from '../src/handoff/inbox.js';
+import type { Inbox, InboxOpen, StaffMessage, VoiceAudio } from '../src/handoff/inbox.js';
 import { HISTORY_KEPT, RecentTexts } from '../src/handoff/recent-texts.js';
 import type { App } from '../src/runtime/app.js';
 import { Harness } from './support/harness.js';
@@ -19,6 +19,10 @@ class RecordingInbox implements Inbox {
   }
   async relayIn(ref: string, text: string): Promise<void> {
     this.log.push(`in ${ref} ${text}`);
+  }
+  async relayVoice(ref: string, audio: VoiceAudio): Promise<void> {
+    const { bytes } = await audio.fetch();
+    this.log.push(`voice ${ref} ${bytes.length} bytes`);
   }
   async notify(ref: string, text: string): Promise<void> {
     this.log.push(`note ${ref} ${text}`);

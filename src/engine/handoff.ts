@@ -1,6 +1,6 @@
 import { clock, type HoursRule, opening } from '../handoff/hours.js';
 import type { Turn } from './turn.js';
-import type { OptionOut, Session } from './types.js';
+import type { OptionOut, Session, VoiceNote } from './types.js';
 
 /** Unanswered questions in a row after which a person is offered. */
 export const OFFER_AFTER_MISSES = 2;
@@ -55,6 +55,21 @@ export function relay(turn: Turn, raw: string): void {
   const text = raw.trim().slice(0, MAX_RELAY);
   if (!text) return;
   turn.emit({ type: 'handoff.relay-in', text });
+  const open = turn.session.handoff;
+  if (open && !open.relayed) {
+    open.relayed = true;
+    turn.say(turn.common('handoff.relayed'));
+  }
+}
+
+/**
+ * A voice note while a person is on it: passed on as audio, by the channel's reference. Only the
+ * first message gets a receipt, as for text. A note without a reference cannot be fetched: the
+ * user is asked to write instead.
+ */
+export function relayVoice(turn: Turn, voice: VoiceNote): void {
+  if (!voice.media) return turn.say(turn.common('handoff.voiceFailed'));
+  turn.emit({ type: 'handoff.relay-voice', voice });
   const open = turn.session.handoff;
   if (open && !open.relayed) {
     open.relayed = true;

@@ -22,6 +22,7 @@ import {
   countMisses,
   MAX_RELAY,
   relay,
+  relayVoice,
   settle,
 } from './handoff.js';
 import { type Match, matchOption } from './match.js';
@@ -38,6 +39,7 @@ import {
   type Position,
   type Session,
   type TurnResult,
+  type VoiceNote,
 } from './types.js';
 
 /** More steps than this in one turn means a flow that loops on itself. */
@@ -71,7 +73,7 @@ export function runTurn(
   } else if ('media' in event) {
     media(turn);
   } else if ('voice' in event) {
-    voiceNote(turn, !prior);
+    voiceNote(turn, event.voice, !prior);
   } else if ('choice' in event) {
     choose(turn, event.choice, event.at, !prior, hint);
   } else {
@@ -139,12 +141,11 @@ function media(turn: Turn): void {
  * it is known), then offers a person and the menu. Counted per day and language for the report.
  * Sending one turns recorded answers on, unless the user chose otherwise.
  */
-function voiceNote(turn: Turn, isNew: boolean): void {
+function voiceNote(turn: Turn, voice: VoiceNote, isNew: boolean): void {
   turn.emit({ type: 'metric', name: 'voice_note' });
   turn.session.voice = true;
-  // A person reads text only: say so, and stay with them, as for a photo.
-  if (turn.session.pending?.kind === 'handoff' && turn.session.handoff)
-    return turn.say(turn.common('handoff.textOnly'));
+  // A person is on it: the voice note goes to them as audio, as text does.
+  if (turn.session.pending?.kind === 'handoff' && turn.session.handoff) return relayVoice(turn, voice);
   if (!turn.session.lang) {
     turn.say(LANGS.map((l) => commonText(turn.ctx.t, l, 'voice.notYet')).join('\n\n'));
     return startFlow(turn, 'language');

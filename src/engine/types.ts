@@ -128,6 +128,11 @@ export const EffectSchema = z.discriminatedUnion('type', [
   }),
   /** What the user wrote, for the host to pass on to staff; it is never stored. */
   z.object({ type: z.literal('handoff.relay-in'), text: z.string() }),
+  /**
+   * A voice note the user sent, for the host to pass on to staff as audio: the channel's reference
+   * to fetch it by, never stored.
+   */
+  z.object({ type: z.literal('handoff.relay-voice'), voice: VoiceNoteSchema }),
   /** The conversation with a person ends: the user went back to the bot, left, staff closed it, or it was idle. */
   z.object({ type: z.literal('handoff.close'), reason: z.enum(['user', 'left', 'staff', 'idle']) }),
   z.object({

@@ -1,4 +1,4 @@
-import type { Event, OutMessage } from '../engine/types.js';
+import type { Event, OutMessage, VoiceNote } from '../engine/types.js';
 import type { HandoffRow } from '../store/handoffs.js';
 
 /**
@@ -8,6 +8,8 @@ import type { HandoffRow } from '../store/handoffs.js';
 export type HandoffAction =
   | { type: 'open'; row: HandoffRow; history: boolean; outOfHours: boolean }
   | { type: 'relay'; row: HandoffRow; text: string }
+  /** A voice note, by the channel's reference: fetched and passed on as audio, never stored. */
+  | { type: 'voice'; row: HandoffRow; voice: VoiceNote }
   | { type: 'close'; row: HandoffRow; reason: 'user' | 'left' | 'staff' | 'idle' };
 
 /** One finished turn as the handoff host sees it. */

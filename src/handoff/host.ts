@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { escapeMarkup } from '../engine/turn.js';
-import type { OutMessage } from '../engine/types.js';
+import type { OutMessage, VoiceNote } from '../engine/types.js';
 import { type CommonKey, commonText } from '../i18n/keys.js';
 import type { Bot } from '../runtime/bot.js';
 import type { HandoffRow } from '../store/contract.js';
@@ -79,7 +79,11 @@ export class HandoffHost implements HandoffSink {
     if (t.forgotten) {
       this.recent.drop(t.key);
       this.held.delete(t.key);
-    } else if (t.event && !('handoff' in t.event) && !t.actions.some((a) => a.type === 'relay')) {
+    } else if (
+      t.event &&
+      !('handoff' in t.event) &&
+      !t.actions.some((a) => a.type === 'relay' || a.type === 'voice')
+    ) {
       const lines: HistoryLine[] = [];
       if ('text' in t.event) lines.push({ from: 'user', text: t.event.text });
       for (const m of t.messages) lines.push({ from: 'bot', text: m.text });
@@ -151,6 +155,10 @@ export class HandoffHost implements HandoffSink {
       ref ??= await this.openTopic(inbox, a.row, []);
       return inbox.relayIn(ref, a.text);
     }
+    if (a.type === 'voice') {
+      ref ??= await this.openTopic(inbox, a.row, []);
+      return this.relayVoice(inbox, ref, a.row, a.voice);
+    }
     if (!ref) return;
     const note = {
       user: this.staff('staff.userBack'),
@@ -159,6 +167,25 @@ export class HandoffHost implements HandoffSink {
       idle: this.staff('staff.idle', { hours: String(this.options.idleHours) }),
     }[a.reason];
     await inbox.close(ref, note);
+  }
+
+  /**
+   * Passes a voice note on as audio, fetched from the user's channel into memory. When that fails,
+   * staff get a note and the user is asked to write instead.
+   */
+  private async relayVoice(inbox: Inbox, ref: string, row: HandoffRow, voice: VoiceNote): Promise<void> {
+    const user = this.bot.handoffUser(row);
+    try {
+      const audio = user ? this.relay.voice(row.channel, user, voice) : null;
+      if (!audio) throw new Error(`voice notes from ${row.channel} cannot be fetched`);
+      return await inbox.relayVoice(ref, audio);
+    } catch (e) {
+      this.fail('relay_voice', e);
+    }
+    await inbox.notify(ref, this.staff('staff.voiceFailed'));
+    if (!user) return;
+    const text = commonText(this.bot.current.ctx.t, row.lang, 'handoff.voiceFailed');
+    await this.relay.send(row.channel, user, [{ text, options: [], flow: null, step: null }], row.lang);
   }
 
   /** Opens the conversation's topic, named by language and pseudonym, with the first note for staff. */

@@ -95,6 +95,7 @@ export const COMMON_KEYS = [
   'handoff.already',
   'handoff.relayed',
   'handoff.textOnly',
+  'handoff.voiceFailed',
   'handoff.closedByStaff',
   'handoff.closedIdle',
   'handoff.back',
@@ -122,6 +123,7 @@ export const COMMON_KEYS = [
   'staff.historyUser',
   'staff.historyBot',
   'staff.textOnly',
+  'staff.voiceFailed',
   'staff.notDelivered',
   'commandDescriptions.person',
 ] as const;

@@ -251,6 +251,10 @@ export class Bot {
         if (!current) continue;
         writes.push({ type: 'handoff.touch', id: current.id });
         actions.push({ type: 'relay', row: current, text: e.text });
+      } else if (e.type === 'handoff.relay-voice') {
+        if (!current) continue;
+        writes.push({ type: 'handoff.touch', id: current.id });
+        actions.push({ type: 'voice', row: current, voice: e.voice });
       } else if (e.type === 'handoff.close') {
         if (!current) continue;
         writes.push({ type: 'handoff.close', id: current.id });

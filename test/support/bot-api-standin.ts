@@ -23,6 +23,8 @@ export class BotApiStandIn {
   private readonly deleted = new Set<string>();
   /** file_ids handed out for uploaded voice notes, and the upload each stands for. */
   readonly files = new Map<string, Upload>();
+  /** file_ids of voice notes and audio users sent: the bot that received them may send them on. */
+  readonly received = new Set<string>();
   private waiters: Array<() => void> = [];
   /** Forum topics created in supergroups, by thread id, as Telegram numbers them. */
   readonly topics = new Map<number, { chatId: number; name: string; closed: boolean }>();
@@ -42,6 +44,11 @@ export class BotApiStandIn {
   }
 
   push(...updates: unknown[]): void {
+    for (const u of updates) {
+      const m = (u as { message?: { voice?: { file_id?: string }; audio?: { file_id?: string } } }).message;
+      const fileId = m?.voice?.file_id ?? m?.audio?.file_id;
+      if (fileId) this.received.add(fileId);
+    }
     this.queue.push(...updates);
     for (const w of this.waiters.splice(0)) w();
   }
@@ -183,7 +190,7 @@ export class BotApiStandIn {
         let fileId: string;
         if (typeof voice === 'string') {
           // Telegram accepts only the file_ids it gave this bot.
-          if (!this.files.has(voice))
+          if (!this.files.has(voice) && !this.received.has(voice))
             return reply(400, {
               ok: false,
               error_code: 400,

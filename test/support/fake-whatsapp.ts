@@ -10,6 +10,10 @@ export type FakeShared = {
   deleted?: string[];
   /** Messages WhatsApp still has, by serialized id: every client of the account finds them. */
   kept?: Map<string, string>;
+  /** Media of messages users sent (voice notes), base64 by serialized id, as downloadMedia gives it. */
+  media?: Map<string, { data: string; mimetype: string }>;
+  /** The message ids downloadMedia was asked for. */
+  downloads?: string[];
 };
 
 let nextKey = 0xa000;
@@ -68,6 +72,12 @@ export class FakeWaClient implements WaClient {
     return id;
   }
 
+  async downloadMedia(messageId: string): Promise<{ data: string; mimetype: string } | null> {
+    if (this.destroyed) throw new Error('downloaded through a destroyed client');
+    this.shared.downloads = [...(this.shared.downloads ?? []), messageId];
+    return this.shared.media?.get(messageId) ?? null;
+  }
+
   async deleteForEveryone(messageId: string): Promise<boolean> {
     if (this.destroyed) throw new Error('deleted through a destroyed client');
     if (!this.shared.kept?.delete(messageId)) return false;
@@ -94,6 +104,33 @@ export function waText(from: string, body: string, at = Date.now()): WaMessage {
     type: 'chat',
     timestamp: Math.floor(at / 1000),
     isStatus: false,
+  };
+}
+
+/**
+ * A voice note recorded in the app ("ptt"), as whatsapp-web.js delivers it; with `bytes`, the
+ * fake WhatsApp keeps its media for downloadMedia.
+ */
+export function waVoice(
+  shared: FakeShared,
+  from: string,
+  bytes: Uint8Array | null,
+  at = Date.now(),
+): WaMessage {
+  const id = `false_${from}_3A${(++seq).toString(16).toUpperCase()}F00D`;
+  if (bytes) {
+    shared.media ??= new Map();
+    shared.media.set(id, { data: Buffer.from(bytes).toString('base64'), mimetype: 'audio/ogg; codecs=opus' });
+  }
+  return {
+    id,
+    from,
+    fromMe: false,
+    body: '',
+    type: 'ptt',
+    timestamp: Math.floor(at / 1000),
+    isStatus: false,
+    duration: 3,
   };
 }
 

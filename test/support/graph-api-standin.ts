@@ -37,6 +37,8 @@ export class GraphApiStandIn {
   private nextId = 1;
   /** Media ids handed out by the media endpoint; a test may drop one, as Meta does after 30 days. */
   readonly media = new Set<string>();
+  /** Files users sent (voice notes), by media id, for GET /<media-id> and its download URL. */
+  readonly incoming = new Map<string, { bytes: Uint8Array; mime: string }>();
   root = '';
 
   async start(): Promise<string> {
@@ -165,6 +167,28 @@ export class GraphApiStandIn {
           code: 190,
           fbtrace_id: 'A1',
         },
+      });
+    }
+    const download = /^\/download\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && download) {
+      const file = this.incoming.get(decodeURIComponent(download[1]!));
+      if (!file) return reply(404, { error: { message: 'Not found', code: 100 } });
+      res.writeHead(200, { 'content-type': file.mime }).end(Buffer.from(file.bytes));
+      return;
+    }
+    const mediaId = new RegExp(`^/${this.version}/([A-Za-z0-9_.-]+)$`).exec(url.pathname)?.[1];
+    if (req.method === 'GET' && mediaId && mediaId !== this.phoneNumberId) {
+      const file = this.incoming.get(mediaId);
+      if (!file)
+        return reply(400, {
+          error: { message: 'Unsupported get request', type: 'GraphMethodException', code: 100 },
+        });
+      return reply(200, {
+        messaging_product: 'whatsapp',
+        url: `${this.root}/download/${mediaId}`,
+        mime_type: file.mime,
+        file_size: file.bytes.length,
+        id: mediaId,
       });
     }
     const base = `/${this.version}/${this.phoneNumberId}`;

@@ -3,6 +3,7 @@ import { sequentialize } from '@grammyjs/runner';
 import { Bot as Grammy } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { dataDirOf } from '../../audio/file.js';
+import type { AudioBytes } from '../../handoff/inbox.js';
 import { commonText } from '../../i18n/keys.js';
 import type { App } from '../../runtime/app.js';
 import { LANGS } from '../../text/lang.js';
@@ -25,7 +26,7 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
     botInfo: options.botInfo,
   });
   bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 120 }));
-  const inbox = connectStaffInbox(bot, app);
+  const inbox = connectStaffInbox(bot, app, options);
   const sendVoice = telegramVoiceSender({
     uploads: app.store,
     dataDir: dataDirOf(app.config.paths.root),
@@ -108,11 +109,18 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
  * With STAFF_CHAT_ID, this bot is also the staff inbox: topics in that group, and the way
  * staff's replies reach Telegram users.
  */
-function connectStaffInbox(bot: Grammy, app: App): TelegramInbox | undefined {
+function connectStaffInbox(bot: Grammy, app: App, options: TelegramOptions): TelegramInbox | undefined {
   const host = app.handoff;
   if (!host || !app.config.STAFF_CHAT_ID) return undefined;
   const inbox = new TelegramInbox(bot.api, Number(app.config.STAFF_CHAT_ID));
   host.attach(inbox);
+  // A Telegram user's voice note goes on by its file_id; the download is there for other inboxes.
+  host.relay.registerVoice(TELEGRAM_CHANNEL, (_user, voice) => ({
+    kind: voice.kind,
+    seconds: voice.seconds,
+    telegramFileId: voice.media,
+    fetch: () => downloadTelegramFile(bot.api, options, voice.media, voice.mime),
+  }));
   host.relay.register(TELEGRAM_CHANNEL, async (user, messages) => {
     const sent: string[] = [];
     try {
@@ -133,6 +141,24 @@ function connectStaffInbox(bot: Grammy, app: App): TelegramInbox | undefined {
     return 'sent';
   });
   return inbox;
+}
+
+/** A file a user sent, into memory, by its file_id (files up to 20 MB, as the Bot API allows). */
+async function downloadTelegramFile(
+  api: Grammy['api'],
+  options: TelegramOptions,
+  fileId: string,
+  mime = 'audio/ogg',
+): Promise<AudioBytes> {
+  const file = await api.getFile(fileId);
+  if (!file.file_path) throw new Error('Telegram gave no path for the file');
+  const root = (options.apiRoot ?? 'https://api.telegram.org').replace(/\/+$/, '');
+  const res = await fetch(`${root}/file/bot${options.token}/${file.file_path}`, {
+    signal: AbortSignal.timeout(60_000),
+  });
+  // The URL holds the token: the error names only the status.
+  if (!res.ok) throw new Error(`Telegram file download answered ${res.status}`);
+  return { bytes: new Uint8Array(await res.arrayBuffer()), mime };
 }
 
 /** The command menu in each language; a failure is logged and the bot goes on. */

@@ -1,6 +1,6 @@
-import type { Api } from 'grammy';
+import { type Api, InputFile } from 'grammy';
 import { z } from 'zod';
-import type { Inbox, InboxOpen, StaffMessage } from '../../handoff/inbox.js';
+import type { Inbox, InboxOpen, StaffMessage, VoiceAudio } from '../../handoff/inbox.js';
 import { convertToTelegramHtml, splitText } from '../render.js';
 import { MAX_TEXT } from './convert.js';
 
@@ -58,6 +58,21 @@ export class TelegramInbox implements Inbox {
       });
   }
 
+  /**
+   * A voice note goes into the topic as a voice message: a Telegram user's by its file_id (this
+   * bot received it), any other's uploaded from memory. An audio file goes as audio.
+   */
+  async relayVoice(ref: string, audio: VoiceAudio): Promise<void> {
+    const other = { message_thread_id: Number(ref), ...(audio.seconds ? { duration: audio.seconds } : {}) };
+    let file: string | InputFile | undefined = audio.telegramFileId;
+    if (!file) {
+      const { bytes, mime } = await audio.fetch();
+      file = new InputFile(bytes, `${audio.kind}.${extensionOf(mime)}`);
+    }
+    if (audio.kind === 'audio') await this.api.sendAudio(this.chatId, file, other);
+    else await this.api.sendVoice(this.chatId, file, other);
+  }
+
   async notify(ref: string, text: string): Promise<void> {
     for (const part of splitText(text, 3800))
       await this.api.sendMessage(this.chatId, convertToTelegramHtml(part), {
@@ -94,6 +109,14 @@ export class TelegramInbox implements Inbox {
     else if (MEDIA.some((k) => k in m)) await this.handler?.({ ref, media: true });
     return true;
   }
+}
+
+/** A file name Telegram can tell the format by; voice notes of both WhatsApps are OGG/Opus. */
+function extensionOf(mime: string): string {
+  if (/ogg|opus/.test(mime)) return 'ogg';
+  if (/mpeg|mp3/.test(mime)) return 'mp3';
+  if (/mp4|m4a|aac/.test(mime)) return 'm4a';
+  return 'ogg';
 }
 
 function ignoreClosed(e: unknown): void {

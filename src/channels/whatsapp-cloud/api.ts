@@ -25,6 +25,7 @@ const ErrorBodySchema = z.looseObject({
     message: z.string().optional(),
   }),
 });
+const MediaUrlSchema = z.looseObject({ url: z.url(), mime_type: z.string().optional() });
 const PhoneNumberSchema = z.looseObject({
   verified_name: z.string().optional(),
   quality_rating: z.string().optional(),
@@ -76,6 +77,38 @@ export class GraphClient {
     return up.success
       ? { ok: true, id: up.data.id }
       : { ok: false, failure: { httpStatus: r.status, title: 'unreadable answer' } };
+  }
+
+  /**
+   * Downloads a file a user sent (a voice note) by its media id, into memory: the media endpoint
+   * gives a short-lived URL, which answers only with the token.
+   */
+  async downloadMedia(
+    mediaId: string,
+  ): Promise<{ ok: true; bytes: Uint8Array; mime: string } | { ok: false; failure: GraphFailure }> {
+    const root = this.options.root.replace(/\/+$/, '');
+    const r = await this.call('GET', `${root}/${this.options.version}/${encodeURIComponent(mediaId)}`);
+    if (!r.ok) return r;
+    const media = MediaUrlSchema.safeParse(r.body);
+    if (!media.success) return { ok: false, failure: { httpStatus: r.status, title: 'unreadable answer' } };
+    try {
+      const res = await this.fetchFn(media.data.url, {
+        headers: { authorization: `Bearer ${this.options.token}` },
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+      if (!res.ok) return { ok: false, failure: { httpStatus: res.status, title: 'media download refused' } };
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      return {
+        ok: true,
+        bytes,
+        mime: media.data.mime_type ?? res.headers.get('content-type') ?? 'audio/ogg',
+      };
+    } catch (e) {
+      return {
+        ok: false,
+        failure: { httpStatus: 0, title: 'no answer', detail: e instanceof Error ? e.name : 'error' },
+      };
+    }
   }
 
   /** Checks the token and the number at start: the name Meta verified, and the number's quality. */

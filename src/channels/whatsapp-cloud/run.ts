@@ -50,6 +50,19 @@ export const REPLY_WAITING_TEMPLATE = 'reply_waiting';
  * it) asks the user to write back.
  */
 export function connectHandoff(app: App, cloud: CloudChannel): void {
+  // A user's voice note is fetched from the media endpoint when it is passed on to staff.
+  app.handoff?.relay.registerVoice(WHATSAPP_CLOUD_CHANNEL, (_user, voice) => ({
+    kind: voice.kind,
+    seconds: voice.seconds,
+    fetch: async () => {
+      const r = await cloud.client.downloadMedia(voice.media);
+      if (!r.ok)
+        throw new Error(
+          `the Cloud API media download failed: ${r.failure.httpStatus} ${r.failure.title ?? ''}`,
+        );
+      return { bytes: r.bytes, mime: r.mime };
+    },
+  }));
   app.handoff?.relay.register(WHATSAPP_CLOUD_CHANNEL, async (user, messages, lang) => {
     const outcomes = await cloud.sendFreeForm(user, messages, lang);
     if (!outcomes.some((o) => o.status === 'held' && o.reason === 'window')) return 'sent';

@@ -1,13 +1,35 @@
 import type { Logger } from 'pino';
 import type { OutMessage } from '../../engine/types.js';
+import type { HandoffHost } from '../../handoff/host.js';
+import type { AudioBytes } from '../../handoff/inbox.js';
 import type { Bot } from '../../runtime/bot.js';
-import { messageKey, ownMessageId, type WaClient, type WaClientFactory, type WaMessage } from './client.js';
+import {
+  messageKey,
+  ownMessageId,
+  receivedMessageId,
+  type WaClient,
+  type WaClientFactory,
+  type WaMessage,
+} from './client.js';
 import { convertMessageToWhatsApp, convertWaMessageToIncoming, userOfChat } from './convert.js';
 import { type Clock, DEFAULT_PACING, Pacer, type PacerOptions, realClock } from './pacer.js';
 import type { WaStateName } from './state.js';
 import { sendWhatsAppVoice } from './voice.js';
 
 export const WHATSAPP_CHANNEL = 'whatsapp';
+
+/**
+ * The staff inbox's way to WhatsApp Web users: staff replies go through the same queue as the
+ * bot's, and users' voice notes are downloaded through the client when they are passed on.
+ */
+export function connectWhatsAppHandoff(host: HandoffHost, adapter: WhatsAppAdapter): void {
+  host.relay.register(WHATSAPP_CHANNEL, (user, messages) => adapter.sendTo(user, messages));
+  host.relay.registerVoice(WHATSAPP_CHANNEL, (user, voice) => ({
+    kind: voice.kind,
+    seconds: voice.seconds,
+    fetch: () => adapter.fetchVoice(user, voice.media),
+  }));
+}
 
 /**
  * One queued piece of work for a chat: a text to send, or the bot's own messages to delete. Its
@@ -279,6 +301,19 @@ export class WhatsAppAdapter {
       .map((text) => ({ text, record: true, epoch }));
     await Promise.all(jobs.map((job) => this.pacer.enqueue(chat, job)));
     return 'sent';
+  }
+
+  /**
+   * A voice note a user sent, by its message key, for the staff inbox: downloaded through the
+   * connected client into memory, never to disk.
+   */
+  async fetchVoice(user: string, key: string): Promise<AudioBytes> {
+    const client = this.client;
+    if (!client || !this.ready) throw new Error('whatsapp is not connected');
+    const chat = this.chats.get(user) ?? `${user}@c.us`;
+    const media = await client.downloadMedia(receivedMessageId(chat, key));
+    if (!media) throw new Error('whatsapp no longer has the voice note');
+    return { bytes: Buffer.from(media.data, 'base64'), mime: media.mimetype };
   }
 
   /** Sends or deletes through whichever client is connected now, waiting for one after a reconnect. */

@@ -14,6 +14,11 @@ export interface WaClient {
   sendMessage(chatId: string, text: string): Promise<string>;
   /** Sends an OGG/Opus file as a voice note (not as a file); resolves to the sent message's serialized id. */
   sendVoice(chatId: string, file: string): Promise<string>;
+  /**
+   * The media of a received message (a voice note), base64 in memory, by its serialized id; null
+   * when WhatsApp no longer has the message or its media.
+   */
+  downloadMedia(messageId: string): Promise<{ data: string; mimetype: string } | null>;
   /** Deletes one of the bot's own messages for everyone; false when WhatsApp no longer has it. */
   deleteForEveryone(messageId: string): Promise<boolean>;
   getState(): Promise<string | null>;
@@ -46,6 +51,11 @@ export type WaClientFactory = () => WaClient;
 export function messageKey(serialized: string): string | null {
   const key = serialized.slice(serialized.lastIndexOf('_') + 1);
   return /^[A-Za-z0-9]{1,64}$/.test(key) ? key : null;
+}
+
+/** The id of a message a user sent in a direct chat, from its key. */
+export function receivedMessageId(chatId: string, key: string): string {
+  return `false_${chatId}_${key}`;
 }
 
 /** The id of one of the bot's own messages in a direct chat, from its key. */

@@ -4,7 +4,7 @@ import qrcodeTerminal from 'qrcode-terminal';
 import { dataDirOf } from '../../audio/file.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
-import { WHATSAPP_CHANNEL, WhatsAppAdapter } from './adapter.js';
+import { connectWhatsAppHandoff, WhatsAppAdapter } from './adapter.js';
 import { whatsappFiles, writeWaState } from './state.js';
 import { createWwebClient } from './wweb.js';
 
@@ -45,7 +45,7 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
     onState: (state) => writeWaState(stateFile, state, new Date()),
   });
   // Staff replies from the inbox reach WhatsApp users through the same queue as the bot's.
-  app.handoff?.relay.register(WHATSAPP_CHANNEL, (user, messages) => adapter.sendTo(user, messages));
+  if (app.handoff) connectWhatsAppHandoff(app.handoff, adapter);
   adapter.start();
   const health = setInterval(() => void adapter.checkHealth(), HEALTH_EVERY_MS);
   health.unref();

@@ -63,6 +63,11 @@ export function createWwebClient(options: WwebOptions): WaClient {
       media.mimetype = 'audio/ogg; codecs=opus';
       return (await client.sendMessage(chatId, media, { sendAudioAsVoice: true })).id._serialized;
     },
+    downloadMedia: async (messageId) => {
+      const message = await client.getMessageById(messageId);
+      const media = message?.hasMedia ? await message.downloadMedia() : undefined;
+      return media ? { data: media.data, mimetype: media.mimetype } : null;
+    },
     deleteForEveryone: async (messageId) => {
       const message = await client.getMessageById(messageId);
       if (!message) return false;
