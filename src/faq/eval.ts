@@ -183,6 +183,11 @@ export function calibrate(searcher: FaqSearcher, tuning: EvalQuery[]): { decisio
     shortCoverage: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8],
     sure: [0.5, 0.6, 0.7, 0.8, 0.9, 1.01],
     margin: [0, 0.02, 0.04, 0.06, 0.08, 0.1, 0.15],
+    sureMargin: [0, 0.005, 0.01, 0.02, 0.03, 0.05],
+    storyTerms: [6, 7, 8, 10, 99],
+    // Never below 0.25: a story the store explains a quarter of is not understood.
+    storyCoverage: [0.25, 0.3, 0.35, 0.4],
+    storyLead: [0.1, 0.15, 0.2, 0.25, 0.3],
   };
   // Coordinate descent: one threshold at a time, twice over.
   for (let round = 0; round < 2; round++) {

@@ -8,6 +8,10 @@ export const CONCEPT_MARK = '@';
 export const LONG_MESSAGE = 90;
 /** How much a word of the story weighs, beside a word of the question part. */
 export const STORY_WEIGHT = 0.5;
+/** How much a concept of one word inside a phrase weighs, beside the phrase's own. */
+export const INNER_WEIGHT = 0.5;
+/** How much the words of a question cue weigh, beside the rest of the message. */
+export const CUE_WEIGHT = 1.5;
 
 type Phrase = { words: string[]; token: string };
 
@@ -141,13 +145,17 @@ export class Lexicon {
     const own = this.langs[lang];
     const others = LANGS.filter((l) => l !== lang).map((l) => this.langs[l]);
     const segments: string[][] = [];
+    const cueSegments = new Set<string[]>();
     for (const part of text.split(/[.?!;\n¿¡]+/)) {
       const words = own.words(part);
       if (!words.length) continue;
-      if (query) segments.push(...splitAtCues(words, own));
+      if (query) segments.push(...splitAtCues(words, own, cueSegments));
       else segments.push(words);
     }
     const weights = query ? segmentWeights(segments, own, text.length) : segments.map(() => 1);
+    // A question cue that is a concept of its own ("a quien llamo", "is that trafficking") says
+    // what is asked; the plain words of a cue ("es legal") weigh as any other.
+    const phraseWeights = segments.map((words, s) => (cueSegments.has(words) ? CUE_WEIGHT : weights[s]!));
     const tokens: QueryToken[] = [];
     const outside: string[] = [];
     segments.forEach((words, s) => {
@@ -157,13 +165,25 @@ export class Lexicon {
         if (phrase) {
           if (phrase.token.startsWith(`${CONCEPT_MARK}OUT_`)) outside.push(phrase.token);
           else
-            tokens.push({ form: phrase.token, alternatives: [], stopElsewhere: false, weight: weights[s]! });
-          // The phrase's own words keep the concepts they have: "es trata" is a question about
-          // the signs, and still about trafficking.
-          for (let k = i; k < i + phrase.words.length; k++) {
+            tokens.push({
+              form: phrase.token,
+              alternatives: [],
+              stopElsewhere: false,
+              weight: phraseWeights[s]!,
+            });
+          // In a message, the phrase's own words keep the concepts they have: "es trata" is a
+          // question about the signs, and still about trafficking. An entry's phrase stands for its
+          // concept alone: "legal clinic" does not make the legal aid entry one about health.
+          for (let k = i; query && k < i + phrase.words.length; k++) {
             const inner = own.concepts.get(stems[k]!);
             if (inner && inner !== phrase.token && !inner.startsWith(`${CONCEPT_MARK}OUT_`))
-              tokens.push({ form: inner, alternatives: [], stopElsewhere: false, weight: weights[s]! });
+              tokens.push({
+                form: inner,
+                alternatives: [],
+                stopElsewhere: false,
+                // The phrase says what the words mean together: "public holidays" is about rest first.
+                weight: weights[s]! * INNER_WEIGHT,
+              });
           }
           i += phrase.words.length;
           continue;
@@ -225,7 +245,7 @@ function longestPhrase(stems: string[], i: number, lexicons: LangLexicon[]): Phr
 }
 
 /** A run of words cut where a question cue starts and ends: "no me pagan | que hago | si me voy". */
-function splitAtCues(words: string[], lex: LangLexicon): string[][] {
+function splitAtCues(words: string[], lex: LangLexicon, cues: Set<string[]>): string[][] {
   const stems = words.map((w) => stem(w, lex.lang));
   const out: string[][] = [];
   let start = 0;
@@ -233,7 +253,9 @@ function splitAtCues(words: string[], lex: LangLexicon): string[][] {
     for (const cue of lex.cues.get(stems[i]!) ?? []) {
       if (!cue.words.every((w, k) => stems[i + k] === w)) continue;
       if (i > start) out.push(words.slice(start, i));
-      out.push(words.slice(i, i + cue.words.length));
+      const segment = words.slice(i, i + cue.words.length);
+      cues.add(segment);
+      out.push(segment);
       start = i + cue.words.length;
       i = start - 1;
       break;
@@ -282,6 +304,7 @@ export function stem(token: string, lang: Lang): string {
         /(aron|ieron|amos|aban|ando|iendo|ados|idos|adas|idas|ado|ido|ada|ida|ar|er|ir|an|en|as|es|os|a|o|e|s)$/,
         '',
       );
-  else if (lang === 'en') out = token.replace(/(ing|ies|ied|ed|es|s)$/, '');
+  // "-es" is an ending after s, x, z, ch and sh only: "phones" is "phone" as "boxes" is "box".
+  else if (lang === 'en') out = token.replace(/(ing|ies|ied|ed|(?<=(?:[sxz]|ch|sh))es|s)$/, '');
   return out.length >= 3 ? out : token;
 }

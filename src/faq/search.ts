@@ -29,6 +29,13 @@ export const DECISION = {
   shortCoverage: 0.7,
   sure: 0.6,
   margin: 0.02,
+  /** Even a message fully explained needs its best entry ahead: a tie says the message does not pick a topic. */
+  sureMargin: 0,
+  /** A long story explains less of itself, but its best entry can still lead clearly: this many terms make a story. */
+  storyTerms: 7,
+  storyCoverage: 0.25,
+  /** How far ahead of the second the best entry of a story must be, as a share of its own score. */
+  storyLead: 0.1,
 };
 export type Decision = typeof DECISION;
 
@@ -254,9 +261,7 @@ export class FaqIndex {
           touched.length < docs.length / 4
         ) {
           pool ??=
-            touched.length > MAX_POOL
-              ? [...touched].sort((a, b) => cov[b]! - cov[a]!).slice(0, MAX_POOL)
-              : [...touched];
+            touched.length > MAX_POOL ? bestByScore(touched, MAX_POOL, cov) : [...touched];
           for (const doc of pool) {
             const i = findSorted(docs, doc);
             if (i >= 0) mark(doc, tfs[i]!, idf);
@@ -344,6 +349,46 @@ function findSorted(list: number[], value: number): number {
   return -1;
 }
 
+/**
+ * The k items of highest score, in no order: a partial selection (quickselect on the scores)
+ * instead of sorting thousands of candidates, the spike of a search with common words.
+ */
+function bestByScore(items: number[], k: number, score: Float64Array): number[] {
+  if (items.length <= k) return [...items];
+  const values = Float64Array.from(items, (i) => score[i]!);
+  // The k-th highest score: everything above it is in, ties at it fill up to k.
+  let lo = 0;
+  let hi = values.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! > pivot) i++;
+      while (values[j]! < pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  const kth = values[target]!;
+  const out: number[] = [];
+  for (const item of items) if (score[item]! > kth) out.push(item);
+  for (const item of items) {
+    if (out.length >= k) break;
+    if (score[item] === kth) out.push(item);
+  }
+  return out;
+}
+
 /** The k best items by score, without sorting them all: a store can hold 50,000 entries. */
 function topK(items: number[], k: number, score: (i: number) => number): number[] {
   const best: Array<[number, number]> = [];
@@ -378,9 +423,14 @@ export function decide(ranked: Ranked, d: Decision = DECISION): boolean {
   if (ranked.outside) return false;
   const [first, second] = ranked.hits;
   if (!first || first.score < d.score) return false;
+  const lead = first.score - (second?.score ?? 0);
+  // A long story with the question at its end: many of its words are the story's, so the best
+  // entry explains less of it; a clear lead over the next entry is what makes it sure.
+  if (first.terms >= d.storyTerms && first.coverage >= d.storyCoverage && lead >= d.storyLead * first.score)
+    return true;
   // With one or two words, half a match is one word: too little to be sure.
   if (first.coverage < (first.terms <= 2 ? d.shortCoverage : d.coverage)) return false;
-  return first.coverage >= d.sure || first.score - (second?.score ?? 0) >= d.margin;
+  return first.coverage >= d.sure ? lead >= d.sureMargin : lead >= d.margin;
 }
 
 /** Search over every language's text at once, answered in the user's language. */
