@@ -260,8 +260,7 @@ export class FaqIndex {
           docs.length > n * COMMON_SHARE &&
           touched.length < docs.length / 4
         ) {
-          pool ??=
-            touched.length > MAX_POOL ? bestByScore(touched, MAX_POOL, cov) : [...touched];
+          pool ??= touched.length > MAX_POOL ? bestByScore(touched, MAX_POOL, cov) : [...touched];
           for (const doc of pool) {
             const i = findSorted(docs, doc);
             if (i >= 0) mark(doc, tfs[i]!, idf);
