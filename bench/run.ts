@@ -12,6 +12,7 @@ import { type App, createApp, openApp as openStoreApp, type SqliteApp } from '..
 import { createLogger } from '../src/runtime/log.js';
 import { LANGS, type Lang } from '../src/text/lang.js';
 import { grammyMemory, grammySqlite, sqliteCommits, updates } from './baselines.js';
+import { broadcastBench } from './broadcast.js';
 import { benchSchema, pgUpserts } from './postgres.js';
 import { mixedScript, navScript } from './scripts.js';
 import { syntheticEntries } from './synthetic.js';
@@ -380,6 +381,11 @@ const TARGETS: Array<[string, (r: Result) => boolean]> = [
     'memory < 150 MB idle, < 250 MB with 10,000 active',
     (r) => r.memory.idleMB < 150 && r.memory.active10kMB < 250,
   ],
+  [
+    'broadcast: achieved rate within ±3 % of the set rate, 0 duplicates, 0 missed',
+    (r) => r.broadcast.deviation <= 0.03 && r.broadcast.duplicates === 0 && r.broadcast.missed === 0,
+  ],
+  ['broadcast: 0 missed after a SIGKILL half way', (r) => r.broadcast.kill.missed === 0],
 ];
 
 type Result = Awaited<ReturnType<typeof main>>;
@@ -429,6 +435,7 @@ async function main() {
     growth: await growth(),
     startup: await startup(),
     memory: memory(),
+    broadcast: await broadcastBench(dir, quick, say),
   };
 }
 
@@ -469,6 +476,7 @@ if (json) {
     `accuracy top-1 ${result.accuracy.top1}`,
     `growth   p50 ${result.growth.small.p50Ms} ms at ${result.growth.small.sessions} sessions, ${result.growth.large.p50Ms} ms at ${result.growth.large.sessions} (×${result.growth.ratio}); ${result.growth.bytesPerSession} bytes per session`,
     `startup  first reply ${result.startup.firstReplyMs} ms; memory idle ${result.memory.idleMB} MB, 10,000 active ${result.memory.active10kMB} MB`,
+    `broadcast ${result.broadcast.subscribers} subscribers: set ${result.broadcast.setPerSec}/s, achieved ${result.broadcast.achievedPerSec}/s (±${(result.broadcast.deviation * 100).toFixed(1)} %), ${result.broadcast.duplicates} duplicates, ${result.broadcast.missed} missed; after SIGKILL half way: ${result.broadcast.kill.missed} missed, ${result.broadcast.kill.duplicatesInFlight} sent twice (in flight)`,
     '',
     ...checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.name}`),
   ];

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { startBroadcasts } from './broadcast/run.js';
 import type { RunningChannel } from './channels/channel.js';
 import { runInteractiveChat } from './channels/console.js';
 import { fail } from './cli/shared.js';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
+  const broadcasts = startBroadcasts(app, channels);
   let http: HttpServer | undefined;
   if (routes.length) {
     const { startHttpServer } = await import('./http/server.js');
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     if (channels.length) app.log.info({ signal }, 'shutting down');
     // No new webhook calls first, then the channels finish what they hold.
     await http?.close();
+    await broadcasts?.stop();
     await Promise.allSettled(channels.map((c) => c.stop()));
     await watcher?.close();
     await app.close();

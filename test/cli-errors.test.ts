@@ -51,6 +51,15 @@ const CASES: Array<{ command: string; args: string[]; allowed: RegExp }> = [
     args: ['content', 'review', 'labor.dismissal', '--lang', 'ht', '--by', 'Ana', '--on', 'yesterday'],
     allowed: /YYYY-MM-DD/,
   },
+  {
+    command: 'broadcast create',
+    args: ['broadcast', 'create', '--topic', 'vaccines', '--file', 'message.yaml'],
+    allowed: /Topics: covid, labour, trafficking, papers, courses/,
+  },
+  { command: 'broadcast preview', args: ['broadcast', 'preview', 'first'], allowed: /broadcast create/ },
+  { command: 'broadcast send', args: ['broadcast', 'send', '0', '--dry-run'], allowed: /broadcast create/ },
+  { command: 'broadcast status', args: ['broadcast', 'status', '1', '--watch'], allowed: /--json, --follow/ },
+  { command: 'broadcast cancel', args: ['broadcast', 'cancel', '999'], allowed: /no broadcast 999/ },
 ];
 
 /** More bad values where a flag takes a pattern rather than a list. */
@@ -64,6 +73,12 @@ const MORE: Array<{ args: string[]; allowed: RegExp }> = [
   { args: ['links', '--flow', 'labor', '--lang', 'es', '--qr', 'poster.jpg'], allowed: /\.png or \.svg/ },
   { args: ['links', '--flow', 'labor'], allowed: /--lang/ },
   { args: ['report', '--since'], allowed: /--since/ },
+  { args: ['broadcast', 'create', '--topic', 'covid'], allowed: /--file/ },
+  {
+    args: ['broadcast', 'create', '--topic', 'covid', '--file', join(dir, 'none.yaml')],
+    allowed: /no such file/,
+  },
+  { args: ['broadcast', 'send', '12345'], allowed: /no broadcast 12345/ },
 ];
 
 function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {

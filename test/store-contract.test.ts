@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLAIM_MS } from '../src/broadcast/store.js';
 import { newSession } from '../src/engine/types.js';
 import { type Chunk, type Store, type Write, WriteSchema } from '../src/store/contract.js';
 import { PostgresStore } from '../src/store/postgres/store.js';
@@ -34,7 +35,8 @@ const ENGINES: Engine[] = [
       const store = await PostgresStore.open(pgUrl, { now });
       // One schema per run; each case starts from empty tables.
       await store.pool.query(
-        'TRUNCATE sessions, events, feedback, unanswered, daily_counts, faq_entries, content_snapshots, meta, handoffs, media_uploads',
+        `TRUNCATE sessions, events, feedback, unanswered, daily_counts, faq_entries, content_snapshots, meta,
+         handoffs, media_uploads, subscriptions, broadcast_deliveries, broadcasts`,
       );
       return store;
     },
@@ -395,6 +397,156 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     expect(await store.mediaUpload('whatsapp-cloud', 'phone-1', sha)).toBe('media-1');
   });
 
+  const subscribe = (topic: string, lang: 'es' | 'en' | 'ht' = 'es', channel = 'telegram'): Write => ({
+    type: 'subscribe',
+    topic,
+    lang,
+    channel,
+    address: `sealed-${topic}`,
+    how: 'command',
+  });
+
+  it('keeps subscriptions with their consent, loads them in the turn, and forgets them with the user', async () => {
+    await fresh();
+    now = T0 + 5 * MINUTE;
+    await store.turn('s1', () => ({
+      result: null,
+      writes: [put('es'), subscribe('covid'), subscribe('labour')],
+    }));
+    // A yes given twice keeps the first consent.
+    now = T0 + 3 * HOUR;
+    const loaded = await store.turn('s1', (l) => ({
+      result: l.subscribed,
+      writes: [subscribe('covid', 'en')],
+    }));
+    expect(loaded).toEqual(['covid', 'labour']);
+    expect(await store.subscriptions.consentsOf('s1')).toEqual([
+      { topic: 'covid', lang: 'es', channel: 'telegram', at: T0 - (T0 % HOUR), how: 'command' },
+      { topic: 'labour', lang: 'es', channel: 'telegram', at: T0 - (T0 % HOUR), how: 'command' },
+    ]);
+    await store.turn('s1', () => ({
+      result: null,
+      writes: [
+        { type: 'unsubscribe', topic: 'labour' },
+        { type: 'subscriptions.lang', lang: 'ht' },
+      ],
+    }));
+    expect(await store.subscriptions.topicsOf('s1')).toEqual(['covid']);
+    await store.subscriptions.add('s2', {
+      topic: 'covid',
+      lang: 'en',
+      channel: 'whatsapp',
+      address: 'x',
+      how: 'offer',
+    });
+    expect(await store.subscriptions.audience('covid')).toEqual([
+      { topic: 'covid', channel: 'telegram', lang: 'ht', count: 1 },
+      { topic: 'covid', channel: 'whatsapp', lang: 'en', count: 1 },
+    ]);
+    // A turn that fails stores no consent.
+    await expect(
+      store.turn('s3', () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    await store.turn('s1', () => ({ result: null, writes: [{ type: 'forget' }] }));
+    await store.forget('s2');
+    expect(await store.subscriptions.topicsOf('s1')).toEqual([]);
+    expect(await store.subscriptions.audience()).toEqual([]);
+    expect(await store.turn('s1', (l) => ({ result: l.subscribed, writes: [] }))).toEqual([]);
+  });
+
+  it('expands a broadcast once, claims each delivery for one sender, settles, counts replies, finishes', async () => {
+    await fresh();
+    for (const k of ['a', 'b', 'c', 'd'])
+      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
+    await store.turn('w', () => ({
+      result: null,
+      writes: [put('es'), subscribe('covid', 'es', 'whatsapp')],
+    }));
+    const b = store.broadcasts;
+    const id = await b.create('covid', { es: 'Hola', en: 'Hi' }, ['ht']);
+    expect(await b.get(id)).toMatchObject({ id, topic: 'covid', status: 'draft', missing: ['ht'] });
+    expect(await b.expand(['telegram'])).toEqual([]);
+    expect(await b.queue(id)).toBe(true);
+    expect(await b.queue(id)).toBe(false);
+    // Two instances expand at once: one delivery per subscriber all the same.
+    const started = await Promise.all([b.expand(['telegram']), b.expand(['telegram'])]);
+    expect(started.flat()).toEqual([id]);
+    expect(await b.figures(id)).toEqual({ queued: 4, sent: 0, failed: 0, blocked: 0, replies: 0 });
+    // Two instances claim at once: nobody is claimed twice.
+    const [one, two] = await Promise.all([
+      b.claim('telegram', 3, 'one', now),
+      b.claim('telegram', 3, 'two', now),
+    ]);
+    const ids = [...one!, ...two!].map((d) => d.id);
+    expect(new Set(ids).size).toBe(4);
+    expect(await b.claim('telegram', 3, 'three', now)).toEqual([]);
+    expect(one!.concat(two!).every((d) => d.address === 'sealed-covid' && d.lang === 'es')).toBe(true);
+    // An owner that stops gives its claims back; a claim that runs out is free again.
+    await b.release('two');
+    const again = await b.claim('telegram', 10, 'three', now);
+    expect(again.map((d) => d.id).sort()).toEqual(two!.map((d) => d.id).sort());
+    expect(await b.claim('telegram', 10, 'four', now + CLAIM_MS + 1)).toHaveLength(4);
+    const all = [...one!, ...again].sort((x, y) => x.id - y.id);
+    await b.settle(all[0]!.id, 'sent', now);
+    await b.settle(all[0]!.id, 'failed', now);
+    await b.settle(all[1]!.id, 'failed', now);
+    await b.settle(all[2]!.id, 'blocked', now);
+    expect(await b.finish(now)).toEqual([]);
+    await b.settle(all[3]!.id, 'sent', now);
+    expect(await b.finish(now)).toEqual([id]);
+    expect((await b.get(id))?.status).toBe('done');
+    // Whoever got it and writes within 24 hours counts a reply, once.
+    const replier = all[0]!.userKey;
+    for (let i = 0; i < 2; i++)
+      await store.turn(replier, () => ({ result: null, writes: [{ type: 'broadcast.reply' }] }));
+    expect(await b.figures(id)).toEqual({ queued: 0, sent: 2, failed: 1, blocked: 1, replies: 1 });
+    const report = await b.report();
+    expect(report.broadcasts).toEqual([
+      expect.objectContaining({
+        id,
+        topic: 'covid',
+        status: 'done',
+        sent: 2,
+        failed: 1,
+        blocked: 1,
+        replies: 1,
+      }),
+    ]);
+    expect(report.subscribers).toEqual([{ topic: 'covid', lang: 'es', count: 5 }]);
+    expect((await b.list()).map((x) => x.id)).toEqual([id]);
+    expect(await b.cancel(id)).toBe(false);
+  });
+
+  it('a forgotten user leaves no key or address in the deliveries, and gets nothing more', async () => {
+    await fresh();
+    for (const k of ['a', 'b'])
+      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
+    const b = store.broadcasts;
+    const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
+    await b.queue(id);
+    await b.expand(['telegram']);
+    const [first] = await b.claim('telegram', 1, 'one', now);
+    await b.settle(first!.id, 'sent', now);
+    await store.turn(first!.userKey, () => ({ result: null, writes: [{ type: 'forget' }] }));
+    const other = first!.userKey === 'a' ? 'b' : 'a';
+    await store.forget(other);
+    expect(await b.claim('telegram', 10, 'two', now)).toEqual([]);
+    expect(await b.figures(id)).toMatchObject({ queued: 0, sent: 1 });
+    expect(await b.finish(now)).toEqual([id]);
+    const rows = await rowsOf(store, `SELECT user_key, address FROM broadcast_deliveries`);
+    expect(rows.every((r) => !['a', 'b'].includes(String(r.user_key)) && r.address === '')).toBe(true);
+    // Cancelling a broadcast: what was not sent is never sent.
+    await store.turn('c', () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
+    const next = await b.create('covid', { es: 'Otra' }, ['en', 'ht']);
+    await b.queue(next);
+    await b.expand(['telegram']);
+    expect(await b.cancel(next)).toBe(true);
+    expect(await b.claim('telegram', 10, 'three', now)).toEqual([]);
+    expect(await b.figures(next)).toMatchObject({ queued: 0, sent: 0 });
+  });
+
   it('keeps the last good content and the meta values', async () => {
     await fresh();
     expect(await store.latestContent()).toBeNull();
@@ -426,6 +578,16 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
       await store.setHandoffThread('h9', '42');
       await store.saveContent('v9', { 'data/x.yaml': 'x' });
       await store.saveMediaUpload('telegram', '42', 'c'.repeat(64), 'file-9');
+      await store.turn('c1', () => ({
+        result: null,
+        writes: [subscribe('covid', 'ht'), subscribe('papers', 'ht')],
+      }));
+      const id = await store.broadcasts.create('covid', { es: 'Hola', ht: 'Bonjou' }, ['en']);
+      await store.broadcasts.queue(id);
+      await store.broadcasts.expand(['telegram']);
+      const [d] = await store.broadcasts.claim('telegram', 1, 'one', now);
+      await store.broadcasts.settle(d!.id, 'sent', now);
+      await store.turn('c1', () => ({ result: null, writes: [{ type: 'broadcast.reply' }] }));
       const to = await target.open(() => now);
       try {
         const copied = await to.load(store.dump());
@@ -435,7 +597,21 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
           contentSnapshots: 1,
           handoffs: 1,
           mediaUploads: 1,
+          subscriptions: 2,
+          broadcasts: 1,
+          broadcastDeliveries: 1,
         });
+        // Subscribers and their consent come along, and a broadcast's figures.
+        expect(await to.subscriptions.consentsOf('c1')).toEqual(await store.subscriptions.consentsOf('c1'));
+        expect(await to.broadcasts.get(id)).toEqual(await store.broadcasts.get(id));
+        expect(await to.broadcasts.figures(id)).toEqual({
+          queued: 0,
+          sent: 1,
+          failed: 0,
+          blocked: 0,
+          replies: 1,
+        });
+        expect(await to.broadcasts.create('covid', { es: 'Otra' }, [])).toBeGreaterThan(id);
         // An open conversation goes on where it was: staff answer in the same topic.
         expect(await to.handoffByThread('42')).toEqual(await store.handoff('h9'));
         expect(await to.turn('c1', (l) => ({ result: l.handoff()?.id, writes: [] }))).toBe('h9');
@@ -454,6 +630,12 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
   );
 });
 
+/** Rows read straight from either engine, to check what is left in a table. */
+async function rowsOf(store: Store, sql: string): Promise<Array<Record<string, unknown>>> {
+  if (store instanceof SqliteStore) return store.db.prepare(sql).all() as Array<Record<string, unknown>>;
+  return (await (store as PostgresStore).pool.query(sql)).rows;
+}
+
 describe('the bot speaks the contract', () => {
   it('every turn it runs asks only for writes the contract defines', async () => {
     const h = new Harness();
@@ -471,8 +653,19 @@ describe('the bot speaks the contract', () => {
       await h.say('u', '1', 'es');
       await h.say('u', 'quien gano el partido', 'es');
       await h.send('u', { text: 'menu' }, undefined, 'telegram', 'upd-1');
+      for (const text of ['suscribirme', '1', 'sí', 'mis suscripciones', '1']) await h.say('u', text, 'es');
       await h.say('u', 'stop', 'es');
-      expect([...seen].sort()).toEqual(['event', 'feedback', 'forget', 'session.put', 'unanswered']);
+      expect([...seen].sort()).toEqual([
+        'broadcast.reply',
+        'event',
+        'feedback',
+        'forget',
+        'session.put',
+        'subscribe',
+        'subscriptions.lang',
+        'unanswered',
+        'unsubscribe',
+      ]);
     } finally {
       h.close();
     }

@@ -18,6 +18,8 @@ type Rig = {
   send: (user: string, event: Event, hint?: LangHint) => Promise<TranscriptLine[]>;
   restart: () => Promise<void>;
   sessionKept: (user: string) => Promise<boolean>;
+  /** The topics the user is subscribed to, sorted. */
+  topics: (user: string) => Promise<string[]>;
   done: () => Promise<void>;
 };
 
@@ -28,6 +30,7 @@ async function sqliteRig(env: Record<string, string>): Promise<Rig> {
     send: (user, event, hint) => h.send(user, event, hint),
     restart: async () => h.restart(),
     sessionKept: async (user) => (await h.app.store.session(h.app.bot.userKeyOf('console', user))) !== null,
+    topics: (user) => h.app.store.subscriptions.topicsOf(h.app.bot.userKeyOf('console', user)),
     done: async () => h.close(),
   };
 }
@@ -42,6 +45,7 @@ async function postgresRig(env: Record<string, string>): Promise<Rig> {
     send: (user, event, hint) => h.send(user, event, hint),
     restart: () => h.restart(),
     sessionKept: async (user) => (await h.app.store.session(h.app.bot.userKeyOf('console', user))) !== null,
+    topics: (user) => h.app.store.subscriptions.topicsOf(h.app.bot.userKeyOf('console', user)),
     done: async () => {},
   };
 }
@@ -83,6 +87,12 @@ describe.each([
           const exists = await rig.sessionKept(t.user);
           if (exists !== (step.session === 'kept'))
             problems.push(`#${i + 1} session is ${exists ? 'kept' : 'deleted'}`);
+          continue;
+        }
+        if ('subscriptions' in step) {
+          const topics = await rig.topics(t.user);
+          if (topics.join(',') !== [...step.subscriptions].sort().join(','))
+            problems.push(`#${i + 1} subscribed to [${topics}], not [${step.subscriptions}]`);
           continue;
         }
         let out = await rig.send(t.user, { text: step.say }, hint);

@@ -101,6 +101,13 @@ describe('Creole transcripts through the WhatsApp Cloud API channel', () => {
             problems.push(`#${i + 1} session is ${exists ? 'kept' : 'deleted'}`);
           continue;
         }
+        if ('subscriptions' in step) {
+          const key = rig.h.app.bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, phone);
+          const topics = await rig.h.app.store.subscriptions.topicsOf(key);
+          if (topics.join(',') !== [...step.subscriptions].sort().join(','))
+            problems.push(`#${i + 1} subscribed to [${topics}], not [${step.subscriptions}]`);
+          continue;
+        }
         let out = await say(step.say);
         for (let r = 1; r < (step.repeat ?? 1); r++) out = await say(step.say);
         const where = `#${i + 1} "${step.say.slice(0, 30)}"`;

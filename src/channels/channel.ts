@@ -1,2 +1,4 @@
-/** A running channel that can be stopped cleanly. */
-export type RunningChannel = { name: string; stop: () => Promise<void> };
+import type { BroadcastSender } from '../broadcast/worker.js';
+
+/** A running channel that can be stopped cleanly; `broadcast` when it sends broadcasts. */
+export type RunningChannel = { name: string; stop: () => Promise<void>; broadcast?: BroadcastSender };

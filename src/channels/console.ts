@@ -93,7 +93,7 @@ export async function runInteractiveChat(
   const user = new ConsoleUser(bot, options);
   const show = (reply: Reply) => {
     for (const m of reply.messages) {
-      output.write(`\n${numberedMenu(convertToPlain(m.text), m.options)}\n`);
+      output.write(`\n${numberedMenu(convertToPlain(m.text), m.buttonsOnly ? [] : m.options)}\n`);
       // The console cannot play it: it names the file the apps would receive.
       if (m.audio) output.write(`🔊 data/${m.audio}\n`);
     }

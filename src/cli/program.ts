@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { configureErrors, listOptionsOnError } from './args.js';
+import { registerBroadcast } from './broadcast.js';
 import { registerChat } from './chat.js';
 import { registerCheck } from './check.js';
 import { registerContent } from './content.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerFaq(program);
   registerEval(program);
+  registerBroadcast(program);
   registerStore(program);
   listOptionsOnError(program);
   return program;

@@ -10,7 +10,7 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description(
-      'counts for staff: conversations, flows, FAQ feedback, unanswered questions and emergency cards; no user identifiers',
+      'counts for staff: conversations, flows, FAQ feedback, unanswered questions, emergency cards, and (as a table) broadcasts and subscribers; no user identifiers',
     )
     .option('--since <period>', 'a period like 30d, 12h, 2w, or a date', parseSinceArg)
     .option('--json', 'print JSON')
@@ -34,10 +34,13 @@ export function registerReport(program: Command): void {
           );
           return;
         }
-        const report = await store.report(since).finally(() => store.close());
+        const [report, broadcasts] = await Promise.all([
+          store.report(since),
+          store.broadcasts.report(),
+        ]).finally(() => store.close());
         if (opts.json) writeJson(report);
         else if (opts.csv) process.stdout.write(`${reportToCsv(report)}\n`);
-        else process.stdout.write(reportToText(report));
+        else process.stdout.write(reportToText(report, broadcasts));
       } catch (e) {
         fail(e);
       }

@@ -45,8 +45,7 @@ export function registerStore(program: Command): void {
         if (opts.json) writeJson(copied);
         else
           process.stdout.write(
-            `copied ${copied.sessions} sessions, ${copied.events} events, ${copied.feedback} feedback, ${copied.unanswered} unanswered questions, ${copied.dailyCounts} daily counts, ${copied.handoffs} conversations with a person, ${copied.contentSnapshots} content versions and ${copied.mediaUploads} uploaded recordings
-`,
+            `copied ${copied.sessions} sessions, ${copied.events} events, ${copied.feedback} feedback, ${copied.unanswered} unanswered questions, ${copied.dailyCounts} daily counts, ${copied.handoffs} conversations with a person, ${copied.contentSnapshots} content versions, ${copied.mediaUploads} uploaded recordings, ${copied.subscriptions} subscriptions and ${copied.broadcasts} broadcasts (${copied.broadcastDeliveries} deliveries)\n`,
           );
       } catch (e) {
         fail(e);

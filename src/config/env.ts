@@ -88,6 +88,19 @@ export const EnvSchema = z
         .regex(/^v\d+\.\d+$/, 'WHATSAPP_CLOUD_API_VERSION looks like v24.0')
         .default(GRAPH_API_VERSION),
     ),
+    /**
+     * Broadcast messages per second on each channel. Unset: 80 % of the channel's limit (24/s on
+     * Telegram), leaving room for replies. WhatsApp Web never goes above 10 per minute.
+     */
+    BROADCAST_RATE: optional.pipe(
+      z.coerce
+        .number<string | undefined>({ message: 'BROADCAST_RATE is messages per second, e.g. 24 or 0.5' })
+        .positive('BROADCAST_RATE is messages per second, more than 0')
+        .max(1000, 'BROADCAST_RATE is at most 1000 messages per second')
+        .optional(),
+    ),
+    /** Broadcasts over WhatsApp Web: off by default, because bulk sending gets numbers banned. */
+    WHATSAPP_WEB_BROADCAST: flag,
     HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HTTP_HOST: z.string().default('127.0.0.1'),
     HOT_RELOAD: flag.default(true),
@@ -203,6 +216,7 @@ export type Config = Env & {
     templates: string;
     /** Spellings, regional words and concepts that search and triage read (data/lexicon/<lang>.yaml). */
     lexicon: string;
+    topics: string;
     root: string;
   };
 };
@@ -240,6 +254,7 @@ export function contentPaths(root: string, db = ':memory:'): Config['paths'] {
     smalltalk: join(root, 'data', 'smalltalk.yaml'),
     templates: join(root, 'data', 'templates.yaml'),
     lexicon: join(root, 'data', 'lexicon'),
+    topics: join(root, 'data', 'topics.yaml'),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Flow } from '../flows/schema.js';
 import type { HoursRule } from '../handoff/hours.js';
+import type { Topic } from '../subscriptions/topics.js';
 import type { Lang } from '../text/lang.js';
 
 /** Looks up a user-visible string through i18next: `ns` is "common" or "flow.<id>". */
@@ -33,6 +34,8 @@ export const COMMANDS = [
   'help',
   'stop',
   'exit',
+  'subscribe',
+  'subscriptions',
   'person',
   'audioOn',
   'audioOff',
@@ -66,6 +69,10 @@ export type EngineContext = {
    * country's numbers in one line when the country is unknown.
    */
   emergencyLine: (country: string | null, lang: Lang) => string;
+  /** Topics people can subscribe to, in the order staff listed them. */
+  topics: readonly Topic[];
+  /** The topic an FAQ answer offers news on, or null. */
+  topicOfFaq: (faqId: string) => string | null;
   defaultLang: Lang;
   /** Talking to a person: null when no staff inbox is configured (then the help.human entry is shown). */
   handoff: HandoffSettings | null;

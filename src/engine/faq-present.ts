@@ -1,5 +1,6 @@
 import { HUMAN_FAQ } from './card.js';
 import { askForPerson } from './handoff.js';
+import { offerOption } from './subscribe.js';
 import type { Turn } from './turn.js';
 import type { OptionOut } from './types.js';
 
@@ -55,6 +56,8 @@ export function faqOptions(turn: Turn, id: string): OptionOut[] {
   }
   if (view?.safety && turn.flow('emergency'))
     options.push({ id: 'emergency', label: turn.common('nav.emergency') });
+  const offer = offerOption(turn, id);
+  if (offer) options.push(offer);
   return [...options, ...turn.exits()];
 }
 

@@ -29,6 +29,18 @@ import { type Match, matchOption } from './match.js';
 import { menuOptions } from './menu-options.js';
 import { findPayload, parsePayload } from './payload.js';
 import { enterStep } from './steps/index.js';
+import {
+  askConsent,
+  chooseTopic,
+  helpOption,
+  listSubscriptions,
+  pickSubs,
+  SUBS_PREFIX,
+  type SubsNav,
+  subsConsentOptions,
+  subsOptions,
+  topicOptions,
+} from './subscribe.js';
 import { Turn } from './turn.js';
 import {
   type Event,
@@ -58,9 +70,11 @@ export function runTurn(
   event: Event,
   hint?: LangHint,
   now = 0,
+  /** The topics the user gets news on, as stored: the engine lists them and never offers them again. */
+  subscribed: readonly string[] = [],
 ): TurnResult {
   const session = prior ? copySession(prior) : newSession(hint?.sure ? hint.lang : null);
-  const turn = new Turn(ctx, session);
+  const turn = new Turn(ctx, session, subscribed);
   turn.now = now;
   // A click on an ad tags the conversation as a link's campaign does; a payload in the text still wins.
   if ('campaign' in event && event.campaign) turn.session.campaign = event.campaign;
@@ -159,6 +173,10 @@ function voiceNote(turn: Turn, voice: VoiceNote, isNew: boolean): void {
 function choose(turn: Turn, choice: string, at: Position | undefined, isNew: boolean, hint?: LangHint): void {
   // A quick exit is never questioned, whichever message its button was on.
   if (choice === 'exit') return forget(turn, 'exit');
+  if (choice.startsWith(SUBS_PREFIX)) {
+    turn.session.lang ??= hint?.lang ?? null;
+    return pickSubs(turn, choice, subsNav(turn));
+  }
   // A button from an older message: go back to the menu it belongs to, then take the choice there.
   if (
     at &&
@@ -304,6 +322,11 @@ function answerSmallTalk(turn: Turn, talk: SmallTalk): void {
   const pending = turn.session.pending;
   if ((talk.kind === 'yes' || talk.kind === 'no') && pending?.kind === 'faq')
     return pick(turn, { id: talk.kind, label: talk.kind });
+  // A typed yes or no answers the consent question: the same explicit answer as its button.
+  if ((talk.kind === 'yes' || talk.kind === 'no') && pending?.kind === 'subscribe') {
+    const [yes, no] = subsConsentOptions(turn, pending.topic, pending.how);
+    return pick(turn, talk.kind === 'yes' ? yes! : no!);
+  }
   turn.say(turn.common(`smalltalk.${talk.kind}`));
   redisplay(turn);
 }
@@ -318,6 +341,9 @@ function currentOptions(turn: Turn): OptionOut[] | null {
   if (pending?.kind === 'faq') return faqOptions(turn, pending.id);
   if (pending?.kind === 'suggest') return suggestOptions(turn, pending.ids);
   if (pending?.kind === 'end') return turn.nav('menu');
+  if (pending?.kind === 'topics') return topicOptions(turn, pending.how);
+  if (pending?.kind === 'subscribe') return subsConsentOptions(turn, pending.topic, pending.how);
+  if (pending?.kind === 'subs') return subsOptions(turn);
   const step = at ? turn.step(at) : undefined;
   if (at && step?.type === 'menu') return menuOptions(turn, at, step);
   if (step?.type === 'question') return turn.nav('back', 'menu');
@@ -329,6 +355,7 @@ function pick(turn: Turn, option: OptionOut): void {
   if (pending?.kind === 'safety' || pending?.kind === 'voice') return pickOnCard(turn, option.id, pending);
   if (option.id === 'menu') return home(turn);
   if (option.id === 'back') return back(turn);
+  if (option.id.startsWith(SUBS_PREFIX)) return pickSubs(turn, option.id, subsNav(turn));
   if (pending?.kind === 'consent' && (option.id === 'share' || option.id === 'fresh'))
     return connect(turn, option.id === 'share');
   // The home menu's "talk to a person", added by the engine when a staff inbox is configured.
@@ -428,8 +455,17 @@ function runCommand(turn: Turn, command: Command): void {
         `${turn.ctx.emergencyLine(turn.session.vars.country ?? null, turn.lang)}\n\n${turn.common('help')}${
           turn.ctx.handoff ? `\n${turn.common('handoff.help', { org: turn.ctx.handoff.org })}` : ''
         }`,
+        helpOption(turn),
       );
+      // The subscriptions entry is a button beside help; the menu that follows keeps the numbers.
+      if (turn.messages.at(-1)?.options.length) turn.messages.at(-1)!.buttonsOnly = true;
       return redisplay(turn);
+    case 'subscribe':
+    case 'subscriptions':
+      if (turn.session.at && turn.step(turn.session.at)?.type === 'menu' && !turn.session.pending)
+        remember(turn, turn.session.at);
+      turn.session.pending = null;
+      return command === 'subscribe' ? chooseTopic(turn, 'command') : listSubscriptions(turn);
     case 'audioOn':
     case 'audioOff':
       turn.session.audio = command === 'audioOn';
@@ -470,8 +506,15 @@ function redisplay(turn: Turn): void {
   if (pending?.kind === 'handoff') return turn.say(turn.common('handoff.already'), turn.nav('menu'));
   if (pending?.kind === 'suggest')
     return turn.say(turn.common('faq.suggest'), suggestOptions(turn, pending.ids));
+  if (pending?.kind === 'topics') return chooseTopic(turn, pending.how);
+  if (pending?.kind === 'subscribe') return askConsent(turn, pending.topic, pending.how, subsNav(turn));
+  if (pending?.kind === 'subs') return listSubscriptions(turn);
   if (pending?.kind === 'end' || !at) return home(turn);
   go(turn, at);
+}
+
+function subsNav(turn: Turn): SubsNav {
+  return { back: () => back(turn), home: () => home(turn) };
 }
 
 function home(turn: Turn): void {

@@ -40,10 +40,16 @@ export class Turn {
   /** The host's clock for this turn (ms): the engine never reads one itself. */
   now = 0;
 
+  /** The topics the user gets news on, as the host loaded them; changed by this turn's effects. */
+  readonly subscribed: Set<string>;
+
   constructor(
     readonly ctx: EngineContext,
     public session: Session,
-  ) {}
+    subscribed: readonly string[] = [],
+  ) {
+    this.subscribed = new Set(subscribed);
+  }
 
   get lang(): Lang {
     return this.session.lang ?? this.ctx.defaultLang;

@@ -6,10 +6,20 @@ import { CampaignSchema } from './payload.js';
 export const PositionSchema = z.object({ flow: z.string(), step: z.string() });
 export type Position = z.infer<typeof PositionSchema>;
 
+/** How a user said yes to news on a topic: a typed command, the offer after an answer, or help's menu. */
+export const ConsentHowSchema = z.enum(['command', 'offer', 'help']);
+export type ConsentHow = z.infer<typeof ConsentHowSchema>;
+
 export const MenuPendingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('faq'), id: z.string() }),
   z.object({ kind: z.literal('suggest'), ids: z.array(z.string()) }),
   z.object({ kind: z.literal('end') }),
+  /** Choosing a topic to get news on. */
+  z.object({ kind: z.literal('topics'), how: ConsentHowSchema }),
+  /** The yes/no question that comes before any subscription. */
+  z.object({ kind: z.literal('subscribe'), topic: z.string(), how: ConsentHowSchema }),
+  /** The list of the user's subscriptions, each with a way to leave it. */
+  z.object({ kind: z.literal('subs') }),
   /** Asked whether staff may see the chat's recent messages before a person takes over. */
   z.object({ kind: z.literal('consent') }),
   /** A person is on it: what the user writes is relayed to staff. */
@@ -94,6 +104,11 @@ export const OutMessageSchema = z.object({
   faq: z.string().optional(),
   /** Only on the emergency card: channels and the console transcript mark it. */
   safety: z.literal(true).optional(),
+  /**
+   * The options are buttons beside a message that is followed by a menu: channels that number
+   * options in the text (WhatsApp Web, the console) leave them out, so numbers mean the menu's.
+   */
+  buttonsOnly: z.literal(true).optional(),
   /** A recording to send as a voice note after the text, relative to data/: `audio/<id>.<lang>.ogg`. */
   audio: z.string().optional(),
 });
@@ -118,6 +133,9 @@ export const EffectSchema = z.discriminatedUnion('type', [
     faq: z.string().optional(),
   }),
   z.object({ type: z.literal('feedback'), faq: z.string(), helpful: z.boolean() }),
+  /** The user said yes to news on a topic; the host records the consent in the turn's transaction. */
+  z.object({ type: z.literal('subscribe'), topic: z.string(), how: ConsentHowSchema }),
+  z.object({ type: z.literal('unsubscribe'), topic: z.string() }),
   z.object({ type: z.literal('unanswered'), lang: LangSchema, query: z.string() }),
   /** A person is asked for: the host opens a conversation in the staff inbox. */
   z.object({

@@ -1,3 +1,4 @@
+import type { BroadcastReport } from '../broadcast/store.js';
 import type { Db } from '../store/sqlite/db.js';
 
 export type Report = {
@@ -38,7 +39,7 @@ const FEEDBACK = `feedback_since AS (
   UNION ALL
   SELECT faq, name = 'helpful', count FROM daily_counts WHERE day >= @since AND name IN ('helpful', 'not_helpful'))`;
 
-/** Counts only: none of the tables it reads holds a user key. */
+/** Counts only: no user key or address leaves the database, only sums. */
 export function buildReport(db: Db, sinceMs: number): Report {
   const conversations = db
     .prepare(
@@ -173,7 +174,7 @@ export function reportToCsv(r: Report): string {
   ].join('\n');
 }
 
-export function reportToText(r: Report): string {
+export function reportToText(r: Report, b?: BroadcastReport): string {
   const out: string[] = [
     `Since ${r.since.slice(0, 10)}`,
     '',
@@ -204,5 +205,16 @@ export function reportToText(r: Report): string {
         `  ${d.day}  ${String(d.opened).padStart(5)}  ${String(d.answeredWithinHour).padStart(5)}  ${String(d.closed).padStart(5)}`,
       );
   }
+  if (!b) return `${out.join('\n')}\n`;
+  out.push('', 'Subscribers now (topic, language):');
+  for (const s of b.subscribers) out.push(`  ${String(s.count).padStart(6)}  ${s.topic} ${s.lang}`);
+  out.push(
+    '',
+    'Broadcasts (id, topic, status, created: queued / sent / failed / blocked / replies within 24 h):',
+  );
+  for (const x of b.broadcasts)
+    out.push(
+      `  #${x.id} ${x.topic} ${x.status} ${x.created.slice(0, 16).replace('T', ' ')}: ${x.queued} / ${x.sent} / ${x.failed} / ${x.blocked} / ${x.replies}`,
+    );
   return `${out.join('\n')}\n`;
 }

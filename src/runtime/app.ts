@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
+import { ReplyPriority } from '../broadcast/priority.js';
 import type { Config } from '../config/env.js';
 import { HandoffHost } from '../handoff/host.js';
 import { handoffEnabled } from '../handoff/settings.js';
+import { AddressBox } from '../store/address.js';
 import type { ContentSnapshot, Store } from '../store/contract.js';
 import { Retention } from '../store/retention.js';
 import type { Db } from '../store/sqlite/db.js';
@@ -18,6 +20,8 @@ export type App = {
   bot: Bot;
   log: Logger;
   retention: Retention;
+  /** Replies before broadcasts: channels hold it while they answer someone. */
+  priority: ReplyPriority;
   /** Talk to a person: set when a staff inbox is configured (STAFF_CHAT_ID). */
   handoff?: HandoffHost;
   /** Stops the retention and idle timers and closes the store. */
@@ -94,7 +98,7 @@ function assemble(
     log,
   );
   const content = loadStartContent(config.paths, store, contentSettings(config), log, lastGood);
-  const bot = new Bot(store, content, new UserKeys(secret), log, options.now);
+  const bot = new Bot(store, content, new UserKeys(secret), new AddressBox(secret), log, options.now);
   const retention = new Retention(store, log, { days: config.RETENTION_DAYS, now: options.now });
   retention.start();
   let handoff: HandoffHost | undefined;
@@ -113,5 +117,5 @@ function assemble(
     await retention.close();
     await store.close();
   };
-  return { config, store, bot, log, retention, handoff, close };
+  return { config, store, bot, log, retention, priority: new ReplyPriority(), handoff, close };
 }

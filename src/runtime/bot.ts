@@ -4,6 +4,7 @@ import type { LangHint } from '../engine/context.js';
 import { runTurn } from '../engine/run.js';
 import { type Effect, type Event, EventSchema, type OutMessage, type Session } from '../engine/types.js';
 import type { HandoffAction, HandoffSink } from '../handoff/actions.js';
+import type { AddressBox } from '../store/address.js';
 import type { HandoffRow, Loaded, Store, Write } from '../store/contract.js';
 import { recordWrites } from '../store/records.js';
 import { inboundTime } from '../store/times.js';
@@ -53,6 +54,7 @@ export class Bot {
     readonly store: Store,
     private content: Content,
     private readonly userKeys: UserKeys,
+    readonly addresses: AddressBox,
     private readonly log: Logger,
     private readonly now: () => number = () => Date.now(),
   ) {}
@@ -178,7 +180,7 @@ export class Bot {
       };
       return { result: { reply, logs: [], actions: [] }, writes: [] };
     }
-    const result = runTurn(content.ctx, prior, input.event, input.hint, this.now());
+    const result = runTurn(content.ctx, prior, input.event, input.hint, this.now(), loaded.subscribed);
     const session = result.session;
     const writes: Write[] = [];
     const actions = this.handoffWrites(key, input, result.effects, loaded, writes);
@@ -200,6 +202,8 @@ export class Bot {
     }
     const known = session?.lang ?? prior?.lang ?? input.hint?.lang ?? null;
     const lang = known ?? content.ctx.defaultLang;
+    if (session)
+      writes.push(...this.subscriptionWrites(input, lang, loaded.subscribed.length > 0, result.effects));
     writes.push(
       ...recordWrites(result.effects, {
         channel: input.channel,
@@ -263,6 +267,30 @@ export class Bot {
       }
     }
     return actions;
+  }
+
+  /** Consent given or withdrawn in this turn, written in its transaction. */
+  private subscriptionWrites(
+    input: Incoming,
+    lang: Lang,
+    hadAny: boolean,
+    effects: readonly Effect[],
+  ): Write[] {
+    const writes: Write[] = [{ type: 'broadcast.reply' }];
+    if (hadAny) writes.push({ type: 'subscriptions.lang', lang });
+    for (const e of effects) {
+      if (e.type === 'subscribe')
+        writes.push({
+          type: 'subscribe',
+          topic: e.topic,
+          lang,
+          channel: input.channel,
+          address: this.addresses.seal(input.channel, input.user),
+          how: e.how,
+        });
+      else if (e.type === 'unsubscribe') writes.push({ type: 'unsubscribe', topic: e.topic });
+    }
+    return writes;
   }
 
   close(): Promise<void> {

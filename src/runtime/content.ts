@@ -35,6 +35,7 @@ import { loadSmallTalk, shadowedSmallTalk } from '../smalltalk/loader.js';
 import { SmallTalkMatcher } from '../smalltalk/matcher.js';
 import { LISTED_KINDS, type SmallTalkFile } from '../smalltalk/schema.js';
 import type { Store } from '../store/contract.js';
+import { loadTopics, type TopicsFile, topicList, topicOfFaq } from '../subscriptions/topics.js';
 import { LANGS, type Lang } from '../text/lang.js';
 
 export type ContentPaths = Config['paths'];
@@ -69,6 +70,8 @@ export type ContentFiles = {
   contactsSource?: YamlSource;
   /** WhatsApp message templates, for the Cloud API outside the 24-hour window. */
   templates: TemplatesFile;
+  /** Topics people can subscribe to (data/topics.yaml). */
+  topics: TopicsFile;
   locales: Locales;
   localeReviews: LocaleReviews;
   /** Danger phrases (data/safety.yaml). */
@@ -101,6 +104,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
   const templates = loadTemplates(paths.templates, paths.root);
   const lexicon = loadLexiconDir(paths.lexicon, paths.root);
   const words = new Lexicon(lexicon.files);
+  const topics = loadTopics(paths.topics, paths.root, new Set(faq.entries.keys()));
   const flows = loadFlows(paths.flows, {
     faqIds: new Set(faq.entries.keys()),
     brokenFaqIds: faq.broken,
@@ -127,6 +131,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
     contacts: contacts.contacts,
     contactsSource: contacts.source,
     templates: templates.templates,
+    topics: topics.topics,
     locales: locales.locales,
     localeReviews: locales.reviews,
     safety: safety.safety,
@@ -143,6 +148,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
       ...shadowed,
       ...templates.problems,
       ...lexicon.problems,
+      ...topics.problems,
       ...audio,
     ],
   };
@@ -209,6 +215,7 @@ export function buildContent(
   const triage = new Triage(readPhrases(files.safety, lexicon), lexicon);
   const smallTalk = new SmallTalkMatcher(files.smallTalk);
   const emergencyLine = emergencyLiner(files.contacts, t);
+  const topics = topicList(files.topics);
   const ctx: EngineContext = {
     flows: files.flows,
     t,
@@ -219,6 +226,8 @@ export function buildContent(
     triage: (text, prefer) => triage.match(text, prefer),
     smallTalk: (text) => smallTalk.match(text),
     emergencyLine,
+    topics,
+    topicOfFaq: (id) => topicOfFaq(topics, id),
     defaultLang: settings.defaultLang,
     handoff: settings.handoff ?? null,
   };

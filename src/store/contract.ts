@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { SessionSchema } from '../engine/types.js';
+import type { BroadcastStore } from '../broadcast/store.js';
+import { ConsentHowSchema, SessionSchema } from '../engine/types.js';
 import type { FaqEntry } from '../faq/schema.js';
 import type { Report } from '../report/report.js';
+import type { SubscriptionStore } from '../subscriptions/store.js';
 import { LangSchema } from '../text/lang.js';
 import type { HandoffRow } from './handoffs.js';
 
@@ -53,6 +55,24 @@ export const WriteSchema = z.discriminatedUnion('type', [
   /** A question without an answer, scrubbed before it gets here. */
   z.object({ type: z.literal('unanswered'), lang: z.string(), query: z.string() }),
   /**
+   * The user said yes to news on a topic: the consent is kept with the hour (the store's clock),
+   * how it was given, and the address sealed with a key outside the database (store/address.ts).
+   * A yes given twice keeps the first consent.
+   */
+  z.object({
+    type: z.literal('subscribe'),
+    topic: z.string(),
+    lang: LangSchema,
+    channel: z.string(),
+    address: z.string(),
+    how: ConsentHowSchema,
+  }),
+  z.object({ type: z.literal('unsubscribe'), topic: z.string() }),
+  /** The user's language changed: their news comes in the new one. */
+  z.object({ type: z.literal('subscriptions.lang'), lang: LangSchema }),
+  /** The user wrote: a broadcast message sent to them in the last 24 hours counts a reply. */
+  z.object({ type: z.literal('broadcast.reply') }),
+  /**
    * A conversation with a person opens for the turn's user. `address` is their channel id
    * sealed with the key secret, for staff replies; no text of theirs is ever stored.
    */
@@ -75,6 +95,8 @@ export type Write = z.infer<typeof WriteSchema>;
 export type Loaded = {
   stored: Stored | null;
   recent: () => string[];
+  /** The topics the user is subscribed to, sorted. */
+  subscribed: string[];
   /** The user's open conversation with a person, if any. */
   handoff: () => HandoffRow | null;
 };
@@ -140,6 +162,37 @@ export type Rows = {
     closedAt: number | null;
   };
   mediaUploads: { channel: string; account: string; sha256: string; mediaId: string; at: number };
+  subscriptions: {
+    userKey: string;
+    topic: string;
+    lang: string;
+    channel: string;
+    address: string;
+    consentAt: number;
+    consentHow: string;
+  };
+  broadcasts: {
+    id: number;
+    topic: string;
+    texts: string;
+    missing: string;
+    status: string;
+    createdAt: number;
+    queuedAt: number | null;
+    doneAt: number | null;
+  };
+  /** Claims are not copied: the sending instance claims again. */
+  broadcastDeliveries: {
+    id: number;
+    broadcastId: number;
+    userKey: string;
+    channel: string;
+    lang: string;
+    address: string;
+    state: string;
+    sentAt: number | null;
+    replied: boolean;
+  };
 };
 export type Table = keyof Rows;
 /** Some rows of one table: a store is copied in chunks, never held whole in memory. */
@@ -150,6 +203,10 @@ export type MediaUploads = Pick<Store, 'mediaUpload' | 'saveMediaUpload' | 'drop
 
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
+  /** Subscriptions outside turns (consent is given and withdrawn by a turn's writes). */
+  readonly subscriptions: SubscriptionStore;
+  /** Broadcasts and their deliveries, for `cli broadcast`, the report and the sending worker. */
+  readonly broadcasts: BroadcastStore;
   /**
    * One turn of one user: locks the user's key (across instances on PostgreSQL), loads what the
    * turn needs, calls `decide` synchronously, applies its writes and commits. Turns of the same

@@ -26,6 +26,9 @@ export class BotApiStandIn {
   /** file_ids of voice notes and audio users sent: the bot that received them may send them on. */
   readonly received = new Set<string>();
   private waiters: Array<() => void> = [];
+  /** Chats whose sendMessage answers late, and chats that blocked the bot (403). */
+  private readonly slowChats = new Map<number, number>();
+  private readonly blockedChats = new Set<number>();
   /** Forum topics created in supergroups, by thread id, as Telegram numbers them. */
   readonly topics = new Map<number, { chatId: number; name: string; closed: boolean }>();
   private nextThreadId = 7;
@@ -57,6 +60,16 @@ export class BotApiStandIn {
     this.failures.set(method, [...(this.failures.get(method) ?? []), failure]);
   }
 
+  /** sendMessage to this chat answers after `ms`: a reply that takes long to send. */
+  slow(chatId: number, ms: number): void {
+    this.slowChats.set(chatId, ms);
+  }
+
+  /** sendMessage to this chat fails with 403, as for a user who blocked the bot. */
+  block(chatId: number): void {
+    this.blockedChats.add(chatId);
+  }
+
   /** What the bot wrote in one topic of a supergroup, in order. */
   inTopic(chatId: number, thread: number): string[] {
     return this.sent(chatId)
@@ -85,9 +98,9 @@ export class BotApiStandIn {
   }
 
   /** Waits until `check` holds, polling the recorded calls. */
-  async until(check: () => boolean, ms = 10_000): Promise<void> {
+  async until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
     const end = Date.now() + ms;
-    while (!check()) {
+    while (!(await check())) {
       if (Date.now() > end)
         throw new Error(`timed out; calls: ${this.calls.map((c) => c.method).join(', ')}`);
       await new Promise((r) => setTimeout(r, 20));
@@ -148,6 +161,13 @@ export class BotApiStandIn {
           if (topic.closed)
             return reply(400, { ok: false, error_code: 400, description: 'Bad Request: TOPIC_CLOSED' });
         }
+        if (this.blockedChats.has(chatId))
+          return reply(403, {
+            ok: false,
+            error_code: 403,
+            description: 'Forbidden: bot was blocked by the user',
+          });
+        if (this.slowChats.has(chatId)) await new Promise((r) => setTimeout(r, this.slowChats.get(chatId)));
         call.messageId = this.nextMessageId++;
         return reply(200, {
           ok: true,

@@ -1,3 +1,4 @@
+import type { RunningChannel } from '../../src/channels/channel.js';
 import type { Clock } from '../../src/channels/whatsapp/pacer.js';
 import type { CloudChannel, CloudChannelOptions } from '../../src/channels/whatsapp-cloud/channel.js';
 import type { CloudStatus } from '../../src/channels/whatsapp-cloud/incoming.js';
@@ -22,6 +23,7 @@ export class CloudRig {
   readonly statuses: CloudStatus[] = [];
   readonly held: Held[] = [];
   cloud!: CloudChannel;
+  channel!: RunningChannel;
   http!: HttpServer;
 
   private constructor(
@@ -56,6 +58,7 @@ export class CloudRig {
     if (this.options.maxAttempts) extra.maxAttempts = this.options.maxAttempts;
     const started = await startWhatsAppCloud(this.h.app, extra);
     this.cloud = started.cloud;
+    this.channel = started.channel;
     this.http = await startHttpServer({
       port: 0,
       host: '127.0.0.1',

@@ -88,9 +88,9 @@ export class GraphApiStandIn {
       .map((c) => c.body!);
   }
 
-  async until(check: () => boolean, ms = 10_000): Promise<void> {
+  async until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
     const end = Date.now() + ms;
-    while (!check()) {
+    while (!(await check())) {
       if (Date.now() > end) throw new Error(`timed out; calls: ${this.calls.map((c) => c.path).join(', ')}`);
       await new Promise((r) => setTimeout(r, 10));
     }

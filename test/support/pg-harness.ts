@@ -14,8 +14,8 @@ import { freshSchema } from './postgres.js';
 export class PgHarness {
   private constructor(
     readonly app: App,
-    private readonly url: string,
-    private readonly dir: string,
+    readonly url: string,
+    readonly dir: string,
     private readonly drop: () => Promise<void>,
     private env: Record<string, string> = {},
   ) {}
@@ -40,13 +40,17 @@ export class PgHarness {
     return openApp(config, createLogger('silent'));
   }
 
+  get keyFile(): string {
+    return join(this.dir, 'secret.key');
+  }
+
   /**
    * Empties the tables: each case starts with no users. Settings other than the last case's
    * (a staff inbox, say) open the app again with them.
    */
   async reset(env: Record<string, string> = {}): Promise<void> {
     await (this.app.store as PostgresStore).pool.query(
-      'TRUNCATE sessions, events, feedback, unanswered, daily_counts, handoffs',
+      'TRUNCATE sessions, events, feedback, unanswered, daily_counts, handoffs, subscriptions, broadcast_deliveries, broadcasts',
     );
     if (JSON.stringify(env) === JSON.stringify(this.env)) return;
     this.env = env;

@@ -31,6 +31,8 @@ const StepSchema = z.union([
   }),
   z.strictObject({ restart: z.literal(true) }),
   z.strictObject({ session: z.enum(['deleted', 'kept']) }),
+  /** The topics the user is subscribed to now, as stored. */
+  z.strictObject({ subscriptions: z.array(z.string()) }),
 ]);
 export type TranscriptStep = z.infer<typeof StepSchema>;
 

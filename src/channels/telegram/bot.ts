@@ -12,7 +12,7 @@ import { TelegramInbox } from './inbox.js';
 import { telegramVoiceSender } from './voice.js';
 
 export const TELEGRAM_CHANNEL = 'telegram';
-const COMMANDS = ['start', 'menu', 'language', 'help', 'exit', 'stop'] as const;
+const COMMANDS = ['start', 'menu', 'language', 'help', 'subscriptions', 'exit', 'stop'] as const;
 
 export type TelegramOptions = { token: string; apiRoot?: string; botInfo?: UserFromGetMe };
 
@@ -33,6 +33,10 @@ export function createTelegramBot(app: App, options: TelegramOptions): Grammy {
     log: app.log,
   });
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
+  bot.use(async (_ctx, next) => {
+    // Replies before broadcasts: the broadcast on this channel waits while an update is answered.
+    await app.priority.reply(TELEGRAM_CHANNEL, () => next());
+  });
   bot.use(async (ctx) => {
     // The staff group's messages are staff's, never a user's turn.
     if (inbox && (await inbox.receive(ctx.update))) return;

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { type RunnerHandle, run } from '@grammyjs/runner';
 import { webhookCallback } from 'grammy';
+import { broadcastRate } from '../../broadcast/channels.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
-import { createTelegramBot, registerCommands } from './bot.js';
+import { createTelegramBot, registerCommands, TELEGRAM_CHANNEL } from './bot.js';
+import { telegramBroadcastSender } from './broadcast.js';
 import { registerProfile } from './profile.js';
 
 /** my_chat_member tells when a user blocks the bot, so their data can be deleted. */
@@ -23,6 +25,11 @@ export async function startTelegram(app: App): Promise<RunningChannel> {
     );
   }
   log.info({ username: bot.botInfo.username }, 'telegram bot ready');
+  const broadcast = telegramBroadcastSender(
+    bot.api,
+    () => app.bot.current.ctx.t,
+    broadcastRate(config, TELEGRAM_CHANNEL),
+  );
   // The command menu and the first screen's texts, in each language; neither blocks the start.
   void registerCommands(bot, app).then(() => registerProfile(bot, app));
 
@@ -48,6 +55,7 @@ export async function startTelegram(app: App): Promise<RunningChannel> {
     log.info({ port, path: url.pathname }, 'telegram webhook listening');
     return {
       name: 'telegram',
+      broadcast,
       stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };
   }
@@ -57,6 +65,7 @@ export async function startTelegram(app: App): Promise<RunningChannel> {
   log.info('telegram long polling');
   return {
     name: 'telegram',
+    broadcast,
     stop: async () => {
       if (runner.isRunning()) await runner.stop();
     },

@@ -39,6 +39,8 @@ export type CloudChannelOptions = {
   onStatus?: (status: CloudStatus) => void;
   /** Every message held back (24-hour window, re-engagement, token). */
   onHeld?: (held: Held) => void;
+  /** Replies before broadcasts: held from a message's turn until its reply is sent. */
+  priority?: { hold(channel: string): () => void };
   /** The content's data/ folder, where recorded answers are; without it answers go as text only. */
   dataDir?: string;
 };
@@ -163,12 +165,15 @@ export class CloudChannel {
     // Cloud API cannot delete sent messages, so a quick exit erases nothing in the chat itself.
     if (!reply.session) this.sender.cancel(chat);
     if (!reply.messages.length) return true;
-    void this.sender.enqueue(chat, {
-      address: incoming.address,
-      // This very message opened the window, whatever is stored (after "stop", nothing is).
-      lastInbound: Math.min(incoming.at ?? now, now),
-      payloads: this.render(reply.messages, reply.lang),
-    });
+    const release = this.options.priority?.hold(WHATSAPP_CLOUD_CHANNEL);
+    void this.sender
+      .enqueue(chat, {
+        address: incoming.address,
+        // This very message opened the window, whatever is stored (after "stop", nothing is).
+        lastInbound: Math.min(incoming.at ?? now, now),
+        payloads: this.render(reply.messages, reply.lang),
+      })
+      .finally(() => release?.());
     return true;
   }
 

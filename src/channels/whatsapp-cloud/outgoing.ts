@@ -85,7 +85,9 @@ export function convertMessageToCloud(message: OutMessage, options: CloudRenderO
   const rendering = menuRendering(message.options, options.listButton);
   const body = convertToWhatsApp(message.text);
   if (rendering === 'numbered' || !body.trim()) {
-    return splitText(numberedMenu(body, message.options), MAX_TEXT).map(textPayload);
+    return splitText(numberedMenu(body, message.buttonsOnly ? [] : message.options), MAX_TEXT).map(
+      textPayload,
+    );
   }
   const [head, tail] = cutTail(body, MAX_BODY);
   const before = head ? splitText(head, MAX_TEXT).map(textPayload) : [];

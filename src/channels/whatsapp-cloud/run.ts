@@ -3,6 +3,7 @@ import type { Config } from '../../config/env.js';
 import type { HttpRoute } from '../../http/server.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
+import { cloudBroadcastSender } from './broadcast.js';
 import { CloudChannel, type CloudChannelOptions, WHATSAPP_CLOUD_CHANNEL } from './channel.js';
 
 /** The webhook's path on the shared HTTP server: the URL to give Meta is https://<host>/whatsapp. */
@@ -28,6 +29,7 @@ export async function startWhatsAppCloud(
   options: Partial<Omit<CloudChannelOptions, 'settings'>> = {},
 ): Promise<{ channel: RunningChannel; cloud: CloudChannel; routes: HttpRoute[] }> {
   const cloud = new CloudChannel(app.bot, app.log, {
+    priority: app.priority,
     dataDir: dataDirOf(app.config.paths.root),
     ...options,
     settings: cloudSettings(app.config),
@@ -36,7 +38,11 @@ export async function startWhatsAppCloud(
   if (app.handoff) connectHandoff(app, cloud);
   return {
     cloud,
-    channel: { name: 'whatsapp-cloud', stop: () => cloud.stop() },
+    channel: {
+      name: 'whatsapp-cloud',
+      stop: () => cloud.stop(),
+      broadcast: cloudBroadcastSender(cloud, app),
+    },
     routes: [{ path: WEBHOOK_PATH, app: cloud.webhook }],
   };
 }

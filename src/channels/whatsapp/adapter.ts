@@ -289,6 +289,13 @@ export class WhatsAppAdapter {
     }
   }
 
+  /** A broadcast message, paced with the replies; throws when it could not be sent. */
+  async sendBroadcast(user: string, parts: readonly string[]): Promise<void> {
+    const chat = `${user}@c.us`;
+    for (const text of parts)
+      await this.pacer.enqueue(chat, { text, record: false, epoch: this.epochs.get(chat) ?? 0 });
+  }
+
   /**
    * Messages the bot starts itself (a staff member's reply): queued behind the chat's replies,
    * with the same pacing. Resolves once they are sent.

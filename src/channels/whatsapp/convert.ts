@@ -42,6 +42,6 @@ export function userOfChat(chatId: string): string {
 
 /** Options become a numbered list inside the message; long text is split into parts. */
 export function convertMessageToWhatsApp(message: OutMessage): string[] {
-  const full = numberedMenu(convertToWhatsApp(message.text), message.options);
+  const full = numberedMenu(convertToWhatsApp(message.text), message.buttonsOnly ? [] : message.options);
   return splitText(full, MAX_PART);
 }

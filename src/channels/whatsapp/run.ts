@@ -5,6 +5,7 @@ import { dataDirOf } from '../../audio/file.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
 import { connectWhatsAppHandoff, WhatsAppAdapter } from './adapter.js';
+import { whatsappWebBroadcastSender } from './broadcast.js';
 import { whatsappFiles, writeWaState } from './state.js';
 import { createWwebClient } from './wweb.js';
 
@@ -47,10 +48,12 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
   // Staff replies from the inbox reach WhatsApp users through the same queue as the bot's.
   if (app.handoff) connectWhatsAppHandoff(app.handoff, adapter);
   adapter.start();
+  const broadcast = config.WHATSAPP_WEB_BROADCAST ? whatsappWebBroadcastSender(adapter, app) : undefined;
   const health = setInterval(() => void adapter.checkHealth(), HEALTH_EVERY_MS);
   health.unref();
   return {
     name: 'whatsapp',
+    broadcast,
     stop: async () => {
       clearInterval(health);
       await adapter.stop();

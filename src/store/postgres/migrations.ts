@@ -79,4 +79,47 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX handoffs_thread ON handoffs (thread) WHERE thread IS NOT NULL;
   CREATE INDEX handoffs_open ON handoffs (last_at) WHERE closed_at IS NULL;
   `,
+  // Subscriptions to news by topic, each with the consent that made it (the hour, how it was given),
+  // and broadcasts: one delivery row per (broadcast, subscriber), so a restart neither repeats nor
+  // skips anyone. The address to send to is sealed with a key outside the database (address.ts).
+  // A delivery is claimed by one instance at a time until claimed_until.
+  `
+  CREATE TABLE subscriptions (
+    user_key text NOT NULL,
+    topic text NOT NULL,
+    lang text NOT NULL,
+    channel text NOT NULL,
+    address text NOT NULL,
+    consent_at bigint NOT NULL,
+    consent_how text NOT NULL,
+    PRIMARY KEY (user_key, topic)
+  );
+  CREATE INDEX subscriptions_topic ON subscriptions (topic);
+  CREATE TABLE broadcasts (
+    id bigserial PRIMARY KEY,
+    topic text NOT NULL,
+    texts text NOT NULL,
+    missing text NOT NULL DEFAULT '',
+    status text NOT NULL,
+    created_at bigint NOT NULL,
+    queued_at bigint,
+    done_at bigint
+  );
+  CREATE TABLE broadcast_deliveries (
+    id bigserial PRIMARY KEY,
+    broadcast_id bigint NOT NULL REFERENCES broadcasts (id),
+    user_key text NOT NULL,
+    channel text NOT NULL,
+    lang text NOT NULL,
+    address text NOT NULL,
+    state text NOT NULL,
+    sent_at bigint,
+    replied boolean NOT NULL DEFAULT false,
+    claimed_until bigint NOT NULL DEFAULT 0,
+    claimed_by text NOT NULL DEFAULT '',
+    UNIQUE (broadcast_id, user_key)
+  );
+  CREATE INDEX broadcast_deliveries_next ON broadcast_deliveries (channel, state, id);
+  CREATE INDEX broadcast_deliveries_user ON broadcast_deliveries (user_key);
+  `,
 ];

@@ -22,8 +22,10 @@ import {
 import { HandoffRowSchema } from '../handoffs.js';
 import { addRecent, recentIds } from '../recent-messages.js';
 import { DAY, HOUR, recordTime, sessionTime } from '../times.js';
+import { PostgresBroadcasts } from './broadcasts.js';
 import { MIGRATIONS } from './migrations.js';
 import { buildPgReport } from './report.js';
+import { PostgresSubscriptions } from './subscriptions.js';
 
 /** Advisory lock classes (the first of the two keys), so that ours never meet another app's. */
 const LOCK_USER = 0x50_55;
@@ -32,7 +34,12 @@ const LOCK_MIGRATE = 0x50_57;
 
 const CHUNK = 1000;
 /** Rows a second copy replaces instead of adding to: nothing in them is counted. */
-const REPLACEABLE: ReadonlySet<Table> = new Set(['sessions', 'contentSnapshots', 'mediaUploads']);
+const REPLACEABLE: ReadonlySet<Table> = new Set([
+  'sessions',
+  'contentSnapshots',
+  'mediaUploads',
+  'subscriptions',
+]);
 const { escapeLiteral: lit } = pg;
 
 /** bigint columns hold milliseconds, well inside a double's exact range. */
@@ -65,11 +72,16 @@ function text(v: string | null): string {
  */
 export class PostgresStore implements Store {
   readonly engine = 'postgres';
+  readonly subscriptions: PostgresSubscriptions;
+  readonly broadcasts: PostgresBroadcasts;
 
   private constructor(
     readonly pool: pg.Pool,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.subscriptions = new PostgresSubscriptions(pool, now);
+    this.broadcasts = new PostgresBroadcasts(pool, now);
+  }
 
   /** Connects and brings the schema up to date (one instance at a time). */
   static async open(url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
@@ -98,8 +110,10 @@ export class PostgresStore implements Store {
       const results = (await client.query(
         `BEGIN; SELECT pg_advisory_xact_lock(${LOCK_USER}, hashtext(${k}));
          SELECT state, seen, inbound_at, recent FROM sessions WHERE user_key = ${k};
-         ${OPEN_HANDOFF} WHERE user_key = ${k} AND closed_at IS NULL ORDER BY opened_at DESC LIMIT 1`,
+         ${OPEN_HANDOFF} WHERE user_key = ${k} AND closed_at IS NULL ORDER BY opened_at DESC LIMIT 1;
+         SELECT topic FROM subscriptions WHERE user_key = ${k} ORDER BY topic`,
       )) as unknown as pg.QueryResult[];
+      const subscribed = (results[4]!.rows as Array<{ topic: string }>).map((r) => r.topic);
       const row = results[2]!.rows[0] as
         | { state: string; seen: string; inbound_at: number; recent: string }
         | undefined;
@@ -109,6 +123,7 @@ export class PostgresStore implements Store {
       const { result, writes } = decide({
         stored,
         recent: () => (row ? recentIds(row.recent, now) : []),
+        subscribed,
         handoff: () => handoff,
       });
       const state = { exists: row !== undefined, recent: row?.recent ?? '' };
@@ -142,9 +157,14 @@ export class PostgresStore implements Store {
       case 'forget':
         state.exists = false;
         state.recent = '';
-        // Open conversations with a person close: nothing may point to the user any more.
+        // Open conversations with a person close, subscriptions go, and a broadcast's rows keep
+        // their figures but no longer point at the user: nothing may point to the user any more.
         return `DELETE FROM sessions WHERE user_key = ${k};
-          ${closeSql(now)} WHERE user_key = ${k} AND closed_at IS NULL`;
+          ${closeSql(now)} WHERE user_key = ${k} AND closed_at IS NULL;
+          DELETE FROM subscriptions WHERE user_key = ${k};
+          UPDATE broadcast_deliveries SET user_key = 'gone:' || id, address = '',
+            state = CASE state WHEN 'queued' THEN 'dropped' ELSE state END
+          WHERE user_key = ${k}`;
       case 'recent.append': {
         // A user without a session (just forgotten) keeps nothing.
         if (!state.exists || !w.ids.length) return 'SELECT 1';
@@ -159,6 +179,19 @@ export class PostgresStore implements Store {
           ${text(w.lang)}, ${w.helpful ? 'true' : 'false'})`;
       case 'unanswered':
         return `INSERT INTO unanswered (at, lang, query) VALUES (${int(recordTime(now))}, ${lit(w.lang)}, ${lit(w.query)})`;
+      case 'subscribe':
+        // A yes given twice keeps the first consent: the record says when it was first given.
+        return `INSERT INTO subscriptions (user_key, topic, lang, channel, address, consent_at, consent_how)
+          VALUES (${k}, ${lit(w.topic)}, ${lit(w.lang)}, ${lit(w.channel)}, ${lit(w.address)},
+                  ${int(recordTime(now))}, ${lit(w.how)})
+          ON CONFLICT (user_key, topic) DO NOTHING`;
+      case 'unsubscribe':
+        return `DELETE FROM subscriptions WHERE user_key = ${k} AND topic = ${lit(w.topic)}`;
+      case 'subscriptions.lang':
+        return `UPDATE subscriptions SET lang = ${lit(w.lang)} WHERE user_key = ${k} AND lang <> ${lit(w.lang)}`;
+      case 'broadcast.reply':
+        return `UPDATE broadcast_deliveries SET replied = true
+          WHERE user_key = ${k} AND state = 'sent' AND NOT replied AND sent_at > ${int(now - DAY)}`;
       case 'handoff.open':
         return `INSERT INTO handoffs (id, user_key, channel, address, pseudonym, lang, opened_at, last_at)
           VALUES (${lit(w.id)}, ${k}, ${lit(w.channel)}, ${lit(w.address)}, ${lit(w.pseudonym)}, ${lit(w.lang)},
@@ -413,6 +446,12 @@ export class PostgresStore implements Store {
                  replied_fast AS "repliedFast", last_at AS "lastAt", closed_at AS "closedAt" FROM handoffs ORDER BY id`,
       mediaUploads: `SELECT channel, account, sha256, media_id AS "mediaId", at FROM media_uploads
                      ORDER BY channel, account, sha256`,
+      subscriptions: `SELECT user_key AS "userKey", topic, lang, channel, address, consent_at AS "consentAt",
+                      consent_how AS "consentHow" FROM subscriptions ORDER BY user_key, topic`,
+      broadcasts: `SELECT id, topic, texts, missing, status, created_at AS "createdAt", queued_at AS "queuedAt",
+                   done_at AS "doneAt" FROM broadcasts ORDER BY id`,
+      broadcastDeliveries: `SELECT id, broadcast_id AS "broadcastId", user_key AS "userKey", channel, lang, address,
+                            state, sent_at AS "sentAt", replied FROM broadcast_deliveries ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       for (let offset = 0; ; offset += CHUNK) {
@@ -436,12 +475,16 @@ export class PostgresStore implements Store {
       contentSnapshots: 0,
       handoffs: 0,
       mediaUploads: 0,
+      subscriptions: 0,
+      broadcasts: 0,
+      broadcastDeliveries: 0,
     };
     await this.transaction(async (c) => {
       const { rows } = await c.query(
         `SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback)
               + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts)
-              + (SELECT count(*) FROM handoffs) AS n`,
+              + (SELECT count(*) FROM handoffs)
+              + (SELECT count(*) FROM broadcasts) AS n`,
       );
       const held = Number(rows[0].n) > 0;
       for await (const chunk of chunks) {
@@ -451,6 +494,11 @@ export class PostgresStore implements Store {
         await insertRows(c, chunk);
         counts[chunk.table] += chunk.rows.length;
       }
+      // Rows came with their ids: the next broadcast gets one after them.
+      for (const table of ['broadcasts', 'broadcast_deliveries'])
+        await c.query(
+          `SELECT setval(pg_get_serial_sequence('${table}', 'id'), coalesce((SELECT max(id) FROM ${table}), 0) + 1, false)`,
+        );
     });
     return counts;
   }
@@ -585,6 +633,48 @@ const COLUMNS: {
       ['at', 'at'],
     ],
     conflict: `ON CONFLICT (channel, account, sha256) DO UPDATE SET media_id = excluded.media_id, at = excluded.at`,
+  },
+  subscriptions: {
+    table: 'subscriptions',
+    columns: [
+      ['userKey', 'user_key'],
+      ['topic', 'topic'],
+      ['lang', 'lang'],
+      ['channel', 'channel'],
+      ['address', 'address'],
+      ['consentAt', 'consent_at'],
+      ['consentHow', 'consent_how'],
+    ],
+    conflict: 'ON CONFLICT (user_key, topic) DO NOTHING',
+  },
+  broadcasts: {
+    table: 'broadcasts',
+    columns: [
+      ['id', 'id'],
+      ['topic', 'topic'],
+      ['texts', 'texts'],
+      ['missing', 'missing'],
+      ['status', 'status'],
+      ['createdAt', 'created_at'],
+      ['queuedAt', 'queued_at'],
+      ['doneAt', 'done_at'],
+    ],
+    conflict: '',
+  },
+  broadcastDeliveries: {
+    table: 'broadcast_deliveries',
+    columns: [
+      ['id', 'id'],
+      ['broadcastId', 'broadcast_id'],
+      ['userKey', 'user_key'],
+      ['channel', 'channel'],
+      ['lang', 'lang'],
+      ['address', 'address'],
+      ['state', 'state'],
+      ['sentAt', 'sent_at'],
+      ['replied', 'replied'],
+    ],
+    conflict: '',
   },
 };
 

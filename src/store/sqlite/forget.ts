@@ -23,6 +23,16 @@ export class Forgetter {
    */
   forgetUser(key: string): void {
     this.sessions.delete(key);
+    this.db.prepare('DELETE FROM subscriptions WHERE user_key = ?').run(key);
+    // A broadcast's figures stay, but its rows no longer point at the user: the key and the
+    // address go, and a message not sent yet is never sent.
+    this.db
+      .prepare(
+        `UPDATE broadcast_deliveries SET user_key = 'gone:' || id, address = '',
+           state = CASE state WHEN 'queued' THEN 'dropped' ELSE state END
+         WHERE user_key = ?`,
+      )
+      .run(key);
     this.handoffs?.closeAllOf(key);
     this.deleted();
   }

@@ -134,4 +134,46 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX handoffs_user_key ON handoffs (user_key) WHERE user_key IS NOT NULL;
   CREATE INDEX handoffs_thread ON handoffs (thread) WHERE thread IS NOT NULL;
   `,
+  // Subscriptions to news by topic, each with the consent that made it (the hour, how it was given),
+  // and broadcasts: one delivery row per (broadcast, subscriber), so a restart neither repeats nor
+  // skips anyone. The address to send to is sealed with a key outside the database (address.ts).
+  `
+  CREATE TABLE subscriptions (
+    user_key TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    address TEXT NOT NULL,
+    consent_at INTEGER NOT NULL,
+    consent_how TEXT NOT NULL,
+    PRIMARY KEY (user_key, topic)
+  ) WITHOUT ROWID;
+  CREATE INDEX subscriptions_topic ON subscriptions (topic);
+  CREATE TABLE broadcasts (
+    id INTEGER PRIMARY KEY,
+    topic TEXT NOT NULL,
+    texts TEXT NOT NULL,
+    missing TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    queued_at INTEGER,
+    done_at INTEGER
+  );
+  CREATE TABLE broadcast_deliveries (
+    id INTEGER PRIMARY KEY,
+    broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id),
+    user_key TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    address TEXT NOT NULL,
+    state TEXT NOT NULL,
+    sent_at INTEGER,
+    replied INTEGER NOT NULL DEFAULT 0,
+    claimed_until INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT NOT NULL DEFAULT '',
+    UNIQUE (broadcast_id, user_key)
+  );
+  CREATE INDEX broadcast_deliveries_next ON broadcast_deliveries (channel, state, id);
+  CREATE INDEX broadcast_deliveries_user ON broadcast_deliveries (user_key);
+  `,
 ];

@@ -16,6 +16,7 @@ import type {
   UnansweredRow,
   Write,
 } from '../contract.js';
+import { SqliteBroadcasts } from './broadcasts.js';
 import { ContentSnapshots } from './content-snapshots.js';
 import { type Db, deleteMeta, getMeta, openDb, setMeta } from './db.js';
 import { Forgetter } from './forget.js';
@@ -24,10 +25,16 @@ import { MediaUploads } from './media-uploads.js';
 import { RecentMessages } from './recent-messages.js';
 import { Records } from './records.js';
 import { SqliteSessions } from './sessions.js';
+import { SqliteSubscriptions } from './subscriptions.js';
 
 const CHUNK = 1000;
 /** Rows a second copy replaces instead of adding to: nothing in them is counted. */
-const REPLACEABLE: ReadonlySet<Table> = new Set(['sessions', 'contentSnapshots', 'mediaUploads']);
+const REPLACEABLE: ReadonlySet<Table> = new Set([
+  'sessions',
+  'contentSnapshots',
+  'mediaUploads',
+  'subscriptions',
+]);
 
 /**
  * The embedded engine: one SQLite file, one process. Everything runs synchronously inside
@@ -43,6 +50,8 @@ export class SqliteStore implements Store {
   readonly snapshots: ContentSnapshots;
   readonly handoffs: Handoffs;
   readonly uploads: MediaUploads;
+  readonly subscriptions: SqliteSubscriptions;
+  readonly broadcasts: SqliteBroadcasts;
   private readonly turnTx;
   private readonly forgetTx;
 
@@ -57,11 +66,14 @@ export class SqliteStore implements Store {
     this.recent = new RecentMessages(db, now);
     this.snapshots = new ContentSnapshots(db, now);
     this.uploads = new MediaUploads(db, now);
+    this.subscriptions = new SqliteSubscriptions(db, now);
+    this.broadcasts = new SqliteBroadcasts(db, now);
     this.turnTx = db.transaction(<R>(key: string, decide: (loaded: Loaded) => Decision<R>) => {
       const stored = this.sessions.read(key);
       const { result, writes } = decide({
         stored,
         recent: () => this.recent.list(key),
+        subscribed: this.subscriptions.topicsSync(key),
         handoff: () => this.handoffs.current(key),
       });
       for (const w of writes) this.apply(key, w);
@@ -102,6 +114,18 @@ export class SqliteStore implements Store {
         return;
       case 'recent.append':
         this.recent.append(key, w.ids);
+        return;
+      case 'subscribe':
+        this.subscriptions.addSync(key, w);
+        return;
+      case 'unsubscribe':
+        this.subscriptions.remove(key, w.topic);
+        return;
+      case 'subscriptions.lang':
+        this.subscriptions.setLang(key, w.lang);
+        return;
+      case 'broadcast.reply':
+        this.subscriptions.noteReply(key);
         return;
       case 'handoff.open':
         this.handoffs.open(key, w);
@@ -245,6 +269,12 @@ export class SqliteStore implements Store {
                  replied_fast AS repliedFast, last_at AS lastAt, closed_at AS closedAt FROM handoffs ORDER BY rowid`,
       mediaUploads: `SELECT channel, account, sha256, media_id AS mediaId, at FROM media_uploads
                      ORDER BY channel, account, sha256`,
+      subscriptions: `SELECT user_key AS userKey, topic, lang, channel, address, consent_at AS consentAt,
+                      consent_how AS consentHow FROM subscriptions ORDER BY user_key, topic`,
+      broadcasts: `SELECT id, topic, texts, missing, status, created_at AS createdAt, queued_at AS queuedAt,
+                   done_at AS doneAt FROM broadcasts ORDER BY id`,
+      broadcastDeliveries: `SELECT id, broadcast_id AS broadcastId, user_key AS userKey, channel, lang, address,
+                            state, sent_at AS sentAt, replied FROM broadcast_deliveries ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       let rows: unknown[] = [];
@@ -272,11 +302,14 @@ export class SqliteStore implements Store {
       contentSnapshots: 0,
       handoffs: 0,
       mediaUploads: 0,
+      subscriptions: 0,
+      broadcasts: 0,
+      broadcastDeliveries: 0,
     };
     this.db.transaction(() => {
       const held = this.db
         .prepare(
-          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM handoffs)',
+          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM handoffs) + (SELECT count(*) FROM broadcasts)',
         )
         .pluck()
         .get() as number;
@@ -315,13 +348,23 @@ export class SqliteStore implements Store {
       mediaUploads: `INSERT INTO media_uploads (channel, account, sha256, media_id, at)
                      VALUES (@channel, @account, @sha256, @mediaId, @at)
                      ON CONFLICT DO UPDATE SET media_id = excluded.media_id, at = excluded.at`,
+      subscriptions: `INSERT INTO subscriptions (user_key, topic, lang, channel, address, consent_at, consent_how)
+                      VALUES (@userKey, @topic, @lang, @channel, @address, @consentAt, @consentHow)
+                      ON CONFLICT DO NOTHING`,
+      broadcasts: `INSERT INTO broadcasts (id, topic, texts, missing, status, created_at, queued_at, done_at)
+                   VALUES (@id, @topic, @texts, @missing, @status, @createdAt, @queuedAt, @doneAt)`,
+      broadcastDeliveries: `INSERT INTO broadcast_deliveries
+                              (id, broadcast_id, user_key, channel, lang, address, state, sent_at, replied)
+                            VALUES (@id, @broadcastId, @userKey, @channel, @lang, @address, @state, @sentAt, @replied)`,
     };
     const values =
       table === 'feedback'
         ? { ...r, helpful: r.helpful ? 1 : 0 }
-        : table === 'contentSnapshots'
-          ? { ...r, files: JSON.stringify(r.files) }
-          : r;
+        : table === 'broadcastDeliveries'
+          ? { ...r, replied: r.replied ? 1 : 0 }
+          : table === 'contentSnapshots'
+            ? { ...r, files: JSON.stringify(r.files) }
+            : r;
     this.db.prepare(sql[table]).run(values);
   }
 
@@ -336,6 +379,7 @@ export class SqliteStore implements Store {
 
 function fromSqlite(table: Table, row: Record<string, unknown>): unknown {
   if (table === 'feedback') return { ...row, helpful: row.helpful === 1 };
+  if (table === 'broadcastDeliveries') return { ...row, replied: row.replied === 1 };
   if (table === 'contentSnapshots') return { ...row, files: JSON.parse(String(row.files)) };
   return row;
 }

@@ -1,0 +1,33 @@
+import type { RunningChannel } from '../channels/channel.js';
+import type { App } from '../runtime/app.js';
+import { BroadcastWorker } from './worker.js';
+
+/**
+ * Starts sending queued broadcasts on the channels that send them. `cli broadcast send` only
+ * queues; this loop, in the running bot, does the sending, so a broadcast survives restarts.
+ */
+export function startBroadcasts(app: App, channels: readonly RunningChannel[]): BroadcastWorker | null {
+  const senders = channels.flatMap((c) => (c.broadcast ? [c.broadcast] : []));
+  if (!senders.length) return null;
+  const worker = new BroadcastWorker({
+    store: app.store.broadcasts,
+    alone: app.store.engine === 'sqlite',
+    senders,
+    priority: app.priority,
+    addresses: app.bot.addresses,
+    log: app.log,
+    onBlocked: async (channel, address) => {
+      await app.bot.forgetUser(channel, address);
+      app.log.info(
+        { code: 'broadcast.blocked', channel },
+        'a subscriber blocked the bot; their data is deleted',
+      );
+    },
+  });
+  worker.start();
+  app.log.info(
+    { code: 'broadcast.ready', channels: senders.map((s) => `${s.channel}@${s.rate}/s`) },
+    'broadcasts: sending queued broadcasts',
+  );
+  return worker;
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { type Lang, LangSchema } from '../text/lang.js';
+
+export const BroadcastTextsSchema = z.object({
+  es: z.string().optional(),
+  en: z.string().optional(),
+  ht: z.string().optional(),
+});
+export type BroadcastTexts = z.infer<typeof BroadcastTextsSchema>;
+
+export const BROADCAST_STATES = ['draft', 'queued', 'sending', 'done', 'cancelled'] as const;
+export type BroadcastState = (typeof BROADCAST_STATES)[number];
+
+export type Broadcast = {
+  id: number;
+  topic: string;
+  texts: BroadcastTexts;
+  /** Languages without a text: their readers get Spanish with a note. */
+  missing: Lang[];
+  status: BroadcastState;
+  createdAt: number;
+  queuedAt: number | null;
+  doneAt: number | null;
+};
+
+/** The figures of `cli broadcast status --json`, with exactly these keys. */
+export type BroadcastFigures = {
+  queued: number;
+  sent: number;
+  failed: number;
+  blocked: number;
+  replies: number;
+};
+
+/** One message of a broadcast to one subscriber. */
+export type Delivery = {
+  id: number;
+  broadcastId: number;
+  userKey: string;
+  channel: string;
+  lang: Lang;
+  /** Sealed (see store/address.ts). */
+  address: string;
+};
+
+export type DeliveryOutcome = 'sent' | 'failed' | 'blocked';
+
+/** Broadcasts and subscribers, listed by the text report after the counts. */
+export type BroadcastReport = {
+  /** Every broadcast with its figures, newest first, whenever it was made. */
+  broadcasts: Array<{
+    id: number;
+    topic: string;
+    status: string;
+    created: string;
+    queued: number;
+    sent: number;
+    failed: number;
+    blocked: number;
+    replies: number;
+  }>;
+  /** People subscribed now, per topic and language. */
+  subscribers: Array<{ topic: string; lang: string; count: number }>;
+};
+
+/** How long a claimed delivery stays with the instance that claimed it before another may send it. */
+export const CLAIM_MS = 60_000;
+
+/**
+ * Broadcasts and their deliveries. Deliveries are made once per (broadcast, subscriber) under a
+ * unique constraint, in the same transaction that moves the broadcast from queued to sending, so
+ * a crash at any point leaves either no rows or all of them. Each engine implements it.
+ *
+ * Several instances may send at once (PostgreSQL): a delivery is claimed before it is sent, by one
+ * instance only, for CLAIM_MS. A claim that is never settled (the instance died) runs out, and
+ * the delivery is sent by whoever claims it next: nobody is missed.
+ */
+export interface BroadcastStore {
+  create(topic: string, texts: BroadcastTexts, missing: Lang[]): Promise<number>;
+  get(id: number): Promise<Broadcast | null>;
+  list(): Promise<Broadcast[]>;
+  /** draft → queued; false when the broadcast is not a draft. */
+  queue(id: number): Promise<boolean>;
+  /** Stops a broadcast; messages not sent yet are never sent. False when it had ended. */
+  cancel(id: number): Promise<boolean>;
+  figures(id: number): Promise<BroadcastFigures>;
+  /** Turns queued broadcasts into one delivery per subscriber on these channels; returns their ids. */
+  expand(channels: readonly string[]): Promise<number[]>;
+  /**
+   * Claims the next deliveries to send on a channel, oldest broadcast first, for `owner` until
+   * `now + CLAIM_MS`: no other owner gets them meanwhile.
+   */
+  claim(channel: string, limit: number, owner: string, now: number): Promise<Delivery[]>;
+  /**
+   * Gives back what an owner claimed and did not send (a worker that stops); null gives back
+   * every claim (the only instance starts again after a crash).
+   */
+  release(owner: string | null): Promise<void>;
+  settle(id: number, outcome: DeliveryOutcome, at: number): Promise<void>;
+  /** Broadcasts with nothing left to send become done; returns their ids. */
+  finish(at: number): Promise<number[]>;
+  /** Every broadcast's figures and today's subscribers: counts only, no key or address. */
+  report(): Promise<BroadcastReport>;
+}
+
+/** A broadcasts row, as either engine returns it. */
+export type BroadcastRow = {
+  id: number;
+  topic: string;
+  texts: string;
+  missing: string;
+  status: BroadcastState;
+  created_at: number;
+  queued_at: number | null;
+  done_at: number | null;
+};
+
+export function toBroadcast(r: BroadcastRow): Broadcast {
+  return {
+    id: r.id,
+    topic: r.topic,
+    texts: BroadcastTextsSchema.parse(JSON.parse(r.texts)),
+    missing: r.missing ? r.missing.split(',').map((l) => LangSchema.parse(l)) : [],
+    status: r.status,
+    createdAt: r.created_at,
+    queuedAt: r.queued_at,
+    doneAt: r.done_at,
+  };
+}

@@ -1,0 +1,201 @@
+import {
+  type Broadcast,
+  type BroadcastFigures,
+  type BroadcastReport,
+  type BroadcastRow,
+  type BroadcastStore,
+  type BroadcastTexts,
+  CLAIM_MS,
+  type Delivery,
+  type DeliveryOutcome,
+  toBroadcast,
+} from '../../broadcast/store.js';
+import type { Lang } from '../../text/lang.js';
+import type { Db } from './db.js';
+
+type DeliveryRow = {
+  id: number;
+  broadcast_id: number;
+  user_key: string;
+  channel: string;
+  lang: Lang;
+  address: string;
+};
+
+/**
+ * Broadcasts on SQLite. One process writes the file, so a claim is a plain update inside an
+ * immediate transaction; the claim still matters for a worker that stops and one that starts.
+ */
+export class SqliteBroadcasts implements BroadcastStore {
+  private readonly claimTx;
+  private readonly settleStmt;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {
+    const pick = db.prepare<[string, number, number], { id: number }>(
+      `SELECT id FROM broadcast_deliveries
+       WHERE channel = ? AND state = 'queued' AND claimed_until <= ?
+       ORDER BY id LIMIT ?`,
+    );
+    const mark = db.prepare<[number, string, number], DeliveryRow>(
+      `UPDATE broadcast_deliveries SET claimed_until = ?, claimed_by = ? WHERE id = ?
+       RETURNING id, broadcast_id, user_key, channel, lang, address`,
+    );
+    this.claimTx = db.transaction((channel: string, limit: number, owner: string, now: number) =>
+      pick.all(channel, now, limit).map((r) => mark.get(now + CLAIM_MS, owner, r.id)!),
+    );
+    // A sent message's address is not needed any more: it goes.
+    this.settleStmt = db.prepare(
+      `UPDATE broadcast_deliveries SET state = ?, sent_at = ?, address = '', claimed_by = ''
+       WHERE id = ? AND state = 'queued'`,
+    );
+  }
+
+  async create(topic: string, texts: BroadcastTexts, missing: Lang[]): Promise<number> {
+    const r = this.db
+      .prepare(
+        `INSERT INTO broadcasts (topic, texts, missing, status, created_at) VALUES (?, ?, ?, 'draft', ?) RETURNING id`,
+      )
+      .get(topic, JSON.stringify(texts), missing.join(','), this.now()) as { id: number };
+    return r.id;
+  }
+
+  async get(id: number): Promise<Broadcast | null> {
+    const r = this.db.prepare('SELECT * FROM broadcasts WHERE id = ?').get(id) as BroadcastRow | undefined;
+    return r ? toBroadcast(r) : null;
+  }
+
+  async list(): Promise<Broadcast[]> {
+    return (this.db.prepare('SELECT * FROM broadcasts ORDER BY id').all() as BroadcastRow[]).map(toBroadcast);
+  }
+
+  async queue(id: number): Promise<boolean> {
+    return (
+      this.db
+        .prepare(`UPDATE broadcasts SET status = 'queued', queued_at = ? WHERE id = ? AND status = 'draft'`)
+        .run(this.now(), id).changes > 0
+    );
+  }
+
+  async cancel(id: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const changed = this.db
+          .prepare(
+            `UPDATE broadcasts SET status = 'cancelled', done_at = ? WHERE id = ? AND status IN ('draft', 'queued', 'sending')`,
+          )
+          .run(this.now(), id).changes;
+        if (changed)
+          this.db
+            .prepare(
+              `UPDATE broadcast_deliveries SET state = 'cancelled', address = '' WHERE broadcast_id = ? AND state = 'queued'`,
+            )
+            .run(id);
+        return changed > 0;
+      })
+      .immediate();
+  }
+
+  async figures(id: number): Promise<BroadcastFigures> {
+    const r = this.db
+      .prepare(
+        `SELECT
+           coalesce(sum(state = 'queued'), 0) AS queued,
+           coalesce(sum(state = 'sent'), 0) AS sent,
+           coalesce(sum(state = 'failed'), 0) AS failed,
+           coalesce(sum(state = 'blocked'), 0) AS blocked,
+           coalesce(sum(replied), 0) AS replies
+         FROM broadcast_deliveries WHERE broadcast_id = ?`,
+      )
+      .get(id) as BroadcastFigures;
+    return { queued: r.queued, sent: r.sent, failed: r.failed, blocked: r.blocked, replies: r.replies };
+  }
+
+  async expand(channels: readonly string[]): Promise<number[]> {
+    const on = JSON.stringify(channels);
+    return this.db
+      .transaction(() => {
+        const queued = this.db
+          .prepare(`SELECT id, topic FROM broadcasts WHERE status = 'queued' ORDER BY id`)
+          .all() as Array<{ id: number; topic: string }>;
+        for (const b of queued) {
+          this.db
+            .prepare(
+              `INSERT INTO broadcast_deliveries (broadcast_id, user_key, channel, lang, address, state)
+             SELECT ?, user_key, channel, lang, address, 'queued' FROM subscriptions
+             WHERE topic = ? AND channel IN (SELECT value FROM json_each(?))
+             ORDER BY user_key
+             ON CONFLICT (broadcast_id, user_key) DO NOTHING`,
+            )
+            .run(b.id, b.topic, on);
+          this.db.prepare(`UPDATE broadcasts SET status = 'sending' WHERE id = ?`).run(b.id);
+        }
+        return queued.map((b) => b.id);
+      })
+      .immediate();
+  }
+
+  async claim(channel: string, limit: number, owner: string, now: number): Promise<Delivery[]> {
+    const rows = this.claimTx.immediate(channel, limit, owner, now) as DeliveryRow[];
+    return rows.map((r) => ({
+      id: r.id,
+      broadcastId: r.broadcast_id,
+      userKey: r.user_key,
+      channel: r.channel,
+      lang: r.lang,
+      address: r.address,
+    }));
+  }
+
+  async release(owner: string | null): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE broadcast_deliveries SET claimed_until = 0, claimed_by = ''
+         WHERE (claimed_by = @owner OR @owner IS NULL) AND claimed_until > 0 AND state = 'queued'`,
+      )
+      .run({ owner });
+  }
+
+  async settle(id: number, outcome: DeliveryOutcome, at: number): Promise<void> {
+    this.settleStmt.run(outcome, at, id);
+  }
+
+  async finish(at: number): Promise<number[]> {
+    return this.db
+      .transaction(() => {
+        const done = this.db
+          .prepare(
+            `SELECT b.id FROM broadcasts b WHERE b.status = 'sending' AND NOT EXISTS
+             (SELECT 1 FROM broadcast_deliveries d WHERE d.broadcast_id = b.id AND d.state = 'queued')`,
+          )
+          .all() as Array<{ id: number }>;
+        for (const b of done)
+          this.db.prepare(`UPDATE broadcasts SET status = 'done', done_at = ? WHERE id = ?`).run(at, b.id);
+        return done.map((b) => b.id);
+      })
+      .immediate();
+  }
+
+  async report(): Promise<BroadcastReport> {
+    const broadcasts = (
+      this.db
+        .prepare(
+          `SELECT b.id, b.topic, b.status, b.created_at AS created,
+           coalesce(sum(d.state = 'queued'), 0) AS queued, coalesce(sum(d.state = 'sent'), 0) AS sent,
+           coalesce(sum(d.state = 'failed'), 0) AS failed, coalesce(sum(d.state = 'blocked'), 0) AS blocked,
+           coalesce(sum(d.replied), 0) AS replies
+         FROM broadcasts b LEFT JOIN broadcast_deliveries d ON d.broadcast_id = b.id
+         GROUP BY b.id ORDER BY b.id DESC`,
+        )
+        .all() as Array<Omit<BroadcastReport['broadcasts'][number], 'created'> & { created: number }>
+    ).map((b) => ({ ...b, created: new Date(b.created).toISOString() }));
+    const subscribers = this.db
+      .prepare(
+        'SELECT topic, lang, count(*) AS count FROM subscriptions GROUP BY topic, lang ORDER BY topic, lang',
+      )
+      .all() as BroadcastReport['subscribers'];
+    return { broadcasts, subscribers };
+  }
+}

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { broadcastChannels, broadcastRate } from '../src/broadcast/channels.js';
+import { WhatsAppAdapter } from '../src/channels/whatsapp/adapter.js';
+import { whatsappWebBroadcastSender } from '../src/channels/whatsapp/broadcast.js';
+import { loadConfig } from '../src/config/env.js';
+import { FakeClock, type FakeShared, FakeWaClient, flush } from './support/fake-whatsapp.js';
+import { Harness } from './support/harness.js';
+import { LogSink } from './support/log-sink.js';
+
+const env = (extra: Record<string, string>) => loadConfig({ DB_PATH: ':memory:', ...extra }, false);
+
+describe('broadcasts over WhatsApp Web', () => {
+  let h: Harness | undefined;
+  afterEach(() => h?.close());
+
+  it('are off unless WHATSAPP_WEB_BROADCAST=1, and then never above 10 a minute', () => {
+    expect(broadcastChannels(env({ WHATSAPP_ENABLED: '1' })).has('whatsapp')).toBe(false);
+    expect(
+      broadcastChannels(env({ WHATSAPP_ENABLED: '1', WHATSAPP_WEB_BROADCAST: '1' })).has('whatsapp'),
+    ).toBe(true);
+    // 80 % of the limit by default, and never above it whatever is set.
+    expect(broadcastRate(env({}), 'whatsapp') * 60).toBeCloseTo(8);
+    expect(broadcastRate(env({ BROADCAST_RATE: '50' }), 'whatsapp') * 60).toBeCloseTo(10);
+    expect(broadcastRate(env({ BROADCAST_RATE: '0.05' }), 'whatsapp') * 60).toBeCloseTo(3);
+    expect(broadcastRate(env({}), 'telegram')).toBe(24);
+    expect(broadcastRate(env({ BROADCAST_RATE: '100' }), 'telegram')).toBe(100);
+  });
+
+  it('with it on, warns about bans in the log and sends through the paced client', async () => {
+    const sink = new LogSink('warn');
+    h = new Harness({ WHATSAPP_ENABLED: '1', WHATSAPP_WEB_BROADCAST: '1' }, { log: sink.logger });
+    const shared: FakeShared = { sent: [] };
+    const adapter = new WhatsAppAdapter(h.app.bot, sink.logger, {
+      factory: () => new FakeWaClient(shared),
+      clock: new FakeClock(),
+      pacing: { perChatGapMs: 0, perMinute: 1_000_000, jitterMs: 0 },
+    });
+    adapter.start();
+    await flush();
+    const sender = whatsappWebBroadcastSender(adapter, h.app);
+    expect(sink.lines().some((l) => /ban/.test(String(l.msg)) && l.code === 'whatsapp.broadcast_on')).toBe(
+      true,
+    );
+    expect(sender.rate * 60).toBeLessThanOrEqual(10);
+    const id = await h.app.store.broadcasts.create('covid', { es: 'Vacunas gratis.' }, ['en', 'ht']);
+    const outcome = await sender.send({
+      address: '50688887777',
+      lang: 'ht',
+      broadcast: (await h.app.store.broadcasts.get(id))!,
+    });
+    expect(outcome).toBe('sent');
+    expect(shared.sent).toHaveLength(1);
+    expect(shared.sent[0]!.chatId).toBe('50688887777@c.us');
+    expect(shared.sent[0]!.text).toContain('Vacunas gratis.');
+    expect(shared.sent[0]!.text).toContain('poko nan lang ou');
+    await adapter.stop();
+  });
+});
