@@ -7,7 +7,7 @@ import { loadConfig, ROOT } from '../src/config/env.js';
 import { newSession } from '../src/engine/types.js';
 import { evaluate, readEvalSet } from '../src/faq/eval.js';
 import type { FaqEntry } from '../src/faq/schema.js';
-import { LangIndex } from '../src/faq/search.js';
+import { FaqSearcher } from '../src/faq/search.js';
 import { type App, createApp, openApp as openStoreApp, type SqliteApp } from '../src/runtime/app.js';
 import { createLogger } from '../src/runtime/log.js';
 import { LANGS, type Lang } from '../src/text/lang.js';
@@ -24,12 +24,14 @@ const quick = args.has('--quick');
 /** `--store postgres`: the store figures only, SQLite against its baseline and PostgreSQL against raw pg. */
 const store = argv[argv.indexOf('--store') + 1] === 'postgres' && args.has('--store') ? 'postgres' : 'sqlite';
 const json = args.has('--json');
+/** --search: only the search part, at every size (what the 2 ms target at 50,000 entries is about). */
+const searchOnly = args.has('--search');
 const SIZES = quick ? [100, 1_000, 10_000] : [100, 1_000, 10_000, 50_000];
 const USERS = quick ? 4_000 : 10_000;
 const LARGE = quick ? 100_000 : 1_000_000;
 /** A fuse.js full scan is linear and slow: few queries at the large sizes, and in --quick none past 1,000 entries. */
 const fullScanQueries = (size: number) =>
-  size <= 1_000 ? (quick ? 3 : 10) : quick ? 0 : size <= 10_000 ? 3 : 1;
+  size <= 1_000 ? (quick ? 3 : 10) : quick || searchOnly ? 0 : size <= 10_000 ? 3 : 1;
 
 const say = (line: string) => {
   if (!json) process.stderr.write(`${line}\n`);
@@ -191,20 +193,28 @@ function search(real: FaqEntry[]) {
   for (const size of SIZES) {
     say(`search: ${size} entries`);
     const entries = [...real, ...syntheticEntries(real, size - real.length)];
-    const indexes = Object.fromEntries(LANGS.map((l) => [l, new LangIndex(l, entries)])) as Record<
-      Lang,
-      LangIndex
-    >;
-    for (const q of queries) indexes[q.lang].search(q.q);
-    const times: number[] = [];
-    for (let rep = 0; rep < 3; rep++) {
-      for (const q of queries) {
+    const searcher = new FaqSearcher(entries);
+    for (const q of queries) searcher.search(q.q, q.lang);
+    // The garbage of building the index is collected before timing: it is not the search's.
+    (globalThis as { gc?: () => void }).gc?.();
+    // Each query's time is the median of its runs: on a shared machine a pause of the process
+    // would otherwise be charged to whichever search it fell in.
+    const runs = queries.map(() => [] as number[]);
+    for (let rep = 0; rep < 5; rep++) {
+      queries.forEach((q, i) => {
         const t = performance.now();
-        indexes[q.lang].search(q.q);
-        times.push(performance.now() - t);
-      }
+        searcher.search(q.q, q.lang);
+        runs[i]!.push(performance.now() - t);
+      });
     }
-    times.sort((a, b) => a - b);
+    const times = runs.map((r) => median(r)).sort((a, b) => a - b);
+    if (searchOnly) {
+      const slow = runs
+        .map((r, i) => [median(r), queries[i]!.q] as const)
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, 3);
+      for (const [ms, q] of slow) say(`  slowest: ${round(ms, 3)} ms  ${q.slice(0, 60)}`);
+    }
     const scans: number[] = [];
     const fuses =
       fullScanQueries(size) === 0
@@ -353,6 +363,13 @@ const TARGETS: Array<[string, (r: Result) => boolean]> = [
     },
   ],
   [
+    'search p99 < 2 ms at 50,000 entries',
+    (r) => {
+      const s = r.search.find((x) => x.entries === 50_000);
+      return s === undefined || s.p99Ms < 2;
+    },
+  ],
+  [
     'search grows sublinearly from 1,000 entries',
     (r) => {
       const a = r.search.find((x) => x.entries === 1_000)!;
@@ -424,6 +441,25 @@ async function main() {
     memory: memory(),
     broadcast: await broadcastBench(dir, quick, say),
   };
+}
+
+if (searchOnly) {
+  const app = openApp('content');
+  const real = [...app.bot.current.faq.values()];
+  app.close();
+  const rows = search(real);
+  rmSync(dir, { recursive: true, force: true });
+  const at50k = rows.find((r) => r.entries === 50_000);
+  if (json) process.stdout.write(`${JSON.stringify({ search: rows })}\n`);
+  else {
+    for (const s of rows)
+      process.stdout.write(
+        `search   ${String(s.entries).padStart(6)} entries: p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms; fuse.js full scan p50 ${s.fullScanP50Ms} ms\n`,
+      );
+    if (at50k)
+      process.stdout.write(`${at50k.p99Ms < 2 ? 'PASS' : 'FAIL'}  search p99 < 2 ms at 50,000 entries\n`);
+  }
+  process.exit(0);
 }
 
 const result = await main();

@@ -32,6 +32,11 @@ const CASES: Array<{ command: string; args: string[]; allowed: RegExp }> = [
   { command: 'faq list', args: ['faq', 'list', '--lang', 'kreyol'], allowed: /es, en, ht/ },
   { command: 'faq show', args: ['faq', 'show', 'labor.dismissal', '--lang', 'fr'], allowed: /es, en, ht/ },
   { command: 'faq check', args: ['faq', 'check', '--strict'], allowed: /Options: --json/ },
+  {
+    command: 'faq teach',
+    args: ['faq', 'teach', 'abc1234', 'labor.dismissal', '--dry-run'],
+    allowed: /Options: --json/,
+  },
   { command: 'eval', args: ['eval', '--set', join(dir, 'missing.yaml')], allowed: /no such file/ },
   { command: 'content stale', args: ['content', 'stale', '--lang', 'fr'], allowed: /es, en or ht/ },
   { command: 'content export', args: ['content', 'export', '--lang', 'fr'], allowed: /en or ht/ },

@@ -6,7 +6,7 @@ import { contentPaths } from '../src/config/env.js';
 import { formatProblem } from '../src/content/problems.js';
 import { runTurn } from '../src/engine/run.js';
 import type { Session } from '../src/engine/types.js';
-import { evaluate, readEvalSet } from '../src/faq/eval.js';
+import { evaluate, isHeldOut, readEvalSet, split } from '../src/faq/eval.js';
 import { loadFaqDir } from '../src/faq/loader.js';
 import { importFaq, readFaq } from '../src/faq/store.js';
 import { buildContent, readContentFiles } from '../src/runtime/content.js';
@@ -152,13 +152,53 @@ describe('FAQ search quality on the evaluation set', () => {
     try {
       const report = evaluate(
         h.app.bot.current.searcher,
-        readEvalSet(join(ROOT, 'test', 'eval', 'queries.yaml')),
+        readEvalSet(join(ROOT, 'test', 'eval', 'first-set.yaml')),
       );
       for (const l of LANGS) {
         expect(report.byLang[l].top1, `top-1 ${l}`).toBeGreaterThanOrEqual(0.85);
         expect(report.byLang[l].top3, `top-3 ${l}`).toBeGreaterThanOrEqual(0.9);
         expect(report.byLang[l].rejection, `rejection ${l}`).toBeGreaterThanOrEqual(0.9);
         expect(report.auto[l].top1, `auto top-1 ${l}`).toBeGreaterThanOrEqual(0.85);
+      }
+    } finally {
+      h.close();
+    }
+  });
+});
+
+describe('FAQ search on messages as people type them (test/eval/queries.yaml)', () => {
+  const set = readEvalSet(join(ROOT, 'test', 'eval', 'queries.yaml'));
+
+  it('holds 150+ in-scope and 25+ out-of-scope queries per language, about 15 % code-switched', () => {
+    for (const l of LANGS) {
+      const mine = set.filter((q) => q.lang === l);
+      const inScope = mine.filter((q) => q.expect !== null);
+      expect(inScope.length, l).toBeGreaterThanOrEqual(150);
+      expect(mine.length - inScope.length, l).toBeGreaterThanOrEqual(25);
+      const mixed = mine.filter((q) => q.mixed).length / mine.length;
+      expect(mixed, l).toBeGreaterThan(0.1);
+      expect(mixed, l).toBeLessThan(0.2);
+    }
+    const { entries } = loadFaqDir(join(ROOT, 'data', 'faq'), ROOT);
+    for (const q of set) if (q.expect !== null) expect(entries.has(q.expect), q.expect).toBe(true);
+  });
+
+  it('holds out a fixed 30 % chosen by the query text alone', () => {
+    const held = split(set, 'held-out');
+    expect(held.length / set.length).toBeGreaterThan(0.25);
+    expect(held.length / set.length).toBeLessThan(0.35);
+    expect(isHeldOut({ q: set[0]!.q })).toBe(isHeldOut({ q: `${set[0]!.q}` }));
+    expect(split(set, 'tuning').length + held.length).toBe(set.length);
+  });
+
+  it('answers at least 90 % of the held-out split right at top-1 in every language, and refuses out-of-scope', () => {
+    const h = new Harness();
+    try {
+      const report = evaluate(h.app.bot.current.searcher, split(set, 'held-out'), undefined, ['lang']);
+      for (const l of LANGS) {
+        expect(report.byLang[l].top1, `held-out top-1 ${l}`).toBeGreaterThanOrEqual(0.9);
+        expect(report.byLang[l].top3, `held-out top-3 ${l}`).toBeGreaterThanOrEqual(0.95);
+        expect(report.byLang[l].rejection, `held-out rejection ${l}`).toBeGreaterThanOrEqual(0.85);
       }
     } finally {
       h.close();

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningChannel } from '../src/channels/channel.js';
 import { startTelegram } from '../src/channels/telegram/run.js';
 import { buildReport, reportToCsv } from '../src/report/report.js';
-import { readStudioReport } from '../src/studio/report.js';
+import { readStudioReport, sqliteSource } from '../src/studio/report.js';
 import { BotApiStandIn, callbackUpdate, supergroupUpdate, textUpdate } from './support/bot-api-standin.js';
 import { Harness } from './support/harness.js';
 
@@ -292,6 +292,6 @@ describe('talking to a person: a Telegram user and the staff group (stand-in Bot
     expect(report.handoffs).toEqual([{ day: '2026-12-02', opened: 1, answeredWithinHour: 1, closed: 1 }]);
     expect(JSON.stringify(report.handoffs)).not.toMatch(/Bonjou|bonjou/);
     expect(reportToCsv(report)).toContain('handoffs_answered_within_1h,,,,,,,1,,,,,2026-12-02');
-    expect(readStudioReport(h.dbPath, 0).sections.handoffs).toEqual(report.handoffs);
+    expect((await readStudioReport(sqliteSource(h.dbPath), 0)).sections.handoffs).toEqual(report.handoffs);
   });
 });

@@ -28,8 +28,8 @@ describe('last good content', () => {
   it('keeps every content file of a version that loads, any kind, in the database', () => {
     const dir = content();
     // A kind of content file the code does not know yet is kept too.
-    mkdirSync(join(dir, 'data', 'lexicon'));
-    writeFileSync(join(dir, 'data', 'lexicon', 'es.yaml'), 'words: [chamba]\n');
+    mkdirSync(join(dir, 'data', 'glossary'));
+    writeFileSync(join(dir, 'data', 'glossary', 'es.yaml'), 'words: [chamba]\n');
     mkdirSync(join(dir, 'data', 'runtime'));
     writeFileSync(join(dir, 'data', 'runtime', 'notes.yaml'), 'not: content\n');
     h = new Harness({ CONTENT_DIR: dir });
@@ -41,7 +41,7 @@ describe('last good content', () => {
         'locales/ht/common.json',
         'data/faq/help.human.yaml',
         'data/contacts.yaml',
-        'data/lexicon/es.yaml',
+        'data/glossary/es.yaml',
       ]),
     );
     expect(Object.keys(snapshot!.files).some((f) => f.startsWith('data/runtime'))).toBe(false);

@@ -188,16 +188,16 @@ describe('hot reload', () => {
   it('watches a new kind of content folder under data/, through a swap and later edits', async () => {
     const h = await start();
     const kept = (path: string) => h.app.bot.current.tree.get(path)?.toString('utf8');
-    mkdirSync(join(dir, 'data', 'lexicon'));
-    writeFileSync(join(dir, 'data', 'lexicon', 'es.yaml'), 'words: [chamba]\n');
-    await live(() => kept('data/lexicon/es.yaml') === 'words: [chamba]\n', 'new folder');
-    cpSync(join(dir, 'data', 'lexicon'), join(dir, 'data', 'lexicon.new'), { recursive: true });
-    writeFileSync(join(dir, 'data', 'lexicon.new', 'es.yaml'), 'words: [jale]\n');
-    renameSync(join(dir, 'data', 'lexicon'), join(dir, 'data', 'lexicon.old'));
-    renameSync(join(dir, 'data', 'lexicon.new'), join(dir, 'data', 'lexicon'));
-    await live(() => kept('data/lexicon/es.yaml') === 'words: [jale]\n', 'swapped folder');
-    atomicSave(join(dir, 'data', 'lexicon', 'es.yaml'), 'words: [pega]\n');
-    await live(() => kept('data/lexicon/es.yaml') === 'words: [pega]\n', 'edit after the swap');
+    mkdirSync(join(dir, 'data', 'glossary'));
+    writeFileSync(join(dir, 'data', 'glossary', 'es.yaml'), 'words: [chamba]\n');
+    await live(() => kept('data/glossary/es.yaml') === 'words: [chamba]\n', 'new folder');
+    cpSync(join(dir, 'data', 'glossary'), join(dir, 'data', 'glossary.new'), { recursive: true });
+    writeFileSync(join(dir, 'data', 'glossary.new', 'es.yaml'), 'words: [jale]\n');
+    renameSync(join(dir, 'data', 'glossary'), join(dir, 'data', 'glossary.old'));
+    renameSync(join(dir, 'data', 'glossary.new'), join(dir, 'data', 'glossary'));
+    await live(() => kept('data/glossary/es.yaml') === 'words: [jale]\n', 'swapped folder');
+    atomicSave(join(dir, 'data', 'glossary', 'es.yaml'), 'words: [pega]\n');
+    await live(() => kept('data/glossary/es.yaml') === 'words: [pega]\n', 'edit after the swap');
   });
 
   it('follows a git checkout of another revision, and serves later edits', async () => {

@@ -172,6 +172,59 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     expect(report.unanswered).toEqual([{ query: 'quien gano', lang: 'es', count: 1 }]);
   });
 
+  it('lists every unanswered question since a time, most asked first, with its last hour', async () => {
+    await fresh();
+    const ask = async (key: string, lang: string, query: string) =>
+      store.turn(key, () => ({ result: null, writes: [{ type: 'unanswered', lang, query }] }));
+    now = T0 - 3 * HOUR;
+    await ask('a', 'es', 'muy viejo');
+    now = T0;
+    await ask('a', 'es', 'el aguinaldo cuando');
+    await ask('b', 'ht', 'ki kote biwo a');
+    now = T0 + 2 * HOUR;
+    await ask('c', 'es', 'el aguinaldo cuando');
+    await ask('c', 'en', 'el aguinaldo cuando');
+    expect(await store.unanswered(T0 - HOUR)).toEqual([
+      { lang: 'es', query: 'el aguinaldo cuando', count: 2, last: Date.UTC(2026, 5, 1, 12) },
+      { lang: 'en', query: 'el aguinaldo cuando', count: 1, last: Date.UTC(2026, 5, 1, 12) },
+      { lang: 'ht', query: 'ki kote biwo a', count: 1, last: Date.UTC(2026, 5, 1, 10) },
+    ]);
+    expect((await store.unanswered(0)).map((q) => q.query)).toContain('muy viejo');
+  });
+
+  it('counts conversations started per UTC day and language, for the studio chart', async () => {
+    await fresh();
+    const started = (lang: string | null) => async () =>
+      store.turn('d', () => ({
+        result: null,
+        writes: [
+          {
+            type: 'event',
+            name: 'conversation_started',
+            channel: 'telegram',
+            lang,
+            campaign: null,
+            flow: null,
+            faq: null,
+          },
+        ],
+      }));
+    now = Date.UTC(2026, 4, 30, 23);
+    await started('es')();
+    now = Date.UTC(2026, 4, 31, 1);
+    await started('es')();
+    await started('ht')();
+    await started(null)();
+    now = Date.UTC(2026, 5, 1, 9);
+    await started('en')();
+    expect(await store.conversationsPerDay(Date.UTC(2026, 4, 31))).toEqual([
+      { day: '2026-05-31', lang: null, count: 1 },
+      { day: '2026-05-31', lang: 'es', count: 1 },
+      { day: '2026-05-31', lang: 'ht', count: 1 },
+      { day: '2026-06-01', lang: 'en', count: 1 },
+    ]);
+  });
+
   it('keeps no exact time: records to the hour, sessions to the minute and never on the hour', async () => {
     await fresh();
     now = Date.UTC(2026, 5, 1, 11, 0, 30);

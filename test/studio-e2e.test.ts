@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,10 +6,12 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { loadConfig } from '../src/config/env.js';
 import { createApp } from '../src/runtime/app.js';
 import { createLogger } from '../src/runtime/log.js';
 import { createStudio, type Studio } from '../src/studio/server.js';
+import { copyContent } from './support/content-dir.js';
 
 const BROWSER = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, 'artifacts');
@@ -96,7 +98,10 @@ function watch(page: Page): Array<{ url: string; status: number }> {
 describe.skipIf(!runIt)('studio in token mode, reached from another machine', () => {
   const TOKEN = 'e2e-studio-token';
   const QUESTION = 'quien gano el partido de futbol ayer';
+  const ENTRY = 'labor.unpaid-wages';
   const dir = mkdtempSync(join(tmpdir(), 'puente-e2e-token-'));
+  // A copy of the content: "teach" writes into its data/faq/.
+  const content = copyContent();
   let studio: Studio;
   let server: ReturnType<typeof serve>;
   let elsewhere: Server;
@@ -106,7 +111,10 @@ describe.skipIf(!runIt)('studio in token mode, reached from another machine', ()
 
   beforeAll(async () => {
     // A scripted conversation on the bot's real database leaves a question it could not answer.
-    const config = loadConfig({ DB_PATH: join(dir, 'puente.db'), LOG_LEVEL: 'silent' }, false);
+    const config = loadConfig(
+      { CONTENT_DIR: content, DB_PATH: join(dir, 'puente.db'), LOG_LEVEL: 'silent' },
+      false,
+    );
     const bot = createApp(config, createLogger('silent'));
     await bot.bot.handle({ channel: 'whatsapp', user: 'p1', event: { start: 'es_labor_radio-7' } });
     await bot.bot.handle({ channel: 'whatsapp', user: 'p1', event: { text: QUESTION } });
@@ -126,7 +134,13 @@ describe.skipIf(!runIt)('studio in token mode, reached from another machine', ()
 
     studio = createStudio(
       loadConfig(
-        { DB_PATH: config.paths.db, STUDIO_HOST: '0.0.0.0', STUDIO_TOKEN: TOKEN, LOG_LEVEL: 'silent' },
+        {
+          CONTENT_DIR: content,
+          DB_PATH: config.paths.db,
+          STUDIO_HOST: '0.0.0.0',
+          STUDIO_TOKEN: TOKEN,
+          LOG_LEVEL: 'silent',
+        },
         false,
       ),
     );
@@ -148,8 +162,9 @@ describe.skipIf(!runIt)('studio in token mode, reached from another machine', ()
     await browser?.close();
     server?.close();
     elsewhere?.close();
-    studio?.close();
+    await studio?.close();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(content, { recursive: true, force: true });
   });
 
   it('loads every asset with the cookie and shows the unanswered question in the Report tab', async () => {
@@ -204,6 +219,54 @@ describe.skipIf(!runIt)('studio in token mode, reached from another machine', ()
       expect(urls, asset).toContain(asset);
     expect(
       seen.filter((r) => r.status >= 400),
+      JSON.stringify(seen),
+    ).toEqual([]);
+  }, 90_000);
+
+  it('teaches the unanswered question to an FAQ entry from the Report tab', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const seen = watch(page);
+    await page.goto(`${base}/?token=${TOKEN}`);
+    await page.click('button[data-tab="report"]');
+    const row = page.locator('#report-unanswered tr', { hasText: QUESTION });
+    await row.waitFor();
+    // The entries are offered by their titles in the question's language (Spanish here).
+    const file = join(content, 'data', 'faq', `${ENTRY}.yaml`);
+    const title = (parse(readFileSync(file, 'utf8')) as { es: { title: string } }).es.title;
+    const option = row.locator(`select.teach-entry option[value="${ENTRY}"]`);
+    expect(await option.textContent()).toBe(`${title} (${ENTRY})`);
+    await row.locator('select.teach-entry').selectOption(ENTRY);
+
+    // Staff confirm before anything is written.
+    const asked: string[] = [];
+    page.once('dialog', (d) => {
+      asked.push(d.message());
+      void d.accept();
+    });
+    await row.locator('button.teach').click();
+    await page.locator('#report-unanswered .teach-done', { hasText: 'Taught' }).waitFor();
+    expect(asked[0]).toContain(QUESTION);
+    expect(asked[0]).toContain(title);
+    // The question is now marked taught, beside the entry it went to.
+    await page
+      .locator('#report-unanswered tr', { hasText: QUESTION })
+      .locator('.taught', { hasText: ENTRY })
+      .waitFor();
+    expect(
+      await page.locator('#report-unanswered tr', { hasText: QUESTION }).locator('button.teach').count(),
+    ).toBe(0);
+
+    const yaml = readFileSync(file, 'utf8');
+    expect((parse(yaml) as { es: { phrasings: unknown[] } }).es.phrasings.at(-1)).toEqual({
+      text: QUESTION,
+      learned: true,
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'studio-report-taught.png'), fullPage: true });
+    const posted = seen.filter((r) => new URL(r.url).pathname === '/api/teach');
+    expect(posted.map((r) => r.status)).toEqual([200]);
+    expect(
+      seen.filter((r) => r.status >= 400 || r.status < 0),
       JSON.stringify(seen),
     ).toEqual([]);
   }, 90_000);

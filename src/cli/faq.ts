@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/env.js';
 import { formatProblem } from '../content/problems.js';
+import { TeachError, teach, unansweredQuestions } from '../faq/teach.js';
 import { readContentFiles } from '../runtime/content.js';
 import { openStore } from '../store/open.js';
 import { LANGS, type Lang } from '../text/lang.js';
@@ -48,6 +49,45 @@ export function registerFaq(program: Command): void {
             answer(line);
         app.close();
       } catch (e) {
+        fail(e);
+      }
+    });
+
+  faq
+    .command('teach')
+    .description(
+      'add an unanswered question (its id from: npm run cli -- report --unanswered) as a phrasing of an entry, in its language, marked learned: true for review',
+    )
+    .argument('<question-id>', 'the short id of the question in report --unanswered')
+    .argument('<entry-id>', 'the entry that answers it, e.g. labor.unpaid-wages')
+    .option('--json', 'print JSON')
+    .action(async (questionId: string, entryId: string, opts: { json?: boolean }) => {
+      try {
+        const config = loadConfig();
+        const store = await openStore(config);
+        const matches = (await unansweredQuestions(store).finally(() => store.close())).filter((q) =>
+          q.id.startsWith(questionId.trim().toLowerCase()),
+        );
+        if (matches.length === 0)
+          throw new TeachError(
+            `no unanswered question has the id "${questionId}"; list them with: npm run cli -- report --unanswered`,
+          );
+        if (matches.length > 1)
+          throw new TeachError(`the id "${questionId}" fits ${matches.length} questions: give more of it`);
+        const q = matches[0]!;
+        const taught = teach(config.paths.faq, entryId, q.lang, q.query);
+        if (opts.json) return writeJson({ question: q.id, entry: entryId, ...taught });
+        process.stdout.write(
+          taught.added
+            ? `Added "${taught.phrasing}" to ${entryId} (${taught.lang}), marked learned: true.\nA reviewer checks it and removes the mark; until then npm run cli -- check warns about it.\n`
+            : `"${taught.phrasing}" is already a phrasing of ${entryId} (${taught.lang}).\n`,
+        );
+      } catch (e) {
+        if (e instanceof TeachError) {
+          process.stderr.write(`error: ${e.message}\n`);
+          process.exitCode = 1;
+          return;
+        }
         fail(e);
       }
     });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/env.js';
+import { unansweredQuestions } from '../faq/teach.js';
 import { parseSince, reportToCsv, reportToText } from '../report/report.js';
 import { openStore } from '../store/open.js';
 import { parseSinceArg } from './args.js';
@@ -14,11 +15,25 @@ export function registerReport(program: Command): void {
     .option('--since <period>', 'a period like 30d, 12h, 2w, or a date', parseSinceArg)
     .option('--json', 'print JSON')
     .option('--csv', 'print CSV')
-    .action(async (opts: { since?: number; json?: boolean; csv?: boolean }) => {
+    .option(
+      '--unanswered',
+      'list the scrubbed unanswered questions with a short id, to teach one to an entry: npm run cli -- faq teach <id> <entry-id>',
+    )
+    .action(async (opts: { since?: number; json?: boolean; csv?: boolean; unanswered?: boolean }) => {
       try {
         // The default is computed when the command runs, not when the program is built.
         const since = opts.since ?? parseSince('30d');
         const store = await openStore(loadConfig());
+        if (opts.unanswered) {
+          const questions = await unansweredQuestions(store, since).finally(() => store.close());
+          if (opts.json) return writeJson(questions);
+          for (const q of questions)
+            process.stdout.write(`${q.id}  ${String(q.count).padStart(5)}  [${q.lang}] ${q.query}\n`);
+          process.stdout.write(
+            `${questions.length} unanswered question(s). Teach one: npm run cli -- faq teach <id> <entry-id>\n`,
+          );
+          return;
+        }
         const [report, broadcasts] = await Promise.all([
           store.report(since),
           store.broadcasts.report(),

@@ -240,6 +240,8 @@ export type Config = Omit<Env, 'HTTP_PORT'> & {
     safety: string;
     smalltalk: string;
     templates: string;
+    /** Spellings, regional words and concepts that search and triage read (data/lexicon/<lang>.yaml). */
+    lexicon: string;
     topics: string;
     root: string;
   };
@@ -279,6 +281,7 @@ export function contentPaths(root: string, db = ':memory:'): Config['paths'] {
     safety: join(root, 'data', 'safety.yaml'),
     smalltalk: join(root, 'data', 'smalltalk.yaml'),
     templates: join(root, 'data', 'templates.yaml'),
+    lexicon: join(root, 'data', 'lexicon'),
     topics: join(root, 'data', 'topics.yaml'),
   };
 }

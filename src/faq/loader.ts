@@ -68,6 +68,7 @@ export function loadFaqDir(dir: string, root = process.cwd()): LoadedFaq {
     }
     entries.set(entry.id, entry);
     sources.set(entry.id, source);
+    problems.push(...learnedProblems(source));
   }
   for (const [id, entry] of entries) {
     const source = sources.get(id)!;
@@ -181,4 +182,25 @@ export function loadContacts(
       ),
     );
   return { contacts: parsed.data, source, problems: missing };
+}
+
+/** Phrasings added from real questions stay marked until a reviewer has read them. */
+function learnedProblems(source: YamlSource): Problem[] {
+  const data = source.data() as Record<string, { phrasings?: unknown[] } | undefined>;
+  const out: Problem[] = [];
+  for (const lang of LANGS) {
+    (data[lang]?.phrasings ?? []).forEach((p, i) => {
+      if (p && typeof p === 'object' && (p as { learned?: unknown }).learned === true)
+        out.push(
+          source.problem(
+            [lang, 'phrasings', i],
+            'faq.learned',
+            `the ${lang} phrasing "${(p as { text?: unknown }).text}" was learned from a real question and is not reviewed yet`,
+            'check that it belongs to this topic, then write it as a plain line (remove "learned: true"), or delete it',
+            'warning',
+          ),
+        );
+    });
+  }
+  return out;
 }

@@ -1,252 +1,295 @@
-import type { Lang } from '../text/lang.js';
+import { LANGS, type Lang } from '../text/lang.js';
 import { fold } from '../text/normalize.js';
+import { defaultLexiconFiles, type LexiconFile } from './lexicon.js';
 
-/**
- * Spelling that people type on a phone, mapped to the word it stands for. Applied to
- * folded tokens (no accents, lower case), both to queries and to the indexed text.
- */
-const VARIANTS: Record<Lang, Record<string, string>> = {
-  es: {
-    q: 'que',
-    k: 'que',
-    ke: 'que',
-    xq: 'porque',
-    pq: 'porque',
-    porq: 'porque',
-    xk: 'porque',
-    tmb: 'tambien',
-    tb: 'tambien',
-    x: 'por',
-    d: 'de',
-    pa: 'para',
-    toy: 'estoy',
-    ta: 'esta',
-    ps: 'pues',
-    nd: 'nada',
-    mñn: 'manana',
-    hrs: 'horas',
-    hr: 'hora',
-    dr: 'doctor',
-    info: 'informacion',
-    uno: '1',
-    dos: '2',
-    tres: '3',
-    diecinueve: '19',
-    covid19: 'covid',
-    coronavirus: 'covid',
-    corona: 'covid',
-    papel: 'papeles',
-    doc: 'documentos',
-    docs: 'documentos',
-  },
-  en: {
-    u: 'you',
-    r: 'are',
-    ur: 'your',
-    pls: 'please',
-    plz: 'please',
-    im: 'i',
-    dont: 'do',
-    cant: 'can',
-    wont: 'will',
-    doesnt: 'does',
-    didnt: 'did',
-    hrs: 'hours',
-    hr: 'hour',
-    w: 'with',
-    b4: 'before',
-    bc: 'because',
-    cuz: 'because',
-    coz: 'because',
-    info: 'information',
-    nineteen: '19',
-    covid19: 'covid',
-    coronavirus: 'covid',
-    corona: 'covid',
-    doc: 'documents',
-    docs: 'documents',
-    id: 'id',
-  },
-  ht: {
-    m: 'mwen',
-    mw: 'mwen',
-    w: 'ou',
-    l: 'li',
-    n: 'nou',
-    y: 'yo',
-    k: 'ki',
-    kk: 'kisa',
-    kisa: 'kisa',
-    kijan: 'kijan',
-    pou: 'pou',
-    pwoblem: 'pwoblem',
-    covid19: 'covid',
-    kowona: 'covid',
-    kowonaviris: 'covid',
-    koronaviris: 'covid',
-    sak: 'sa',
-    dokiman: 'dokiman',
-    papie: 'papye',
-    lopital: 'lopital',
-    opital: 'lopital',
-    ekol: 'lekol',
-  },
-};
+/** Concept tokens start with this mark, so that no word of any language can be mistaken for one. */
+export const CONCEPT_MARK = '@';
+/** A query message at least this long is a story: its question part weighs more than the rest. */
+export const LONG_MESSAGE = 90;
+/** How much a word of the story weighs, beside a word of the question part. */
+export const STORY_WEIGHT = 0.5;
+/** How much a concept of one word inside a phrase weighs, beside the phrase's own. */
+export const INNER_WEIGHT = 0.5;
+/** How much the words of a question cue weigh, beside the rest of the message. */
+export const CUE_WEIGHT = 1.5;
 
-/**
- * Regional words for the same thing, mapped to one word, so that "pisto", "lana" and
- * "plata" all find the entries that speak of money. Applied to queries and entries alike.
- */
-const SYNONYMS: Record<Lang, Record<string, string[]>> = {
-  es: {
-    // Not "pega" (a job in Chile): across this region "me pega" means "he hits me".
-    trabajo: ['chamba', 'chambita', 'jale', 'camello', 'laburo', 'chambear', 'trabajito', 'empleo'],
-    patron: [
-      'jefe',
-      'jefa',
-      'patrona',
-      'boss',
-      'encargado',
-      'encargada',
-      'capataz',
-      'mayordomo',
-      'inge',
-      'ingeniero',
-      'contratista',
-      'empleador',
-      'empleadora',
-    ],
-    dinero: [
-      'lana',
-      'pisto',
-      'feria',
-      'plata',
-      'billete',
-      'cuartos',
-      'varo',
-      'varos',
-      'biyuyo',
-      'lucas',
-      'money',
-    ],
-    despido: [
-      'botaron',
-      'boto',
-      'botar',
-      'corrieron',
-      'corrio',
-      'echaron',
-      'hecharon',
-      'despidieron',
-      'despidio',
-      'despedido',
-      'despedida',
-      'layoff',
-    ],
-    nino: [
-      'nina',
-      'ninos',
-      'ninas',
-      'nene',
-      'nena',
-      'chamaco',
-      'chamaca',
-      'escuincle',
-      'cipote',
-      'cipota',
-      'patojo',
-      'patoja',
-      'morro',
-      'morra',
-      'chiquillo',
-      'chiquilla',
-      'criatura',
-    ],
-    documentos: ['documento', 'papeles', 'cedula', 'dpi', 'identificacion'],
-    escuela: ['colegio', 'cole', 'kinder', 'primaria', 'secundaria', 'prepa', 'liceo'],
-    doctor: ['medico', 'medica', 'doctora', 'clinica'],
-    mascarilla: ['mascarillas', 'cubrebocas', 'tapabocas', 'barbijo', 'mascara'],
-    reconocer: ['reconozco', 'identificar', 'detectar', 'distinguir', 'notar'],
-    estafa: ['fraude', 'estafador', 'timo', 'enganan', 'engano', 'trampa', 'falso', 'chanchullo'],
-  },
-  en: {
-    boss: ['employer', 'manager', 'foreman', 'contractor', 'bosses', 'supervisor'],
-    job: ['gig', 'jobs', 'employment'],
-    money: ['cash', 'bucks', 'dollars'],
-    fired: ['sacked', 'layoff', 'laid', 'dismissed', 'terminated', 'fire'],
-    child: ['kid', 'kids', 'children', 'son', 'daughter', 'baby', 'childs'],
-    documents: ['document', 'papers', 'id', 'paperwork'],
-    mask: ['masks', 'facemask', 'facemasks'],
-    doctor: ['clinic', 'doc'],
-    recognize: ['spot', 'recognise', 'identify', 'detect', 'notice'],
-    scam: ['fraud', 'fake', 'ripoff', 'con', 'legit', 'scammer', 'scammed'],
-  },
-  ht: {
-    patwon: ['chef', 'bos', 'ingeniero', 'enjenye', 'anplwaye', 'kontremet', 'met', 'patron', 'patwonn'],
-    lajan: ['kob', 'kòb', 'cob', 'dola', 'peso', 'pesos'],
-    travay: ['djob', 'job', 'travay', 'chiripa'],
-    timoun: ['pitit', 'tipitit', 'titit', 'ti moun'],
-    papye: ['dokiman', 'cedula', 'sedil', 'papeles', 'documento'],
-    lekol: ['ekol', 'lekòl', 'escuela', 'kolej'],
-    revoke: ['voye', 'mete deyo', 'chase', 'kase'],
-  },
-};
-const CANONICAL: Record<Lang, Map<string, string>> = {
-  es: canonical(SYNONYMS.es),
-  en: canonical(SYNONYMS.en),
-  ht: canonical(SYNONYMS.ht),
-};
+type Phrase = { words: string[]; token: string };
 
-function canonical(table: Record<string, string[]>): Map<string, string> {
-  const map = new Map<string, string>();
-  for (const [word, variants] of Object.entries(table)) for (const v of variants) map.set(fold(v), word);
-  return map;
-}
+/** One language's lexicon, compiled for lookups. */
+class LangLexicon {
+  readonly spellings = new Map<string, string[]>();
+  readonly rules: Array<[RegExp, string]>;
+  readonly afterNumber = new Map<string, string>();
+  readonly canonical = new Map<string, string>();
+  readonly stop: Set<string>;
+  /** The stem of a word → its concept token. */
+  readonly concepts = new Map<string, string>();
+  /** Phrases of concepts and out-of-scope cues, by the stem of their first word. */
+  readonly phrases = new Map<string, Phrase[]>();
+  readonly cues = new Map<string, Phrase[]>();
 
-/** Words too common to tell one topic from another. */
-const STOP: Record<Lang, Set<string>> = {
-  es: new Set(
-    'a ahi ahora al algo alguien alla ante aqui asi aun ayuda ayudame bien buenas como con cosa cosas cual cuando cuanta cuanto cuantos dan dar de debe deberia debo decir del desde dice dicen dieron dime dio donde e el ella ellos en entonces entre era eres es esa esas ese eso esta estan estar este esto estos estoy favor fue gracias ha hace hacen hacer hago hay hola ir k la las le les lo los mal mas me mi mis misma mismo mucha mucho muy nada nadie necesita necesito ni nomas nos nunca o oiga otra otro oye para pasa paso pero poco podria por porque pq puede pueden puedo pues q que quien quiere quieres quiero sabe saber se sea ser si sido siempre sola solo son soy su sus tambien tampoco te tener tengo ti tiene tienen tienes toda todas todavia todo todos tu tus un una uno unos va van ver vez voy xq y ya yo'.split(
-      ' ',
-    ),
-  ),
-  en: new Set(
-    'a about actually aint all also am an and any anybody anything are arent as at back be been but by came can cant come could couldnt did didnt do does doesnt doing done dont down even for from gave get gets getting give gives go going gonna got gotta hadnt happen happened happens has hasnt have havent he hello help her here hers hi him his how hows i if ill im in is isnt it its ive just know knows let lets like lot lots made make many may me might much must my need needs no not now of ok okay on only or our out over own please pls r really said same say says shall she should shouldnt so some somebody someone something still take tell than that thats the their them then there they theyre thing things this to told too took u up ur us very vs wanna want wants was wasnt way we werent what whats when where wheres which who why will with wont would wouldnt yeah yes you your youre'.split(
-      ' ',
-    ),
-  ),
-  ht: new Set(
-    'a ak al ale alo an anko ankò anpil ap bagay ban bay bon bonjou deja di e ede epi eske fe fè gen genyen gwo janm ka kapab ke ki kijan kile kilè kisa konbyen konn konnen kote kouman kounye l la lan li lot lòt m mande men menm moun mwen n nan ni nou o okenn oswa ou pa pat poko pou poukisa pral sa se selman si sou sèlman tanpri te ti tou toujou tout two twò vin vini vle vre w y ye yo yon youn èske'.split(
-      ' ',
-    ),
-  ),
-};
-
-/** Tokens of a text, normalised for one language's index. */
-export function tokens(text: string, lang: Lang): string[] {
-  return split(text, lang).map((t) => stem(t, lang));
-}
-
-/** Tokens that carry meaning: stop words removed before stemming, so "hago" goes and "hag" never appears. */
-export function contentTokens(text: string, lang: Lang): string[] {
-  const stop = STOP[lang];
-  return split(text, lang)
-    .filter((t) => t.length > 1 && !stop.has(t))
-    .map((t) => stem(t, lang));
-}
-
-function split(text: string, lang: Lang): string[] {
-  const variants = VARIANTS[lang];
-  const canonical = CANONICAL[lang];
-  const out: string[] = [];
-  for (const raw of fold(text).split(' ')) {
-    if (!raw) continue;
-    for (const t of raw.replace(/^(covid)(\d+)$/, '$1 $2').split(' ')) {
-      const v = variants[t] ?? t;
-      out.push(canonical.get(v) ?? v);
+  constructor(
+    readonly lang: Lang,
+    file: LexiconFile,
+  ) {
+    for (const [form, words] of Object.entries(file.spellings))
+      this.spellings.set(fold(form), fold(words).split(' ').filter(Boolean));
+    this.rules = file.rules.map((r) => [new RegExp(r.match), r.replace]);
+    for (const [form, word] of Object.entries(file.after_number))
+      this.afterNumber.set(fold(form), fold(word));
+    for (const [word, variants] of Object.entries(file.words))
+      for (const v of variants) this.canonical.set(fold(v), fold(word));
+    this.stop = new Set(file.stop.map(fold));
+    for (const [id, words] of Object.entries(file.concepts)) this.addConcept(`${CONCEPT_MARK}${id}`, words);
+    for (const [id, words] of Object.entries(file.out_of_scope))
+      this.addConcept(`${CONCEPT_MARK}OUT_${id}`, words);
+    for (const cue of file.question_cues) {
+      const words = this.stems(cue);
+      if (words.length) add(this.cues, words[0]!, { words, token: '' });
     }
   }
+
+  private addConcept(token: string, list: readonly string[]): void {
+    for (const item of list) {
+      const words = this.stems(item);
+      if (words.length === 1) this.concepts.set(words[0]!, token);
+      else if (words.length > 1) add(this.phrases, words[0]!, { words, token });
+    }
+  }
+
+  private stems(text: string): string[] {
+    return this.words(text).map((w) => stem(w, this.lang));
+  }
+
+  /** One folded word as this language reads it: spellings first, then the spelling rules, then regional words. */
+  spell(word: string): string[] {
+    let spelled = this.spellings.get(word);
+    if (!spelled) {
+      let out = word;
+      for (const [re, replace] of this.rules) out = out.replace(re, replace);
+      spelled = this.spellings.get(out) ?? [out];
+    }
+    return spelled.map((w) => this.canonical.get(w) ?? w);
+  }
+
+  /** The words of a text, folded and spelled. */
+  words(text: string): string[] {
+    const out: string[] = [];
+    let previous = '';
+    for (const raw of fold(text).split(' ')) {
+      if (!raw) continue;
+      for (const t of raw.replace(/^(covid)(\d+)$/, '$1 $2').split(' ')) {
+        const number = /^\d+$/.test(previous) ? this.afterNumber.get(t) : undefined;
+        if (number) out.push(number);
+        else out.push(...this.spell(t));
+        previous = t;
+      }
+    }
+    return out;
+  }
+}
+
+function add<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** A word of a query as search reads it: its own language's form first, then how the other languages read it. */
+export type QueryToken = {
+  /** A concept token, or the stem in the query's language. */
+  form: string;
+  /** The stems the other languages give, for words of another language ("wages" in Spanish). */
+  alternatives: string[];
+  /** The word is a stop word in another language: dropped when the index does not know it. */
+  stopElsewhere: boolean;
+  weight: number;
+};
+
+export type Analysis = {
+  tokens: QueryToken[];
+  /** Out-of-scope cues found in the message ("@OUT_VISA"). */
+  outside: string[];
+};
+
+/**
+ * The three languages' lexicons, compiled. Search reads concepts and question cues; triage reads
+ * only spellings and regional words (tokens()), so that a concept never widens a danger phrase.
+ */
+export class Lexicon {
+  private readonly langs: Record<Lang, LangLexicon>;
+
+  constructor(files: Record<Lang, LexiconFile>) {
+    this.langs = Object.fromEntries(LANGS.map((l) => [l, new LangLexicon(l, files[l])])) as Record<
+      Lang,
+      LangLexicon
+    >;
+  }
+
+  /** Tokens of a text, stop words kept: how triage reads messages and phrases. */
+  tokens(text: string, lang: Lang): string[] {
+    return this.langs[lang].words(text).map((t) => stem(t, lang));
+  }
+
+  /** The tokens an entry's text is indexed under: concepts where the lexicon knows them, stems elsewhere. */
+  indexTokens(text: string, lang: Lang): string[] {
+    return this.analyse(text, lang, false).tokens.map((t) => t.form);
+  }
+
+  /**
+   * A message as search reads it. In a long message, the question part (its last sentence with words
+   * that mean something, or the words around "que hago", "what can i do", "kisa pou m fè") weighs
+   * more than the story before it, which still counts.
+   */
+  analyse(text: string, lang: Lang, query = true): Analysis {
+    const own = this.langs[lang];
+    const others = LANGS.filter((l) => l !== lang).map((l) => this.langs[l]);
+    const segments: string[][] = [];
+    const cueSegments = new Set<string[]>();
+    for (const part of text.split(/[.?!;\n¿¡]+/)) {
+      const words = own.words(part);
+      if (!words.length) continue;
+      if (query) segments.push(...splitAtCues(words, own, cueSegments));
+      else segments.push(words);
+    }
+    const weights = query ? segmentWeights(segments, own, text.length) : segments.map(() => 1);
+    // A question cue that is a concept of its own ("a quien llamo", "is that trafficking") says
+    // what is asked; the plain words of a cue ("es legal") weigh as any other.
+    const phraseWeights = segments.map((words, s) => (cueSegments.has(words) ? CUE_WEIGHT : weights[s]!));
+    const tokens: QueryToken[] = [];
+    const outside: string[] = [];
+    segments.forEach((words, s) => {
+      const stems = words.map((w) => stem(w, lang));
+      for (let i = 0; i < words.length; ) {
+        const phrase = longestPhrase(stems, i, [own, ...others]);
+        if (phrase) {
+          if (phrase.token.startsWith(`${CONCEPT_MARK}OUT_`)) outside.push(phrase.token);
+          else
+            tokens.push({
+              form: phrase.token,
+              alternatives: [],
+              stopElsewhere: false,
+              weight: phraseWeights[s]!,
+            });
+          // In a message, the phrase's own words keep the concepts they have: "es trata" is a
+          // question about the signs, and still about trafficking. An entry's phrase stands for its
+          // concept alone: "legal clinic" does not make the legal aid entry one about health.
+          for (let k = i; query && k < i + phrase.words.length; k++) {
+            const inner = own.concepts.get(stems[k]!);
+            if (inner && inner !== phrase.token && !inner.startsWith(`${CONCEPT_MARK}OUT_`))
+              tokens.push({
+                form: inner,
+                alternatives: [],
+                stopElsewhere: false,
+                // The phrase says what the words mean together: "public holidays" is about rest first.
+                weight: weights[s]! * INNER_WEIGHT,
+              });
+          }
+          i += phrase.words.length;
+          continue;
+        }
+        const word = words[i]!;
+        const st = stems[i]!;
+        i++;
+        if (word.length < 2 || own.stop.has(word)) continue;
+        const concept = own.concepts.get(st);
+        if (concept?.startsWith(`${CONCEPT_MARK}OUT_`)) {
+          outside.push(concept);
+          continue;
+        }
+        if (concept || !query) {
+          tokens.push({ form: concept ?? st, alternatives: [], stopElsewhere: false, weight: weights[s]! });
+          continue;
+        }
+        // A word this language does not know may be another's ("wages" in Spanish, "patron" in
+        // Creole): its concepts come first, then its stems. Search uses them only when the index
+        // does not know the word as this language reads it.
+        const concepts: string[] = [];
+        const otherStems: string[] = [];
+        let stopElsewhere = false;
+        for (const other of others) {
+          const spelled = other.spell(word);
+          if (spelled.length !== 1) continue;
+          const w = spelled[0]!;
+          if (other.stop.has(w)) {
+            stopElsewhere = true;
+            continue;
+          }
+          const s2 = stem(w, other.lang);
+          const c = other.concepts.get(s2);
+          if (c && !c.startsWith(`${CONCEPT_MARK}OUT_`)) concepts.push(c);
+          else if (s2 !== st) otherStems.push(s2);
+        }
+        tokens.push({
+          form: st,
+          alternatives: [...concepts, ...otherStems],
+          stopElsewhere,
+          weight: weights[s]!,
+        });
+      }
+    });
+    return { tokens, outside };
+  }
+}
+
+/** The longest phrase of any of the lexicons that starts at word i. */
+function longestPhrase(stems: string[], i: number, lexicons: LangLexicon[]): Phrase | undefined {
+  let best: Phrase | undefined;
+  for (const lex of lexicons) {
+    for (const p of lex.phrases.get(stems[i]!) ?? []) {
+      if (best && p.words.length <= best.words.length) continue;
+      if (p.words.every((w, k) => stems[i + k] === w)) best = p;
+    }
+  }
+  return best;
+}
+
+/** A run of words cut where a question cue starts and ends: "no me pagan | que hago | si me voy". */
+function splitAtCues(words: string[], lex: LangLexicon, cues: Set<string[]>): string[][] {
+  const stems = words.map((w) => stem(w, lex.lang));
+  const out: string[][] = [];
+  let start = 0;
+  for (let i = 0; i < words.length; i++) {
+    for (const cue of lex.cues.get(stems[i]!) ?? []) {
+      if (!cue.words.every((w, k) => stems[i + k] === w)) continue;
+      if (i > start) out.push(words.slice(start, i));
+      const segment = words.slice(i, i + cue.words.length);
+      cues.add(segment);
+      out.push(segment);
+      start = i + cue.words.length;
+      i = start - 1;
+      break;
+    }
+  }
+  if (start < words.length) out.push(words.slice(start));
   return out;
+}
+
+/**
+ * The question part of a long message weighs 1, the story STORY_WEIGHT: the last segment with two
+ * words that mean something, together with the question cues next to it.
+ */
+function segmentWeights(segments: string[][], lex: LangLexicon, length: number): number[] {
+  const weights = segments.map(() => 1);
+  if (length < LONG_MESSAGE || segments.length < 2) return weights;
+  const meaningful = (words: string[]) => words.filter((w) => w.length > 1 && !lex.stop.has(w)).length;
+  let q = segments.length - 1;
+  while (q > 0 && meaningful(segments[q]!) < 2) q--;
+  for (let s = 0; s < q; s++) weights[s] = STORY_WEIGHT;
+  return weights;
+}
+
+let shared: Lexicon | undefined;
+
+/** The repository's lexicon, compiled once: for triage and search built without content. */
+export function defaultLexicon(): Lexicon {
+  shared ??= new Lexicon(defaultLexiconFiles());
+  return shared;
+}
+
+/** Tokens of a text for one language, stop words kept (triage). */
+export function tokens(text: string, lang: Lang, lexicon: Lexicon = defaultLexicon()): string[] {
+  return lexicon.tokens(text, lang);
 }
 
 /** A light stemmer: plural and common verb endings, so "pagan", "pagaron" and "pago" meet. */
@@ -254,10 +297,14 @@ export function stem(token: string, lang: Lang): string {
   if (token.length <= 3 || /\d/.test(token)) return token;
   let out = token;
   if (lang === 'es')
-    out = token.replace(
-      /(aron|ieron|amos|aban|ando|iendo|ados|idos|adas|idas|ado|ido|ada|ida|ar|er|ir|an|en|as|es|os|a|o|e|s)$/,
-      '',
-    );
-  else if (lang === 'en') out = token.replace(/(ing|ies|ied|ed|es|s)$/, '');
+    // A pronoun joined to a verb ("pagarle", "cobrarme", "conseguirme") is the verb.
+    out = token
+      .replace(/(ar|er|ir)(le|les|lo|la|los|las|me|te|se|nos)$/, '$1')
+      .replace(
+        /(aron|ieron|amos|aban|ando|iendo|ados|idos|adas|idas|ado|ido|ada|ida|ar|er|ir|an|en|as|es|os|a|o|e|s)$/,
+        '',
+      );
+  // "-es" is an ending after s, x, z, ch and sh only: "phones" is "phone" as "boxes" is "box".
+  else if (lang === 'en') out = token.replace(/(ing|ies|ied|ed|(?<=(?:[sxz]|ch|sh))es|s)$/, '');
   return out.length >= 3 ? out : token;
 }

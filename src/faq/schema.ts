@@ -7,6 +7,17 @@ export const FAQ_ID = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 /** The title is a button label. */
 export const MAX_FAQ_TITLE = 30;
 
+/**
+ * A phrasing is a line of text; one added from a real question (cli faq teach) is written as
+ * { text, learned: true } until a reviewer removes the mark. Search reads both as text.
+ */
+export const PhrasingSchema = z.union([
+  z.string().trim().min(1),
+  z
+    .strictObject({ text: z.string().trim().min(1), learned: z.boolean().optional() })
+    .transform((p) => p.text),
+]);
+
 export const FaqTextSchema = z.strictObject({
   /** A short label for a button: 30 characters at most. */
   title: z
@@ -15,9 +26,7 @@ export const FaqTextSchema = z.strictObject({
     .min(1)
     .max(MAX_FAQ_TITLE, `a title is a button label: keep it to ${MAX_FAQ_TITLE} characters`),
   question: z.string().trim().min(1),
-  phrasings: z
-    .array(z.string().trim().min(1))
-    .min(6, 'write at least 6 phrasings, the way people really type'),
+  phrasings: z.array(PhrasingSchema).min(6, 'write at least 6 phrasings, the way people really type'),
   keywords: z.array(z.string().trim().min(1)).min(1),
   answer: z.string().trim().min(1),
   /** The answer recorded in this language, sent as a voice note after the text: audio/<id>.<lang>.ogg under data/. */

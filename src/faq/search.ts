@@ -2,25 +2,47 @@ import Fuse from 'fuse.js';
 import type { FaqHit, FaqSearch } from '../engine/context.js';
 import { LANGS, type Lang } from '../text/lang.js';
 import { hasWords } from '../text/normalize.js';
-import { contentTokens } from './normalize.js';
+import { CONCEPT_MARK, defaultLexicon, type Lexicon, type QueryToken } from './normalize.js';
 import type { FaqEntry } from './schema.js';
 
 /** How much a match in each field counts: keywords and titles are chosen words, phrasings are many. */
-const FIELD_WEIGHT = { title: 2, keywords: 2, question: 1, phrasings: 1, foreign: 0.5 } as const;
+const FIELD_WEIGHT = { title: 2, keywords: 2, question: 1, phrasings: 1 } as const;
 const FUZZY = { minSimilarity: 0.6, minShort: 0.8 } as const;
 const TF_SATURATION = 1;
-/** How the score is made: the share of the query matched, how central the matched words are to the topic, and fuse.js. */
+/** How the score is made: the share of the query matched, and how central the matched words are to the topic. */
 const MIX = { coverage: 0.5, weight: 0.5 } as const;
 const MAX_RESULTS = 5;
-const MAX_QUERY = 300;
+/** A long story keeps its end, where the question is. */
+const MAX_QUERY = 600;
+const MAX_TOKENS = 16;
+/** The most candidates a common word scores, once rarer words have found more than that: the best so far. */
+const MAX_POOL = 500;
+const RARE_OWN = 2;
 
-/** A hit is answered when its score clears this, and leads the next topic by MARGIN. */
-const THRESHOLD = { coverage: 0.4, shortCoverage: 0.55, score: 0.38, sure: 0.75, margin: 0.02 } as const;
+/**
+ * When to answer, calibrated on the tuning split of test/eval/queries.yaml (npm run eval -- --calibrate):
+ * the best entry explains enough of the message (coverage), scores well, and leads the second entry.
+ */
+export const DECISION = {
+  score: 0.2,
+  coverage: 0.4,
+  shortCoverage: 0.7,
+  sure: 0.6,
+  margin: 0.02,
+  /** Even a message fully explained needs its best entry ahead: a tie says the message does not pick a topic. */
+  sureMargin: 0,
+  /** A long story explains less of itself, but its best entry can still lead clearly: this many terms make a story. */
+  storyTerms: 7,
+  storyCoverage: 0.25,
+  /** How far ahead of the second the best entry of a story must be, as a share of its own score. */
+  storyLead: 0.1,
+};
+export type Decision = typeof DECISION;
 
 /** A ranked hit, with the share of the query's meaning it covers. */
 export type Hit = FaqHit & { coverage: number; terms: number };
 
-type Doc = { id: string; title: string };
+type Doc = { id: string; titles: Partial<Record<Lang, string>> };
 
 /** fuse.js scores a query word against the few known words that share its trigrams. */
 const FUSE_WORD_OPTIONS = { includeScore: true, ignoreLocation: true, threshold: 0.5, shouldSort: false };
@@ -34,13 +56,17 @@ const COMMON_SHARE = 0.05;
 /** The most postings one search walks for a word; past that it takes the entries where the word weighs most. */
 const MAX_WALK = 1_500;
 
+/** What one search found, before the decision to answer. */
+export type Ranked = { hits: Hit[]; outside: boolean };
+
 /**
- * Search over one language: an inverted index with typo-tolerant token matching picks the
- * candidates, then fuse.js rescores the best few against their question, phrasings and keywords.
- * The score is the share of the query's meaning (IDF-weighted) that the entry explains, so
- * words the store has never seen pull it down: that is what rejects out-of-scope questions.
+ * One inverted index over the three languages of every entry: each language's text is read with
+ * its own lexicon, and shared concepts (PAY, EMPLOYER...) make "el boss no me paga" and "bos la pa
+ * peye m" meet the same entries. Typo-tolerant token matching (trigrams, fuse.js) finds words the
+ * lexicon does not know. The score is the share of the query's meaning (IDF-weighted) that the entry
+ * explains, so words the store has never seen pull it down: that is what rejects out-of-scope questions.
  */
-export class LangIndex {
+export class FaqIndex {
   private readonly terms = new Map<string, number>();
   private readonly df: number[] = [];
   private readonly postings: number[][] = [];
@@ -49,41 +75,31 @@ export class LangIndex {
   private readonly termText: string[] = [];
   private readonly expansions = new Map<string, Array<[number, number]>>();
   readonly docs: Doc[] = [];
-  readonly titles = new Map<string, string>();
 
   constructor(
-    readonly lang: Lang,
     entries: Iterable<FaqEntry>,
+    readonly lexicon: Lexicon = defaultLexicon(),
   ) {
     for (const entry of entries) {
-      const text = entry[lang];
-      if (!text) continue;
       const tf = new Map<number, number>();
-      const add = (s: string, w: number) => {
-        for (const t of new Set(contentTokens(s, lang))) {
-          const id = this.term(t);
-          tf.set(id, (tf.get(id) ?? 0) + w);
-        }
-      };
-      // People mix languages ("ingeniero a pa peye nou quincena a"): the other languages'
-      // keywords count too, at a lower weight.
-      for (const other of LANGS) {
-        const o = entry[other];
-        if (other === lang || !o) continue;
-        for (const k of o.keywords) {
-          for (const t of new Set(contentTokens(k, other))) {
+      const titles: Doc['titles'] = {};
+      for (const lang of LANGS) {
+        const text = entry[lang];
+        if (!text) continue;
+        titles[lang] = text.title;
+        const add = (s: string, w: number) => {
+          for (const t of new Set(lexicon.indexTokens(s, lang))) {
             const id = this.term(t);
-            tf.set(id, (tf.get(id) ?? 0) + FIELD_WEIGHT.foreign);
+            tf.set(id, (tf.get(id) ?? 0) + w);
           }
-        }
+        };
+        add(text.title, FIELD_WEIGHT.title);
+        add(text.question, FIELD_WEIGHT.question);
+        for (const k of text.keywords) add(k, FIELD_WEIGHT.keywords);
+        for (const p of text.phrasings) add(p, FIELD_WEIGHT.phrasings);
       }
-      add(text.title, FIELD_WEIGHT.title);
-      add(text.question, FIELD_WEIGHT.question);
-      for (const k of text.keywords) add(k, FIELD_WEIGHT.keywords);
-      for (const p of text.phrasings) add(p, FIELD_WEIGHT.phrasings);
       const doc = this.docs.length;
-      this.titles.set(entry.id, text.title);
-      this.docs.push({ id: entry.id, title: text.title });
+      this.docs.push({ id: entry.id, titles });
       for (const [termId, f] of tf) {
         this.postings[termId]!.push(doc);
         this.postingTf[termId]!.push(f);
@@ -101,18 +117,22 @@ export class LangIndex {
       this.df.push(0);
       this.postings.push([]);
       this.postingTf.push([]);
-      for (const g of trigrams(t)) {
-        const list = this.grams.get(g);
-        if (list) list.push(id);
-        else this.grams.set(g, [id]);
+      if (!t.startsWith(CONCEPT_MARK)) {
+        for (const g of trigrams(t)) {
+          const list = this.grams.get(g);
+          if (list) list.push(id);
+          else this.grams.set(g, [id]);
+        }
       }
     }
     return id;
   }
 
   private idf(df: number): number {
+    // Flatter than BM25's: a word found in one entry by chance must not outweigh the concepts
+    // the message is about.
     const n = this.docs.length;
-    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    return Math.log(1 + n / (df + 0.5));
   }
 
   /**
@@ -123,7 +143,8 @@ export class LangIndex {
   private expand(token: string): Array<[number, number]> {
     const exact = this.terms.get(token);
     if (exact !== undefined) return [[exact, 1]];
-    if (token.length < 4) return [];
+    // A typo in a word of four letters is most often another word: "rain" is not "train".
+    if (token.length < 5 || token.startsWith(CONCEPT_MARK)) return [];
     const cached = this.expansions.get(token);
     if (cached) return cached;
     const qg = trigrams(token);
@@ -164,28 +185,62 @@ export class LangIndex {
     return best;
   }
 
-  search(query: string): Hit[] {
+  /** The terms a query token stands for: its own form, another language's, or a close spelling; null drops it. */
+  private resolve(t: QueryToken): Array<[number, number]> | null {
+    // "the", "de", "el", "pou" in a message of another language say nothing, even where a
+    // code-switched phrasing put them in the index.
+    if (t.stopElsewhere) return null;
+    const own = this.terms.get(t.form);
+    // A word only a code-switched phrasing or two brought into the index ("wage" in a Spanish
+    // block) counts as the concept another language knows it for.
+    const concept = t.alternatives.find((a) => a.startsWith(CONCEPT_MARK) && this.terms.has(a));
+    if (own !== undefined && (concept === undefined || this.df[own]! > RARE_OWN)) return [[own, 1]];
+    if (concept !== undefined) return [[this.terms.get(concept)!, 1]];
+    for (const alt of t.alternatives) {
+      const id = this.terms.get(alt);
+      if (id !== undefined) return [[id, 1]];
+    }
+    return this.expand(t.form);
+  }
+
+  /** The entries that best explain a query in `lang`, best first. */
+  search(query: string, lang: Lang): Ranked {
+    const text = query.length > MAX_QUERY ? query.slice(-MAX_QUERY) : query;
+    const analysis = this.lexicon.analyse(text, lang);
     // Digits carry no topic ("3 weeks", "300 dollars") and would count as unknown words.
-    const qTokens = [...new Set(contentTokens(query.slice(0, MAX_QUERY), this.lang))]
-      .filter((t) => !/^\d+$/.test(t))
-      .slice(0, 20);
+    const seen = new Map<string, QueryToken>();
+    for (const t of analysis.tokens) {
+      if (/^\d+$/.test(t.form)) continue;
+      const before = seen.get(t.form);
+      if (!before || before.weight < t.weight) seen.set(t.form, t);
+    }
+    const qTokens = [...seen.values()].sort((a, b) => b.weight - a.weight).slice(0, MAX_TOKENS);
+    const outside = analysis.outside.length > 0;
     const n = this.docs.length;
-    if (!qTokens.length || !n) return [];
+    if (!qTokens.length || !n) return { hits: [], outside };
     if (this.cov.length !== n) this.allocate(n);
     const { cov, wgt, tokCov, tokWgt } = this;
     const touched: number[] = [];
+    let pool: number[] | undefined;
     const unknownIdf = this.idf(0);
-    let total = 0;
+    // Out-of-scope cues count as words no entry explains.
+    let total = analysis.outside.length * unknownIdf;
     // Rare words first: they pick the candidates. A word in a large share of the entries then
     // only adds to candidates already found, looked up by binary search instead of a full walk.
     const tokens = qTokens
       .map((q) => {
-        const expansions = this.expand(q);
-        return { expansions, df: Math.max(0, ...expansions.map(([id]) => this.df[id]!)) };
+        const expansions = this.resolve(q);
+        return {
+          expansions,
+          weight: q.weight,
+          df: expansions ? Math.max(0, ...expansions.map(([id]) => this.df[id]!)) : 0,
+        };
       })
+      .filter((t) => t.expansions !== null)
       .sort((a, b) => a.df - b.df);
-    for (const { expansions } of tokens) {
-      total += expansions.length ? Math.max(...expansions.map(([id]) => this.idf(this.df[id]!))) : unknownIdf;
+    for (const { expansions, weight } of tokens) {
+      const list = expansions!;
+      total += weight * (list.length ? Math.max(...list.map(([id]) => this.idf(this.df[id]!))) : unknownIdf);
       // Each document takes the best match it has for this query token.
       const tokTouched: number[] = [];
       const mark = (doc: number, tf: number, idf: number) => {
@@ -194,12 +249,19 @@ export class LangIndex {
         const w = idf * (tf / (tf + TF_SATURATION));
         if (w > tokWgt[doc]!) tokWgt[doc] = w;
       };
-      for (const [termId, sim] of expansions) {
-        const idf = this.idf(this.df[termId]!) * sim;
+      for (const [termId, sim] of list) {
+        const idf = this.idf(this.df[termId]!) * sim * weight;
         const docs = this.postings[termId]!;
         const tfs = this.postingTf[termId]!;
-        if (touched.length && docs.length > n * COMMON_SHARE && touched.length < docs.length / 4) {
-          for (const doc of touched) {
+        // Only in a large store: in a small one every entry is cheap to score, and skipping would lose them.
+        if (
+          touched.length &&
+          docs.length > MAX_WALK &&
+          docs.length > n * COMMON_SHARE &&
+          touched.length < docs.length / 4
+        ) {
+          pool ??= touched.length > MAX_POOL ? bestByScore(touched, MAX_POOL, cov) : [...touched];
+          for (const doc of pool) {
             const i = findSorted(docs, doc);
             if (i >= 0) mark(doc, tfs[i]!, idf);
           }
@@ -220,22 +282,26 @@ export class LangIndex {
         tokWgt[doc] = 0;
       }
     }
-    const blend = (doc: number) => (MIX.coverage * cov[doc]! + MIX.weight * wgt[doc]!) / total;
+    const blend = (doc: number) => (total ? (MIX.coverage * cov[doc]! + MIX.weight * wgt[doc]!) / total : 0);
     const hits = topK(touched, MAX_RESULTS, blend).map((doc) => {
       const d = this.docs[doc]!;
       return {
         id: d.id,
-        title: d.title,
+        title: d.titles[lang] ?? d.titles.es ?? Object.values(d.titles)[0] ?? d.id,
         score: round(Math.min(1, blend(doc))),
-        coverage: round(cov[doc]! / total),
-        terms: qTokens.length,
+        coverage: round(total ? cov[doc]! / total : 0),
+        terms: qTokens.length + analysis.outside.length,
       };
     });
     for (const doc of touched) {
       cov[doc] = 0;
       wgt[doc] = 0;
     }
-    return hits.sort((a, b) => b.score - a.score);
+    return { hits: hits.sort((a, b) => b.score - a.score), outside };
+  }
+
+  title(id: string, lang: Lang): string | undefined {
+    return this.docs.find((d) => d.id === id)?.titles[lang];
   }
 
   /** Positions in a term's postings, heaviest first, cut to MAX_WALK; built on first use. */
@@ -282,6 +348,46 @@ function findSorted(list: number[], value: number): number {
   return -1;
 }
 
+/**
+ * The k items of highest score, in no order: a partial selection (quickselect on the scores)
+ * instead of sorting thousands of candidates, the spike of a search with common words.
+ */
+function bestByScore(items: number[], k: number, score: Float64Array): number[] {
+  if (items.length <= k) return [...items];
+  const values = Float64Array.from(items, (i) => score[i]!);
+  // The k-th highest score: everything above it is in, ties at it fill up to k.
+  let lo = 0;
+  let hi = values.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! > pivot) i++;
+      while (values[j]! < pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  const kth = values[target]!;
+  const out: number[] = [];
+  for (const item of items) if (score[item]! > kth) out.push(item);
+  for (const item of items) {
+    if (out.length >= k) break;
+    if (score[item] === kth) out.push(item);
+  }
+  return out;
+}
+
 /** The k best items by score, without sorting them all: a store can hold 50,000 entries. */
 function topK(items: number[], k: number, score: (i: number) => number): number[] {
   const best: Array<[number, number]> = [];
@@ -308,72 +414,64 @@ function trigrams(token: string): string[] {
 }
 
 /**
- * Answer only when the best topic explains enough of what was asked: words the store has
- * never seen ("rain", "football") leave the coverage low, and the bot says it does not know.
+ * Answer only when the best topic clearly explains the message and is clearly ahead of the next:
+ * words the store has never seen ("rain", "football") leave the coverage low, an out-of-scope cue
+ * ("a US visa", "exchange rate") is never answered, and the unsure middle gets suggestions.
  */
-export function decide(results: Hit[]): boolean {
-  const [first, second] = results;
-  if (!first || first.score < THRESHOLD.score) return false;
+export function decide(ranked: Ranked, d: Decision = DECISION): boolean {
+  if (ranked.outside) return false;
+  const [first, second] = ranked.hits;
+  if (!first || first.score < d.score) return false;
+  const lead = first.score - (second?.score ?? 0);
+  // A long story with the question at its end: many of its words are the story's, so the best
+  // entry explains less of it; a clear lead over the next entry is what makes it sure.
+  if (first.terms >= d.storyTerms && first.coverage >= d.storyCoverage && lead >= d.storyLead * first.score)
+    return true;
   // With one or two words, half a match is one word: too little to be sure.
-  if (first.coverage < (first.terms <= 2 ? THRESHOLD.shortCoverage : THRESHOLD.coverage)) return false;
-  return first.coverage >= THRESHOLD.sure || first.score - (second?.score ?? 0) >= THRESHOLD.margin;
+  if (first.coverage < (first.terms <= 2 ? d.shortCoverage : d.coverage)) return false;
+  return first.coverage >= d.sure ? lead >= d.sureMargin : lead >= d.margin;
 }
 
-/** All three languages' indexes, with the cross-language fallback. */
+/** Search over every language's text at once, answered in the user's language. */
 export class FaqSearcher {
-  private readonly indexes: Record<Lang, LangIndex>;
+  readonly index: FaqIndex;
 
   constructor(
     entries: Iterable<FaqEntry>,
     private readonly detect: (text: string) => Lang | null = () => null,
+    lexicon: Lexicon = defaultLexicon(),
   ) {
-    const list = [...entries];
-    this.indexes = Object.fromEntries(LANGS.map((l) => [l, new LangIndex(l, list)])) as Record<
-      Lang,
-      LangIndex
-    >;
+    this.index = new FaqIndex(entries, lexicon);
   }
 
-  searchIn(query: string, lang: Lang): FaqSearch {
-    const hits = hasWords(query) ? this.indexes[lang].search(query) : [];
+  /** The ranked entries for a query read as `lang`, before the decision to answer. */
+  rank(query: string, lang: Lang): Ranked {
+    return hasWords(query) ? this.index.search(query, lang) : { hits: [], outside: false };
+  }
+
+  searchIn(query: string, lang: Lang, d: Decision = DECISION): FaqSearch {
+    const ranked = this.rank(query, lang);
     return {
       query,
       lang,
-      answered: decide(hits),
-      results: hits.map(({ id, score, title }) => ({ id, score, title })),
+      answered: decide(ranked, d),
+      results: ranked.hits.map(({ id, score, title }) => ({ id, score, title })),
     };
   }
 
   /**
-   * Searches in `lang`; when that finds nothing confident, another language may: people mix
-   * languages, and an answer found in English is still shown in the user's language.
+   * Searches with the message read as `lang`; words of the other languages are read with their
+   * own lexicon, so a code-switched message needs no second search. With 'auto', the detected
+   * language reads it, or the language that explains it best.
    */
-  search(query: string, lang: Lang | 'auto'): FaqSearch {
-    if (lang === 'auto') {
-      const detected = this.detect(query);
-      if (detected) return this.search(query, detected);
-      const all = LANGS.map((l) => this.searchIn(query, l));
-      return all.sort(
-        (a, b) =>
-          Number(b.answered) - Number(a.answered) || (b.results[0]?.score ?? 0) - (a.results[0]?.score ?? 0),
-      )[0]!;
-    }
-    const own = this.searchIn(query, lang);
-    if (own.answered || !hasWords(query)) return own;
-    for (const other of LANGS) {
-      if (other === lang) continue;
-      const found = this.searchIn(query, other);
-      if (found.answered)
-        return {
-          ...found,
-          lang,
-          results: found.results.map((r) => ({ ...r, title: this.title(r.id, lang) ?? r.title })),
-        };
-    }
-    return own;
-  }
-
-  private title(id: string, lang: Lang): string | undefined {
-    return this.indexes[lang].titles.get(id);
+  search(query: string, lang: Lang | 'auto', d: Decision = DECISION): FaqSearch {
+    if (lang !== 'auto') return this.searchIn(query, lang, d);
+    const detected = this.detect(query);
+    if (detected) return this.searchIn(query, detected, d);
+    const all = LANGS.map((l) => this.searchIn(query, l, d));
+    return all.sort(
+      (a, b) =>
+        Number(b.answered) - Number(a.answered) || (b.results[0]?.score ?? 0) - (a.results[0]?.score ?? 0),
+    )[0]!;
   }
 }

@@ -1,4 +1,5 @@
 import type { BroadcastReport } from '../broadcast/store.js';
+import type { UnansweredRow } from '../store/contract.js';
 import type { Db } from '../store/sqlite/db.js';
 
 export type Report = {
@@ -119,6 +120,15 @@ function perDay(db: Db, name: string, sinceMs: number): PerDay {
        GROUP BY day, lang ORDER BY day, lang`,
     )
     .all({ name, since: sinceMs }) as PerDay;
+}
+
+/** Every scrubbed unanswered question since `sinceMs`, grouped: most asked first, then latest. */
+export function unansweredRows(db: Db, sinceMs: number): UnansweredRow[] {
+  return db
+    .prepare(
+      'SELECT lang, query, count(*) AS count, max(at) AS last FROM unanswered WHERE at >= ? GROUP BY query, lang ORDER BY count DESC, last DESC, query, lang',
+    )
+    .all(sinceMs) as UnansweredRow[];
 }
 
 /** Conversations started per day and language, for the studio's chart. */

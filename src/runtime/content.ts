@@ -14,7 +14,9 @@ import {
 } from '../content/tree.js';
 import type { YamlSource } from '../content/yaml.js';
 import type { EngineContext, FaqSource, FaqView, HandoffSettings, Translate } from '../engine/context.js';
+import { type LexiconFile, loadLexiconDir } from '../faq/lexicon.js';
 import { loadContacts, loadFaqDir } from '../faq/loader.js';
+import { Lexicon } from '../faq/normalize.js';
 import { type ContactsFile, FAQ_ORG_PLACEHOLDER, type FaqEntry } from '../faq/schema.js';
 import { FaqSearcher } from '../faq/search.js';
 import { loadFlows } from '../flows/loader.js';
@@ -75,6 +77,8 @@ export type ContentFiles = {
   /** Danger phrases (data/safety.yaml). */
   safety: SafetyFile;
   smallTalk: SmallTalkFile;
+  /** Spellings, regional words and concepts per language (data/lexicon/). */
+  lexicon: Record<Lang, LexiconFile>;
   problems: Problem[];
 };
 
@@ -98,13 +102,15 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
   const safety = loadSafety(paths.safety, paths.root);
   const smallTalk = loadSmallTalk(paths.smalltalk, paths.root);
   const templates = loadTemplates(paths.templates, paths.root);
+  const lexicon = loadLexiconDir(paths.lexicon, paths.root);
+  const words = new Lexicon(lexicon.files);
   const topics = loadTopics(paths.topics, paths.root, new Set(faq.entries.keys()));
   const flows = loadFlows(paths.flows, {
     faqIds: new Set(faq.entries.keys()),
     brokenFaqIds: faq.broken,
     root: paths.root,
   });
-  const triage = new Triage(readPhrases(safety.safety));
+  const triage = new Triage(readPhrases(safety.safety, words), words);
   const audio = audioProblems(
     { faq: faq.entries, faqSources: faq.sources, flows: flows.flows, flowSources: flows.sources },
     join(paths.root, 'data'),
@@ -130,6 +136,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
     localeReviews: locales.reviews,
     safety: safety.safety,
     smallTalk: smallTalk.smallTalk,
+    lexicon: lexicon.files,
     problems: [
       ...encodingProblems(tree),
       ...flows.problems,
@@ -140,6 +147,7 @@ export function readContentFiles(paths: ContentPaths): ContentFiles {
       ...smallTalk.problems,
       ...shadowed,
       ...templates.problems,
+      ...lexicon.problems,
       ...topics.problems,
       ...audio,
     ],
@@ -202,8 +210,9 @@ export function buildContent(
   const { t } = createI18n(files.locales, files.flows.values());
   const faq = withOrgContact(files.faq, settings.org, t);
   const detect = languageDetector(detectionSamples(files));
-  const searcher = new FaqSearcher(faq.values(), detect);
-  const triage = new Triage(readPhrases(files.safety));
+  const lexicon = new Lexicon(files.lexicon);
+  const searcher = new FaqSearcher(faq.values(), detect, lexicon);
+  const triage = new Triage(readPhrases(files.safety, lexicon), lexicon);
   const smallTalk = new SmallTalkMatcher(files.smallTalk);
   const emergencyLine = emergencyLiner(files.contacts, t);
   const topics = topicList(files.topics);

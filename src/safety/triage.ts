@@ -1,4 +1,5 @@
 import type { Danger } from '../engine/context.js';
+import { defaultLexicon, type Lexicon } from '../faq/normalize.js';
 import { LANGS, type Lang } from '../text/lang.js';
 import type { SafetyFile } from './schema.js';
 import { safetyWords } from './words.js';
@@ -23,17 +24,23 @@ export type ReadPhrase = {
 };
 
 /** Reads every phrase of the file through the normaliser. */
-export function readPhrases(file: SafetyFile): ReadPhrase[] {
+export function readPhrases(file: SafetyFile, lexicon: Lexicon = defaultLexicon()): ReadPhrase[] {
   const out: ReadPhrase[] = [];
   for (const lang of LANGS) {
     for (const text of file.not_danger[lang]) {
-      out.push({ lang, category: null, text, words: safetyWords(text, lang), whole: false });
+      out.push({ lang, category: null, text, words: safetyWords(text, lang, lexicon), whole: false });
     }
   }
   for (const [category, c] of Object.entries(file.categories)) {
     for (const lang of LANGS) {
       for (const text of c[lang]) {
-        out.push({ lang, category, text, words: collapse(safetyWords(text, lang)), whole: c.whole_message });
+        out.push({
+          lang,
+          category,
+          text,
+          words: collapse(safetyWords(text, lang, lexicon)),
+          whole: c.whole_message,
+        });
       }
     }
   }
@@ -49,7 +56,10 @@ export class Triage {
   private readonly cries = new Map<Lang, Map<string, string>>();
   private readonly sayings = new Map<Lang, string[][]>();
 
-  constructor(phrases: readonly ReadPhrase[]) {
+  constructor(
+    phrases: readonly ReadPhrase[],
+    private readonly lexicon: Lexicon = defaultLexicon(),
+  ) {
     for (const lang of LANGS) {
       this.byFirst.set(lang, new Map());
       this.cries.set(lang, new Map());
@@ -86,7 +96,7 @@ export class Triage {
 
   /** The category of the first phrase of one language found in the text, or null. */
   matchIn(lang: Lang, text: string): string | null {
-    const words = this.withoutSayings(lang, safetyWords(text, lang));
+    const words = this.withoutSayings(lang, safetyWords(text, lang, this.lexicon));
     if (!words.length) return null;
     const cry = this.cries.get(lang)!.get(collapse(words).join(' '));
     if (cry) return cry;

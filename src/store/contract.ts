@@ -3,7 +3,7 @@ import type { BroadcastStore } from '../broadcast/store.js';
 import { ConsentHowSchema, SessionSchema } from '../engine/types.js';
 import type { FaqEntry } from '../faq/schema.js';
 import { type OutboxStore, PrioritySchema } from '../outbox/contract.js';
-import type { Report } from '../report/report.js';
+import type { PerDay, Report } from '../report/report.js';
 import type { SubscriptionStore } from '../subscriptions/store.js';
 import { LangSchema } from '../text/lang.js';
 import type { HandoffRow } from './handoffs.js';
@@ -115,6 +115,9 @@ export type Loaded = {
 
 /** The outcome of a turn's decision: what to return to the caller, and what to store. */
 export type Decision<R> = { result: R; writes: Write[] };
+
+/** A scrubbed question without an answer, with how often and when it was last asked (ms, to the hour). */
+export type UnansweredRow = { lang: string; query: string; count: number; last: number };
 
 export type Purged = { sessions: number; events: number; feedback: number; unanswered: number };
 
@@ -254,6 +257,10 @@ export interface Store {
   purge(cutoff: number): Promise<Purged>;
   /** The staff report's counts since `sinceMs`. */
   report(sinceMs: number): Promise<Report>;
+  /** Every scrubbed unanswered question since `sinceMs`, grouped: most asked first, then latest. */
+  unanswered(sinceMs: number): Promise<UnansweredRow[]>;
+  /** Conversations started per day (UTC) and language since `sinceMs`, oldest first: the studio's chart. */
+  conversationsPerDay(sinceMs: number): Promise<PerDay>;
   /** The last good content version. */
   latestContent(): Promise<ContentSnapshot | null>;
   /** Keeps a version as the last good one; false when it already is. */

@@ -10,6 +10,7 @@ import { readWaState, whatsappFiles } from '../channels/whatsapp/state.js';
 import { type Config, ConfigError, ROOT } from '../config/env.js';
 import { checkFiles } from '../content/check.js';
 import { EventSchema, PositionSchema } from '../engine/types.js';
+import { loadFaqDir } from '../faq/loader.js';
 import { flowToMermaid } from '../flows/graph.js';
 import { type App, createApp } from '../runtime/app.js';
 import { contentSettings, readContentFiles } from '../runtime/content.js';
@@ -18,7 +19,8 @@ import { type Reloader, watchContent } from '../runtime/reload.js';
 import { LANGS, LangSchema } from '../text/lang.js';
 import { sameOriginOnly, tokenRequired } from './auth.js';
 import { faqColumns, stepColumns } from './columns.js';
-import { readStudioReport, reportCsv, sinceOf } from './report.js';
+import { readStudioReport, reportCsv, reportSource, StoreUnavailable, sinceOf } from './report.js';
+import { TeachRequestSchema, taughtTo, teachFromStudio } from './teach.js';
 
 export const STUDIO_CHANNEL = 'studio';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -51,7 +53,8 @@ const ChatSchema = z.object({
 
 export type Studio = {
   app: Hono;
-  close: () => void;
+  /** Resolves once the report's connection to PostgreSQL, if any, has ended. */
+  close: () => Promise<void>;
   bot: App;
   /** Resolves once content edits are watched. */
   ready: Promise<void>;
@@ -60,7 +63,8 @@ export type Studio = {
 /**
  * The staff studio: the real engine on a scratch database, the content with its problems,
  * each step and FAQ entry in three languages, the flow diagrams, the report from the bot's real
- * database (read-only) and WhatsApp's pairing state. Binding beyond this machine needs a token.
+ * store (SQLite read-only, or PostgreSQL) with its teach action, and WhatsApp's pairing state.
+ * Binding beyond this machine needs a token.
  */
 export function createStudio(config: Config): Studio {
   if (!LOOPBACK.has(config.STUDIO_HOST) && !config.STUDIO_TOKEN) {
@@ -92,7 +96,14 @@ export function createStudio(config: Config): Studio {
     },
   );
 
+  const source = reportSource(config);
+
   const app = new Hono();
+  app.onError((e, c) => {
+    if (e instanceof StoreUnavailable) return c.json({ error: e.message }, 503);
+    log.error({ code: 'studio.error', err: e }, 'studio: a request failed');
+    return c.json({ error: 'the studio failed: see its log' }, 500);
+  });
   app.use('*', sameOriginOnly());
   if (config.STUDIO_TOKEN) app.use('*', tokenRequired(config.STUDIO_TOKEN));
 
@@ -148,24 +159,48 @@ export function createStudio(config: Config): Studio {
     return entry ? c.json(faqColumns(entry)) : c.json({ error: 'no such entry' }, 404);
   });
 
-  // The report reads the bot's real database (read-only); the chat above uses the scratch one.
-  app.get('/api/report', (c) => {
+  // The report reads the bot's real store (SQLite read-only, or PostgreSQL); the chat above uses the scratch one.
+  app.get('/api/report', async (c) => {
     const since = sinceOf(c.req.query('since'));
     if (since === null) return c.json({ error: 'since takes a period like 30d, or a date' }, 400);
-    return c.json(readStudioReport(config.paths.db, since));
+    // Read from the files, not the reloaded content: a question taught a moment ago shows as taught.
+    const taught = taughtTo(loadFaqDir(config.paths.faq, config.paths.root).entries);
+    return c.json(await readStudioReport(source, since, taught));
   });
 
-  app.get('/api/report.csv', (c) => {
+  app.get('/api/report.csv', async (c) => {
     const since = sinceOf(c.req.query('since'));
     if (since === null) return c.text('since takes a period like 30d, or a date', 400);
     const section = c.req.query('section');
-    const csv = reportCsv(config.paths.db, since, section);
+    const csv = await reportCsv(source, since, section);
     if (csv === null) return c.text('no such section', 404);
     const name = `puente-report${section ? `-${section}` : ''}-${new Date().toISOString().slice(0, 10)}.csv`;
     return c.body(csv, 200, {
       'content-type': 'text/csv; charset=utf-8',
       'content-disposition': `attachment; filename="${name}"`,
       'cache-control': 'no-store',
+    });
+  });
+
+  // "Teach": an unanswered question becomes a phrasing of an entry, marked learned: true for a
+  // reviewer, as `cli faq teach` does. It edits data/faq/; the watcher reloads the content.
+  app.post('/api/teach', async (c) => {
+    const body = TeachRequestSchema.safeParse(await c.req.json().catch(() => null));
+    if (!body.success) return c.json({ error: body.error.issues.map((i) => i.message).join('; ') }, 400);
+    const entries = loadFaqDir(config.paths.faq, config.paths.root).entries;
+    const outcome = await source.read((reader) =>
+      reader
+        ? teachFromStudio(reader, config.paths.faq, entries, body.data)
+        : Promise.resolve({ ok: false as const, status: 404 as const, error: 'the bot has no database yet' }),
+    );
+    if (!outcome.ok) return c.json({ error: outcome.error }, outcome.status);
+    const { taught } = outcome;
+    return c.json({
+      question: outcome.question,
+      entry: outcome.entry,
+      lang: taught.lang,
+      phrasing: taught.phrasing,
+      added: taught.added,
     });
   });
 
@@ -243,10 +278,11 @@ export function createStudio(config: Config): Studio {
     app,
     bot,
     ready: reloader.ready,
-    close: () => {
+    close: async () => {
       void reloader.close();
       bot.close();
       rmSync(scratch, { recursive: true, force: true });
+      await source.close();
     },
   };
 }

@@ -67,7 +67,8 @@ export async function buildPgReport(pool: Pool, sinceMs: number): Promise<Report
   return report;
 }
 
-async function perDay(pool: Pool, name: string, sinceMs: number): Promise<PerDay> {
+/** One kind of event per day (UTC) and language, oldest first, as on SQLite. */
+export async function perDay(pool: Pool, name: string, sinceMs: number): Promise<PerDay> {
   const { rows } = await pool.query(
     `SELECT to_char(to_timestamp(t / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, lang, sum(n)::int AS count FROM (
        SELECT at AS t, lang, 1::bigint AS n FROM events WHERE name = $2 AND at >= $1

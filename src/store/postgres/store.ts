@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { SessionSchema } from '../../engine/types.js';
 import type { FaqEntry } from '../../faq/schema.js';
-import type { Report } from '../../report/report.js';
+import type { PerDay, Report } from '../../report/report.js';
 import {
   type Chunk,
   type ContentSnapshot,
@@ -16,6 +16,7 @@ import {
   type Store,
   type Stored,
   type Table,
+  type UnansweredRow,
   type Write,
 } from '../contract.js';
 import { HandoffRowSchema } from '../handoffs.js';
@@ -24,7 +25,7 @@ import { DAY, HOUR, recordTime, sessionTime } from '../times.js';
 import { PostgresBroadcasts } from './broadcasts.js';
 import { MIGRATIONS } from './migrations.js';
 import { PostgresOutbox, PURGE_OUTBOX_SQL } from './outbox.js';
-import { buildPgReport } from './report.js';
+import { buildPgReport, perDay } from './report.js';
 import { PostgresSubscriptions } from './subscriptions.js';
 
 /** Advisory lock classes (the first of the two keys), so that ours never meet another app's. */
@@ -317,6 +318,19 @@ export class PostgresStore implements Store {
 
   report(sinceMs: number): Promise<Report> {
     return buildPgReport(this.pool, sinceMs);
+  }
+
+  async unanswered(sinceMs: number): Promise<UnansweredRow[]> {
+    const { rows } = await this.pool.query(
+      `SELECT lang, query, count(*)::int AS count, max(at)::float8 AS last FROM unanswered WHERE at >= $1
+       GROUP BY query, lang ORDER BY count DESC, last DESC, query COLLATE "C", lang COLLATE "C"`,
+      [sinceMs],
+    );
+    return rows as UnansweredRow[];
+  }
+
+  conversationsPerDay(sinceMs: number): Promise<PerDay> {
+    return perDay(this.pool, 'conversation_started', sinceMs);
   }
 
   async latestContent(): Promise<ContentSnapshot | null> {

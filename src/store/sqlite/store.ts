@@ -1,6 +1,12 @@
 import type { FaqEntry } from '../../faq/schema.js';
 import { importFaq } from '../../faq/store.js';
-import { buildReport, type Report } from '../../report/report.js';
+import {
+  buildReport,
+  conversationsPerDay,
+  type PerDay,
+  type Report,
+  unansweredRows,
+} from '../../report/report.js';
 import type {
   Chunk,
   ContentSnapshot,
@@ -13,6 +19,7 @@ import type {
   Store,
   Stored,
   Table,
+  UnansweredRow,
   Write,
 } from '../contract.js';
 import { SqliteBroadcasts } from './broadcasts.js';
@@ -207,6 +214,14 @@ export class SqliteStore implements Store {
 
   async report(sinceMs: number): Promise<Report> {
     return buildReport(this.db, sinceMs);
+  }
+
+  async unanswered(sinceMs: number): Promise<UnansweredRow[]> {
+    return unansweredRows(this.db, sinceMs);
+  }
+
+  async conversationsPerDay(sinceMs: number): Promise<PerDay> {
+    return conversationsPerDay(this.db, sinceMs);
   }
 
   async latestContent(): Promise<ContentSnapshot | null> {

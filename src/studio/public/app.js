@@ -14,7 +14,11 @@ async function api(path, body) {
     $('live').classList.add('stale');
     $('live').textContent = '● signed out: open the address the studio printed again';
   }
-  if (!res.ok) throw new Error(`${path}: ${res.status}`);
+  if (!res.ok) {
+    // The studio's JSON errors say what is wrong; show that rather than a bare status.
+    const body = await res.json().catch(() => null);
+    throw new Error(body?.error ?? `${path}: ${res.status}`);
+  }
   return (res.headers.get('content-type') ?? '').includes('json') ? res.json() : res.text();
 }
 

@@ -2,12 +2,18 @@
 // in SECTIONS, in the order shown; the server sends its rows under the same id.
 const LANG_COLOURS = { es: '#1f6feb', en: '#12b76a', ht: '#d92d20', other: '#667085' };
 
-/** A table of rows, or a line saying there is nothing in this period. */
+/** A table of rows, or a line saying there is nothing in this period. A column may draw its own cell. */
 function table(rows, columns) {
   if (!rows.length) return el('p', { class: 'hint' }, 'Nothing in this period.');
   const head = el('tr', {}, ...columns.map(([, title]) => el('th', {}, title)));
   const body = rows.map((r) =>
-    el('tr', {}, ...columns.map(([key]) => el('td', {}, r[key] === null ? '—' : String(r[key])))),
+    el(
+      'tr',
+      {},
+      ...columns.map(([key, , cell]) =>
+        el('td', {}, cell ? cell(r) : r[key] === null || r[key] === undefined ? '—' : String(r[key])),
+      ),
+    ),
   );
   return el('table', { class: 'report-table' }, head, ...body);
 }
@@ -145,21 +151,100 @@ const SECTIONS = [
   {
     id: 'unanswered',
     title: 'Questions the bot could not answer',
-    hint: 'The best material for new FAQ entries, or for new phrasings of existing ones.',
-    render: (rows) =>
-      table(rows, [
-        ['query', 'question'],
-        ['lang', 'language'],
-        ['count', 'times'],
-      ]),
+    hint: 'The best material for new FAQ entries, or for new phrasings of existing ones. "Teach" adds a question to the entry that answers it, marked learned: true until a reviewer checks it.',
+    render: (rows) => {
+      // What the last "teach" did stays in view after the report is read again.
+      const done = taughtMessage ? el('p', { class: 'teach-done', role: 'status' }, taughtMessage) : '';
+      taughtMessage = '';
+      return el(
+        'div',
+        {},
+        done,
+        table(rows, [
+          ['query', 'question'],
+          ['lang', 'language'],
+          ['count', 'times'],
+          ['id', 'teach', teachCell],
+        ]),
+      );
+    },
   },
 ];
+
+/** FAQ entries with their titles per language, for the "teach" choice; loaded with the report. */
+let faqEntries = [];
+/** Said once, in the unanswered section, after a question was taught. */
+let taughtMessage = '';
+
+/** The title of an entry in the question's language, else in any language it has. */
+function titleIn(entry, lang) {
+  return entry.titles[lang] ?? entry.titles.es ?? entry.titles.en ?? entry.titles.ht ?? entry.id;
+}
+
+/** "Teach" for one unanswered question: pick the entry that answers it, confirm, and see what happened. */
+function teachCell(row) {
+  if (row.taught) return el('span', { class: 'taught' }, `✓ taught to ${row.taught}`);
+  const status = el('span', { class: 'teach-status', role: 'status' });
+  const select = el(
+    'select',
+    { class: 'teach-entry', 'aria-label': `entry that answers "${row.query}"` },
+    el('option', { value: '' }, 'Entry that answers it…'),
+    ...faqEntries
+      .map((e) => ({ id: e.id, title: titleIn(e, row.lang) }))
+      .sort((a, b) => a.title.localeCompare(b.title, row.lang))
+      .map((e) => el('option', { value: e.id }, `${e.title} (${e.id})`)),
+  );
+  const button = el('button', { type: 'button', class: 'teach' }, 'Teach');
+  button.addEventListener('click', async () => {
+    const entry = faqEntries.find((e) => e.id === select.value);
+    if (!entry) {
+      status.textContent = 'Choose the entry that answers this question first.';
+      return;
+    }
+    const title = titleIn(entry, row.lang);
+    if (
+      !confirm(
+        `Add "${row.query}" to "${title}" as a way people ask it (${row.lang})?\n\nIt is written into data/faq/${entry.id}.yaml marked learned: true, so that a reviewer checks it.`,
+      )
+    )
+      return;
+    button.disabled = true;
+    status.textContent = 'Teaching…';
+    try {
+      const res = await fetch('/api/teach', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ question: row.id, entry: entry.id }),
+      });
+      const body = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(body.error ?? `the studio answered ${res.status}`);
+      taughtMessage = body.added
+        ? `Taught: "${body.phrasing}" is now a way of asking "${title}" (${entry.id}). A reviewer removes its learned mark once checked.`
+        : `"${title}" already had "${body.phrasing}".`;
+      await loadReport();
+    } catch (e) {
+      status.textContent = `Not taught: ${e.message}`;
+      button.disabled = false;
+    }
+  });
+  return el('span', { class: 'teach-cell' }, select, ' ', button, ' ', status);
+}
 
 async function loadReport() {
   const since = $('report-since').value;
   $('report-csv').href = `/api/report.csv?since=${encodeURIComponent(since)}`;
-  const report = await api(`/api/report?since=${encodeURIComponent(since)}`);
   const box = $('report');
+  let report;
+  try {
+    const [r, content] = await Promise.all([
+      api(`/api/report?since=${encodeURIComponent(since)}`),
+      api('/api/content'),
+    ]);
+    report = r;
+    faqEntries = content.faq;
+  } catch (e) {
+    return box.replaceChildren(el('p', { class: 'hint' }, `The report cannot be read now: ${e.message}`));
+  }
   for (const c of charts.values()) c.plot?.destroy();
   charts.clear();
   if (!report.database) {

@@ -1,0 +1,108 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatProblem } from '../src/content/problems.js';
+import { loadLexiconDir } from '../src/faq/lexicon.js';
+import { defaultLexicon, Lexicon } from '../src/faq/normalize.js';
+import { Harness } from './support/harness.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+describe('the lexicon (data/lexicon/<lang>.yaml)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'puente-lexicon-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('loads the repository files without a problem', () => {
+    expect(loadLexiconDir(join(ROOT, 'data', 'lexicon'), ROOT).problems.map(formatProblem)).toEqual([]);
+  });
+
+  it('names the file and line of a mistake: a bad concept id, a broken rule, a word under two concepts', () => {
+    const lex = join(dir, 'data', 'lexicon');
+    mkdirSync(lex, { recursive: true });
+    writeFileSync(
+      join(lex, 'es.yaml'),
+      '# staff notes\nconcepts:\n  PAY: [pisto, lana]\n  pay: [sueldo]\n  BOSS: [jefe, lana]\nrules:\n  - { match: "([a-z", replace: "" }\n',
+    );
+    writeFileSync(join(lex, 'en.yaml'), 'spellings:\n  u: you\n');
+    writeFileSync(join(lex, 'ht.yaml'), 'concepts:\n  PAY: [kob]\n  BOSS: [bos, kob]\n');
+    const { problems } = loadLexiconDir(lex, dir);
+    const shown = problems.map(formatProblem).join('\n');
+    expect(shown).toMatch(
+      /data\/lexicon\/es\.yaml:4:\d+ error: [^\n]*\n {2}fix: a concept id is in capitals/,
+    );
+    expect(shown).toMatch(/data\/lexicon\/es\.yaml:7:\d+ error: .*does not compile/);
+    expect(shown).toMatch(/data\/lexicon\/ht\.yaml:3:\d+ error: "kob" is listed under both PAY and BOSS/);
+  });
+
+  it('reads Creole as typed: accentless, SMS and French-influenced spellings meet the standard spelling', () => {
+    const lex = defaultLexicon();
+    const ipn = lex.indexTokens('Patwon an pa peye m kòb mwen, kounye a fòk mwen travay', 'ht');
+    expect(lex.indexTokens('patron an pa peye m kob mwen, kounya fok m travail', 'ht')).toEqual(ipn);
+    expect(lex.tokens('pske m pa gen papier', 'ht')).toEqual(lex.tokens('paske mwen pa gen papye', 'ht'));
+    expect(lex.tokens('msye di l ap peye w', 'ht')).toEqual(lex.tokens('misye di li ap peye ou', 'ht'));
+  });
+
+  it('maps spellings, slang and synonyms of every language to shared concepts', () => {
+    const lex = defaultLexicon();
+    const pay = (text: string, lang: 'es' | 'en' | 'ht') => lex.indexTokens(text, lang).includes('@PAY');
+    for (const w of ['pisto', 'lana', 'cuartos', 'salario', 'sueldo']) expect(pay(w, 'es'), w).toBe(true);
+    for (const w of ['wages', 'salary', 'pay']) expect(pay(w, 'en'), w).toBe(true);
+    for (const w of ['kòb', 'lajan', 'salè']) expect(pay(w, 'ht'), w).toBe(true);
+    for (const [w, l] of [
+      ['patrón', 'es'],
+      ['jefe', 'es'],
+      ['manager', 'es'],
+      ['boss', 'en'],
+      ['bòs', 'ht'],
+      ['patron', 'ht'],
+    ] as const)
+      expect(lex.indexTokens(w, l), w).toContain('@EMPLOYER');
+  });
+
+  it('weighs the question part of a long message more than the story, and keeps the story', () => {
+    const lex = defaultLexicon();
+    const a = lex.analyse(
+      'trabajo en una finca de cafe desde hace dos anos con mi familia. el patron no me paga, que hago?',
+      'es',
+    );
+    const weight = (form: string) => a.tokens.find((t) => t.form === form)?.weight;
+    // "no me paga" is the question's concept; the word "paga" inside it keeps its own concept at half weight.
+    expect(weight('@UNPAID')).toBe(1);
+    expect(weight('@PAY')).toBeGreaterThan(0);
+    expect(weight('fint') ?? weight('finc')).toBeLessThan(1);
+  });
+
+  it('reads a word of another language as that language does, and marks out-of-scope cues', () => {
+    const lex = new Lexicon(loadLexiconDir(join(ROOT, 'data', 'lexicon'), ROOT).files);
+    const forms = lex
+      .analyse('el manager no me paga my wages', 'es')
+      .tokens.flatMap((t) => [t.form, ...t.alternatives]);
+    expect(forms).toContain('@EMPLOYER');
+    expect(forms).toContain('@PAY');
+    expect(lex.analyse('cuanto cuesta la visa americana', 'es').outside).toEqual(['@OUT_VISA']);
+  });
+});
+
+describe('search with the lexicon', () => {
+  const h = new Harness();
+  afterAll(() => h.close());
+  const search = (q: string, lang: 'es' | 'en' | 'ht') => h.app.bot.current.searcher.search(q, lang);
+
+  it('answers code-switched messages in the user language', () => {
+    const r = search('el boss no me ha dado mi paycheck', 'es');
+    expect(r).toMatchObject({ answered: true, lang: 'es' });
+    expect(r.results[0]).toMatchObject({ id: 'labor.unpaid-wages', title: 'Salario no pagado' });
+    expect(search('bos la pa peye m salary mwen', 'ht').results[0]?.id).toBe('labor.unpaid-wages');
+  });
+
+  it('refuses near-domain questions but still suggests topics for the unsure middle', () => {
+    for (const [q, l] of [
+      ['how much is a us visa', 'en'],
+      ['a cuanto esta el dolar hoy', 'es'],
+      ['konbyen western union pran pou voye 100 dola', 'ht'],
+      ['dame el celular del abogado', 'es'],
+    ] as const)
+      expect(search(q, l).answered, q).toBe(false);
+  });
+});
