@@ -580,6 +580,25 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     expect(await b.figures(next)).toMatchObject({ queued: 0, sent: 0 });
   });
 
+  it('retention unlinks settled deliveries older than the cutoff and keeps the figures', async () => {
+    await fresh();
+    for (const k of ['a', 'b'])
+      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
+    const b = store.broadcasts;
+    const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
+    await b.queue(id);
+    await b.expand(['telegram']);
+    const [first] = await b.claim('telegram', 1, 'one', now);
+    await b.settle(first!.id, 'sent', now);
+    await store.purge(now + 1);
+    const rows = await rowsOf(store, `SELECT user_key, state FROM broadcast_deliveries ORDER BY id`);
+    // The settled row points at nobody; the one still queued keeps its user, to be sent.
+    expect(rows.find((r) => r.state === 'sent')?.user_key).toMatch(/^gone:/);
+    expect(rows.find((r) => r.state === 'queued')?.user_key).toMatch(/^[ab]$/);
+    expect(await b.figures(id)).toMatchObject({ queued: 1, sent: 1 });
+    expect(await b.claim('telegram', 10, 'two', now + CLAIM_MS + 1)).toHaveLength(1);
+  });
+
   it('keeps the last good content and the meta values', async () => {
     await fresh();
     expect(await store.latestContent()).toBeNull();

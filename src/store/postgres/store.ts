@@ -286,6 +286,12 @@ export class PostgresStore implements Store {
       await c.query('SELECT pg_advisory_xact_lock($1, 0)', [LOCK_PURGE]);
       // What waits for users who go now goes with them; so does anything older than the cutoff.
       await c.query(PURGE_OUTBOX_SQL, [cutoff]);
+      // A broadcast's figures outlive retention, but not the link to who got it.
+      await c.query(
+        `UPDATE broadcast_deliveries SET user_key = 'gone:' || id, address = ''
+         WHERE state <> 'queued' AND coalesce(sent_at, 0) < $1 AND user_key NOT LIKE 'gone:%'`,
+        [cutoff],
+      );
       const sessions = (await c.query('DELETE FROM sessions WHERE updated_at < $1', [cutoff])).rowCount ?? 0;
       await c.query(
         `INSERT INTO daily_counts (day, name, channel, lang, campaign, flow, faq, count)

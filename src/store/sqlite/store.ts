@@ -204,6 +204,7 @@ export class SqliteStore implements Store {
     const purged = this.db.transaction(() => {
       // What waits for users who go now goes with them; so does anything older than the cutoff.
       this.outbox.purgeBefore(cutoff);
+      this.db.prepare(UNLINK_OLD_DELIVERIES_SQL).run(cutoff);
       return { sessions: this.sessions.purgeIdleBefore(cutoff), ...this.records.purgeBefore(cutoff) };
     })();
     // The deleted rows' old pages leave the WAL too, as after a forget.
@@ -396,3 +397,10 @@ function fromSqlite(table: Table, row: Record<string, unknown>): unknown {
   if (table === 'contentSnapshots') return { ...row, files: JSON.parse(String(row.files)) };
   return row;
 }
+
+/**
+ * A broadcast's figures outlive retention, but not the link to who got it: once a delivery is
+ * settled and older than the cutoff, its row keeps only its state and time.
+ */
+const UNLINK_OLD_DELIVERIES_SQL = `UPDATE broadcast_deliveries SET user_key = 'gone:' || id, address = ''
+   WHERE state <> 'queued' AND coalesce(sent_at, 0) < ? AND user_key NOT LIKE 'gone:%'`;
