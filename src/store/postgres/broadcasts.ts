@@ -12,6 +12,7 @@ import {
   toBroadcast,
 } from '../../broadcast/store.js';
 import type { Lang } from '../../text/lang.js';
+import { inTransaction } from './transaction.js';
 
 type DeliveryRow = {
   id: number;
@@ -33,19 +34,8 @@ export class PostgresBroadcasts implements BroadcastStore {
     private readonly now: () => number,
   ) {}
 
-  private async transaction<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await work(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      c.release();
-    }
+  private transaction<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 
   async create(topic: string, texts: BroadcastTexts, missing: Lang[]): Promise<number> {

@@ -27,6 +27,7 @@ import { MIGRATIONS } from './migrations.js';
 import { PostgresOutbox, PURGE_OUTBOX_SQL } from './outbox.js';
 import { buildPgReport, perDay } from './report.js';
 import { PostgresSubscriptions } from './subscriptions.js';
+import { inTransaction } from './transaction.js';
 
 /** Advisory lock classes (the first of the two keys), so that ours never meet another app's. */
 const LOCK_USER = 0x50_55;
@@ -526,19 +527,8 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
-  private async transaction<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await work(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      c.release();
-    }
+  private transaction<T>(work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 }
 
