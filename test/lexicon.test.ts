@@ -43,6 +43,16 @@ describe('the lexicon (data/lexicon/<lang>.yaml)', () => {
     expect(lex.tokens('msye di l ap peye w', 'ht')).toEqual(lex.tokens('misye di li ap peye ou', 'ht'));
   });
 
+  it('reads a word typed with or without its apostrophe alike, and keeps the "not" of a negation', () => {
+    const lex = defaultLexicon();
+    expect(lex.tokens("they don't pay me", 'en')).toEqual(lex.tokens('they dont pay me', 'en'));
+    expect(lex.tokens("m'ap travay", 'ht')).toEqual(lex.tokens('map travay', 'ht'));
+    expect(lex.tokens('dem nuh pay mi', 'en')).toContain('not');
+    expect(lex.indexTokens("boss don't pay me", 'en')).toContain('@UNPAID');
+    // "I'd" is not an ID card.
+    expect(lex.indexTokens("I'd like to know", 'en')).not.toContain('@DOCS');
+  });
+
   it('maps spellings, slang and synonyms of every language to shared concepts', () => {
     const lex = defaultLexicon();
     const pay = (text: string, lang: 'es' | 'en' | 'ht') => lex.indexTokens(text, lang).includes('@PAY');

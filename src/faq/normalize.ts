@@ -76,7 +76,7 @@ class LangLexicon {
   words(text: string): string[] {
     const out: string[] = [];
     let previous = '';
-    for (const raw of fold(text).split(' ')) {
+    for (const raw of fold(joinElisions(text)).split(' ')) {
       if (!raw) continue;
       for (const t of raw.replace(/^(covid)(\d+)$/, '$1 $2').split(' ')) {
         const number = /^\d+$/.test(previous) ? this.afterNumber.get(t) : undefined;
@@ -87,6 +87,14 @@ class LangLexicon {
     }
     return out;
   }
+}
+
+/**
+ * "don't", "I'm", "m'ap", "pa'l" are typed as "dont", "im", "map", "pal" just as often: one spelling for both,
+ * which the lexicon's spellings then read. "I'd" stays apart: "id" is an ID card.
+ */
+function joinElisions(text: string): string {
+  return text.replace(/(\p{L})['’ʼ](?!d\b)(?=\p{L})/gu, '$1');
 }
 
 function add<T>(map: Map<string, T[]>, key: string, value: T): void {
