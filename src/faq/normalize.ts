@@ -40,6 +40,12 @@ class LangLexicon {
     for (const [word, variants] of Object.entries(file.words))
       for (const v of variants) this.canonical.set(fold(v), fold(word));
     this.stop = new Set(file.stop.map(fold));
+    // A stop entry of several words ("santo domingo") is a phrase that says nothing: it is dropped whole,
+    // so that "domingo" in a place name is not a day of rest.
+    for (const entry of file.stop) {
+      const words = this.stems(entry);
+      if (words.length > 1) add(this.phrases, words[0]!, { words, token: '' });
+    }
     for (const [id, words] of Object.entries(file.concepts)) this.addConcept(`${CONCEPT_MARK}${id}`, words);
     for (const [id, words] of Object.entries(file.out_of_scope))
       this.addConcept(`${CONCEPT_MARK}OUT_${id}`, words);
@@ -170,6 +176,10 @@ export class Lexicon {
       const stems = words.map((w) => stem(w, lang));
       for (let i = 0; i < words.length; ) {
         const phrase = longestPhrase(stems, i, [own, ...others]);
+        if (phrase?.token === '') {
+          i += phrase.words.length;
+          continue;
+        }
         if (phrase) {
           if (phrase.token.startsWith(`${CONCEPT_MARK}OUT_`)) outside.push(phrase.token);
           else
