@@ -34,7 +34,7 @@ export const DECISION = {
   sure: 0.6,
   margin: 0.02,
   /** Even a message fully explained needs its best entry ahead: a tie says the message does not pick a topic. */
-  sureMargin: 0,
+  sureMargin: 0.005,
   /** A long story explains less of itself, but its best entry can still lead clearly: this many terms make a story. */
   storyTerms: 7,
   storyCoverage: 0.25,
