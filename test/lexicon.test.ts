@@ -49,6 +49,7 @@ describe('the lexicon (data/lexicon/<lang>.yaml)', () => {
     expect(lex.tokens("m'ap travay", 'ht')).toEqual(lex.tokens('map travay', 'ht'));
     expect(lex.tokens('dem nuh pay mi', 'en')).toContain('not');
     expect(lex.indexTokens("boss don't pay me", 'en')).toContain('@UNPAID');
+    expect(lex.indexTokens('my work is not safe', 'en')).toContain('@UNSAFE');
     // "I'd" is not an ID card.
     expect(lex.indexTokens("I'd like to know", 'en')).not.toContain('@DOCS');
   });

@@ -43,6 +43,7 @@ class LangLexicon {
     // A stop entry of several words ("santo domingo") is a phrase that says nothing: it is dropped whole,
     // so that "domingo" in a place name is not a day of rest.
     for (const entry of file.stop) {
+      if (!fold(entry).includes(' ')) continue;
       const words = this.stems(entry);
       if (words.length > 1) add(this.phrases, words[0]!, { words, token: '' });
     }
