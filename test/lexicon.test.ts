@@ -50,6 +50,8 @@ describe('the lexicon (data/lexicon/<lang>.yaml)', () => {
     expect(lex.tokens('dem nuh pay mi', 'en')).toContain('not');
     expect(lex.indexTokens("boss don't pay me", 'en')).toContain('@UNPAID');
     expect(lex.indexTokens('my work is not safe', 'en')).toContain('@UNSAFE');
+    // Caribbean Spanish drops the d of -ado.
+    expect(lex.tokens('no me an pagao', 'es')).toEqual(lex.tokens('no me han pagado', 'es'));
     // "I'd" is not an ID card.
     expect(lex.indexTokens("I'd like to know", 'en')).not.toContain('@DOCS');
   });
