@@ -45,7 +45,7 @@ describe('talking to a person: a WhatsApp Cloud API user and the 24-hour window'
     const say = (body: string) => rig!.exchange(wa.text(from, body, clock.now()));
     const settle = async () => {
       await host.idle();
-      await rig!.cloud.sender.idle();
+      await rig!.cloud.idle();
     };
 
     await say('bonjou');

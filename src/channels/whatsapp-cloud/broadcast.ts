@@ -4,7 +4,7 @@ import type { DeliveryOutcome } from '../../broadcast/store.js';
 import type { BroadcastSender } from '../../broadcast/worker.js';
 import type { App } from '../../runtime/app.js';
 import { type CloudChannel, WHATSAPP_CLOUD_CHANNEL } from './channel.js';
-import type { Outcome } from './sender.js';
+import type { Outcome } from './transport.js';
 
 /** The template of data/templates.yaml that tells a subscriber outside the 24-hour window there is news. */
 export const BROADCAST_TEMPLATE = 'update';
