@@ -44,6 +44,8 @@ export type SenderLimits = {
   maxBackoffMs: number;
   /** Sends in flight at once. */
   concurrency: number;
+  /** Messages the whole channel may send at once (default: a second's worth, at least 1). */
+  burst?: number;
 };
 
 export const DEFAULT_LIMITS: SenderLimits = {
@@ -113,7 +115,11 @@ export class OutboxSender {
     },
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.global = new Bucket(this.limits.perSecond, Math.max(1, this.limits.perSecond), this.now());
+    this.global = new Bucket(
+      this.limits.perSecond,
+      this.limits.burst ?? Math.max(1, this.limits.perSecond),
+      this.now(),
+    );
   }
 
   private now(): number {
