@@ -602,13 +602,13 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
   it('holds outbox messages until the user writes, keeps a sent message by the hash of its id until its report', async () => {
     await fresh();
     const body = (n: number) => new Uint8Array([n, 1, 2, 3]);
-    const queue = (key: string, n: number): Write => ({
+    const queue = (n: number): Write => ({
       type: 'outbox',
       channel: 'whatsapp-cloud',
       priority: 0,
       body: body(n),
     });
-    await store.turn('w1', () => ({ result: null, writes: [put('ht'), queue('w1', 1), queue('w1', 2)] }));
+    await store.turn('w1', () => ({ result: null, writes: [put('ht'), queue(1), queue(2)] }));
     const [first] = await store.outbox.claim('whatsapp-cloud', now, 10, new Set());
     expect(first?.body).toEqual(body(1));
     await store.outbox.hold(first!.id, 'window');
@@ -629,7 +629,7 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     now += MINUTE;
     await store.turn('w1', () => ({
       result: null,
-      writes: [put('ht'), { type: 'outbox.release' }, queue('w1', 3)],
+      writes: [put('ht'), { type: 'outbox.release' }, queue(3)],
     }));
     expect(await store.outbox.heldCounts()).toEqual([]);
     const again = await store.outbox.head('whatsapp-cloud', 'w1', now);
