@@ -10,7 +10,7 @@ import { ApologyLimiter } from '../../runtime/apology.js';
 import type { Bot } from '../../runtime/bot.js';
 import { StoreFault } from '../../store/fault.js';
 import type { Lang } from '../../text/lang.js';
-import { type Clock, realClock } from '../whatsapp/pacer.js';
+import { type Clock, realClock, senderSleep } from '../whatsapp/pacer.js';
 import { GraphClient } from './api.js';
 import { CloudCounters } from './counters.js';
 import { classifyError } from './errors.js';
@@ -127,7 +127,8 @@ export class CloudChannel {
       limits: { perSecond: 80, chatBurst: 10, ...options.limits },
       now: () => this.clock.now(),
       storeNow: bot.clock,
-      sleep: options.clock ? (ms) => this.clock.sleep(ms) : undefined,
+      // Only the pauses Meta asks for follow an injected clock; the sender's idle looks are real time.
+      sleep: options.clock ? senderSleep(this.clock, 1000) : undefined,
       hooks: {
         // The message id Meta gave is kept as a keyed hash, so its delivery report can find the row.
         sent: (row, ids) => {

@@ -10,7 +10,7 @@ import type { Bot } from '../../runtime/bot.js';
 import { StoreFault } from '../../store/fault.js';
 import { receivedMessageId, type WaClient, type WaClientFactory, type WaMessage } from './client.js';
 import { convertMessageToWhatsApp, convertWaMessageToIncoming } from './convert.js';
-import { type Clock, DEFAULT_PACING, type PacerOptions, realClock } from './pacer.js';
+import { type Clock, DEFAULT_PACING, type PacerOptions, realClock, senderSleep } from './pacer.js';
 import type { WaStateName } from './state.js';
 import { pacingLimits, renderWhatsApp, type WaPayload, WaTransport } from './transport.js';
 
@@ -118,7 +118,7 @@ export class WhatsAppAdapter {
       now: () => this.clock.now(),
       storeNow: bot.clock,
       // A fake clock in tests moves the pauses too; real timers otherwise.
-      sleep: options.clock ? (ms) => this.clock.sleep(ms) : undefined,
+      sleep: options.clock ? senderSleep(this.clock) : undefined,
       hooks: {
         // The key of each message sent is kept beside the session, for a quick exit to delete it.
         sent: (row, ids) => {

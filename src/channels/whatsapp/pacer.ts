@@ -24,3 +24,21 @@ export type PacerOptions = {
 };
 
 export const DEFAULT_PACING: PacerOptions = { perChatGapMs: 1200, perMinute: 40, jitterMs: 400 };
+
+/**
+ * A pause for an outbox sender by `clock` (a fake clock in tests moves it), and never longer
+ * than a second of real time: the sender looks at its clock again at least that often. Pauses
+ * of `realUpToMs` or less are real time only: a fake clock moved by hours does not step through
+ * every idle look of the sender.
+ */
+export function senderSleep(clock: Clock, realUpToMs = 0): (ms: number) => Promise<void> {
+  return (ms) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.min(ms, 1000));
+      if (ms <= realUpToMs) return;
+      void clock.sleep(ms).then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+}
