@@ -152,6 +152,75 @@ describe('WhatsApp adapter with a fake client', () => {
     expect(shared.sent.filter((m) => m.chatId === '5215500000010@c.us')).toHaveLength(once);
   });
 
+  it('keeps replies in the outbox while the client is down, and sends them once it reconnects', async () => {
+    const chat = '5215500000020@c.us';
+    await say(chat, 'hola');
+    const first = client();
+    // The client drops just as staff answer: their words wait in the outbox, in order, nothing dropped.
+    first.emit('disconnected', 'NAVIGATION');
+    await flush();
+    expect(adapter.isReady()).toBe(false);
+    const before = shared.sent.filter((s) => s.chatId === chat).length;
+    const note = (text: string) => [{ text, options: [], flow: null, step: null }];
+    await adapter.sendTo('5215500000020', note('Primera respuesta'));
+    await adapter.sendTo('5215500000020', note('Segunda respuesta'));
+    await flush();
+    expect(shared.sent.filter((s) => s.chatId === chat)).toHaveLength(before);
+    expect(h.app.store.outbox.backlog()).toBe(2);
+    // Reconnected after the pause: both go, in order, through the new client.
+    await clock.advance(1_000);
+    const second = client();
+    expect(second).not.toBe(first);
+    for (let i = 0; i < 50 && second.sent.length < 2; i++) {
+      await clock.advance(1_000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(second.sent.map((s) => s.text)).toEqual(['Primera respuesta', 'Segunda respuesta']);
+    expect(h.app.store.outbox.backlog()).toBe(0);
+  });
+
+  it('keeps replies written before a restart and sends them when the next process connects', async () => {
+    const chat = '5215500000021@c.us';
+    await adapter.stop();
+    FakeWaClient.all = [];
+    // A client that never connects: the turn commits its reply to the outbox, nothing is sent.
+    adapter = new WhatsAppAdapter(h.app.bot, createLogger('silent'), {
+      factory: () => {
+        const c = new FakeWaClient(shared);
+        c.hang = true;
+        return c;
+      },
+      clock,
+      pacing: NO_PACING,
+      initTimeoutMs: 3_600_000,
+    });
+    adapter.start();
+    await flush();
+    await h.app.bot.handle({
+      channel: 'whatsapp',
+      user: '5215500000021',
+      event: { text: 'hola' },
+      deliver: { address: chat, render: (messages) => messages.map((m) => ({ m: 'text', text: m.text })) },
+    });
+    await clock.advance(10);
+    expect(h.app.store.outbox.backlog()).toBeGreaterThan(0);
+    await adapter.stop();
+    // The next process on the same database.
+    h.restart();
+    adapter = new WhatsAppAdapter(h.app.bot, createLogger('silent'), {
+      factory: () => new FakeWaClient(shared),
+      clock,
+      pacing: NO_PACING,
+    });
+    adapter.start();
+    for (let i = 0; i < 50 && h.app.store.outbox.backlog() > 0; i++) {
+      await clock.advance(1_000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(shared.sent.filter((s) => s.chatId === chat).map((s) => s.text)[0]).toContain('Hola');
+    expect(h.app.store.outbox.backlog()).toBe(0);
+  });
+
   it("quick exit deletes the bot's own messages for everyone, keeping no phone number to do it", async () => {
     const chat = '50937000010@c.us';
     await say(chat, 'bonjou');
