@@ -241,7 +241,12 @@ export class HandoffHost implements HandoffSink {
   private async toUser(row: HandoffRow, user: string, messages: OutMessage[]): Promise<void> {
     let outcome: Awaited<ReturnType<UserRelay['send']>>;
     try {
-      outcome = await this.relay.send(row.channel, user, messages, row.lang);
+      // Held replies (WhatsApp's 24-hour window) go when the user writes again: staff are told then.
+      const thread = row.thread;
+      const delivered = thread
+        ? () => this.queue(row.id, () => this.inbox!.notify(thread, this.staff('staff.heldDelivered')))
+        : undefined;
+      outcome = await this.relay.send(row.channel, user, messages, row.lang, delivered);
     } catch (e) {
       this.fail('relay_out', e);
       if (row.thread) await this.inbox?.notify(row.thread, this.staff('staff.notDelivered'));

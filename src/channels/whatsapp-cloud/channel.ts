@@ -77,6 +77,8 @@ export class CloudChannel {
   private readonly apologies: ApologyLimiter;
   /** Outcomes someone in this process waits for, by the ticket written with the message. */
   private readonly waiting = new Map<string, (outcome: Outcome) => void>();
+  /** Who is told when a message has gone, by the note written with it: memory only, bounded. */
+  private readonly notes = new Map<string, () => void>();
   private recheck?: NodeJS.Timeout;
   /** Apologies sent directly, outside the outbox (the store cannot commit). */
   private readonly direct = new Set<Promise<unknown>>();
@@ -133,6 +135,10 @@ export class CloudChannel {
         // The message id Meta gave is kept as a keyed hash, so its delivery report can find the row.
         sent: (row, ids) => {
           options.metrics?.sent();
+          const note = (row.payload as Partial<CloudOutgoing>).n;
+          const told = note ? this.notes.get(note) : undefined;
+          if (note) this.notes.delete(note);
+          told?.();
           const id = ids[0];
           return outbox.markSent(row.id, row.userKey, [], id ? this.refOf(id) : undefined);
         },
@@ -338,14 +344,18 @@ export class CloudChannel {
     user: string,
     payloads: readonly QueuedPayload[],
     priority: Priority = PRIORITY.relay,
+    /** Called once the last of these messages has gone (in this process). */
+    sent?: () => void,
   ): Promise<void> {
-    await this.bot.deliver(
-      WHATSAPP_CLOUD_CHANNEL,
-      user,
-      user,
-      payloads.map((msg): CloudOutgoing => ({ msg })),
-      priority,
-    );
+    const rows = payloads.map((msg): CloudOutgoing => ({ msg }));
+    const last = rows.at(-1);
+    if (sent && last) {
+      last.n = randomBytes(9).toString('base64url');
+      // Notes for messages that never go (a person who never writes back) must not pile up.
+      if (this.notes.size >= 10_000) this.notes.delete(this.notes.keys().next().value!);
+      this.notes.set(last.n, sent);
+    }
+    await this.bot.deliver(WHATSAPP_CLOUD_CHANNEL, user, user, rows, priority);
   }
 
   /**

@@ -90,7 +90,7 @@ export function connectHandoff(app: App, cloud: CloudChannel): void {
       return { bytes: r.bytes, mime: r.mime };
     },
   }));
-  app.handoff?.relay.register(WHATSAPP_CLOUD_CHANNEL, async (user, messages, lang) => {
+  app.handoff?.relay.register(WHATSAPP_CLOUD_CHANNEL, async (user, messages, lang, delivered) => {
     const last = await app.bot.lastInbound(WHATSAPP_CLOUD_CHANNEL, user);
     if (windowOpen(last, cloud.now())) {
       await cloud.queue(user, cloud.render(messages, lang));
@@ -99,13 +99,10 @@ export function connectHandoff(app: App, cloud: CloudChannel): void {
     const content = app.bot.current;
     const intro = commonText(content.ctx.t, lang, 'handoff.held', { org: content.ctx.handoff?.org ?? '' });
     const held = cloud.render([{ text: intro, options: [], flow: null, step: null }, ...messages], lang);
-    if (!content.templates.templates[REPLY_WAITING_TEMPLATE]) {
-      await cloud.queue(user, held);
-      return 'held';
-    }
-    // Written together: the free-form messages are held when their turn comes, the template goes.
-    const template = buildTemplateMessage(content.templates, REPLY_WAITING_TEMPLATE, lang);
-    await cloud.queue(user, [...held, template], PRIORITY.relay);
+    await cloud.queue(user, held, PRIORITY.relay, delivered);
+    if (!content.templates.templates[REPLY_WAITING_TEMPLATE]) return 'held';
+    // The free-form messages are held when their turn comes; the template after them goes.
+    await cloud.queue(user, [buildTemplateMessage(content.templates, REPLY_WAITING_TEMPLATE, lang)]);
     return 'held-template';
   });
 }

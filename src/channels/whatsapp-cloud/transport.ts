@@ -27,6 +27,8 @@ export const CloudOutgoingSchema = z.object({
   inbound: z.number().optional(),
   /** Someone in this process waits for the outcome (a staff reply, a template, a broadcast). */
   t: z.string().optional(),
+  /** Someone in this process is told once this message has gone (staff, when held replies go). */
+  n: z.string().optional(),
 });
 export type CloudOutgoing = z.infer<typeof CloudOutgoingSchema>;
 
