@@ -20,10 +20,12 @@ export function cloudBroadcastSender(cloud: CloudChannel, app: App): BroadcastSe
     rate: broadcastRate(app.config, WHATSAPP_CLOUD_CHANNEL),
     async send({ address, lang, broadcast }): Promise<DeliveryOutcome> {
       const text = composeBroadcast(broadcast, lang, app.bot.current.ctx.t);
+      // Not held when the window is closed: the "update" template goes instead, once.
       const outcomes = await cloud.sendFreeForm(
         address,
         [{ text, options: [], flow: null, step: null }],
         lang,
+        false,
       );
       if (outcomes.every((o) => o.status === 'sent')) return 'sent';
       if (

@@ -362,8 +362,14 @@ export class CloudChannel {
    * As `queue`, and resolves with each message's outcome once it is sent, held or failed (a
    * throttled or failing send is retried by the outbox meanwhile).
    */
-  async sendFreeForm(user: string, messages: readonly OutMessage[], lang: Lang): Promise<Outcome[]> {
-    return this.send(user, this.render(messages, lang));
+  async sendFreeForm(
+    user: string,
+    messages: readonly OutMessage[],
+    lang: Lang,
+    /** False: outside the window the messages fail rather than wait (a broadcast's template goes instead). */
+    hold = true,
+  ): Promise<Outcome[]> {
+    return this.send(user, this.render(messages, lang), hold);
   }
 
   /** An approved template from data/templates.yaml, which WhatsApp delivers at any time. */
@@ -379,7 +385,7 @@ export class CloudChannel {
     return outcome!;
   }
 
-  private async send(user: string, payloads: readonly QueuedPayload[]): Promise<Outcome[]> {
+  private async send(user: string, payloads: readonly QueuedPayload[], hold = true): Promise<Outcome[]> {
     const tickets = payloads.map(() => randomBytes(9).toString('base64url'));
     const outcomes = tickets.map((t) => new Promise<Outcome>((resolve) => this.waiting.set(t, resolve)));
     try {
@@ -387,7 +393,9 @@ export class CloudChannel {
         WHATSAPP_CLOUD_CHANNEL,
         user,
         user,
-        payloads.map((msg, i): CloudOutgoing => ({ msg, t: tickets[i]! })),
+        payloads.map(
+          (msg, i): CloudOutgoing => (hold ? { msg, t: tickets[i]! } : { msg, t: tickets[i]!, hold }),
+        ),
         PRIORITY.relay,
       );
     } catch (e) {

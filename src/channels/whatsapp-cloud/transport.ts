@@ -29,6 +29,11 @@ export const CloudOutgoingSchema = z.object({
   t: z.string().optional(),
   /** Someone in this process is told once this message has gone (staff, when held replies go). */
   n: z.string().optional(),
+  /**
+   * False for a message not worth sending late (a broadcast, replaced by a template): outside the
+   * window it fails (reported as held to whoever waits) instead of waiting in the outbox.
+   */
+  hold: z.boolean().optional(),
 });
 export type CloudOutgoing = z.infer<typeof CloudOutgoingSchema>;
 
@@ -160,6 +165,7 @@ export class CloudTransport implements Transport {
 
   private hold(out: CloudOutgoing, reason: HoldReason): SendOutcome {
     this.settle(out, { status: 'held', reason });
+    if (out.hold === false) return { ok: false, kind: 'rejected', reason };
     return { ok: false, kind: 'held', reason };
   }
 
