@@ -19,7 +19,7 @@ import { type CloudStatus, convertCloudMessage, convertCloudStatus } from './inc
 import { convertMessageToCloud, type QueuedPayload, textPayload } from './outgoing.js';
 import { WebhookBodySchema } from './schema.js';
 import { buildTemplateMessage } from './templates.js';
-import { addressOf, type CloudOutgoing, CloudTransport, logStop, type Outcome } from './transport.js';
+import { type CloudOutgoing, CloudTransport, logStop, type Outcome } from './transport.js';
 import { cloudVoiceUploader } from './voice.js';
 import { createCloudWebhook, type WebhookResult } from './webhook.js';
 
@@ -480,5 +480,3 @@ export class CloudChannel {
     await this.sender.stop(graceMs);
   }
 }
-
-export { addressOf };

@@ -36,8 +36,8 @@ export function renderWhatsApp(
 }
 
 /**
- * The pacer of the in-memory queue this replaces, as the outbox sender's limits: WhatsApp bans
- * numbers that send like machines, so one message at a time, a gap per chat and a global rate.
+ * WhatsApp Web's pacing as the outbox sender's limits: WhatsApp bans numbers that send like
+ * machines, so one message at a time, a gap per chat and a global rate.
  */
 export function pacingLimits(p: PacerOptions): {
   perSecond: number;
