@@ -15,8 +15,9 @@ import { GraphClient } from './api.js';
 import { CloudCounters } from './counters.js';
 import { classifyError } from './errors.js';
 import { CloudHealth } from './health.js';
-import { type CloudStatus, convertCloudMessage, convertCloudStatus } from './incoming.js';
+import { type CloudStatus, convertCloudMessage } from './incoming.js';
 import { convertMessageToCloud, type QueuedPayload, textPayload } from './outgoing.js';
+import { applyReceipt } from './receipts.js';
 import { WebhookBodySchema } from './schema.js';
 import { buildTemplateMessage } from './templates.js';
 import { type CloudOutgoing, CloudTransport, logStop, type Outcome } from './transport.js';
@@ -213,7 +214,18 @@ export class CloudChannel {
           );
           continue;
         }
-        for (const status of value.statuses ?? []) if (!(await this.onStatus(status))) failed++;
+        for (const status of value.statuses ?? []) {
+          const kept = await applyReceipt(status, {
+            channel: WHATSAPP_CLOUD_CHANNEL,
+            outbox: this.bot.store.outbox,
+            refOf: (id) => this.refOf(id),
+            counters: this.counters,
+            log: this.log,
+            failed: this.options.metrics?.status,
+            onStatus: this.options.onStatus,
+          });
+          if (!kept) failed++;
+        }
         for (const message of value.messages ?? []) if (!(await this.onMessage(message))) failed++;
       }
     }
@@ -275,53 +287,6 @@ export class CloudChannel {
     if (!release) return true;
     if (reply.duplicate || !reply.messages.length) release();
     else void this.sender.drained(chat).then(release);
-    return true;
-  }
-
-  /**
-   * A delivery report. The sent message's row is found by the hash of its id: delivered or
-   * read, it goes; failed, it is marked failed with Meta's error code. Failures are counted by
-   * code. False when the outbox could not be updated: Meta delivers the call again.
-   */
-  private async onStatus(raw: unknown): Promise<boolean> {
-    const status = convertCloudStatus(raw);
-    if ('ignore' in status) {
-      this.log.debug({ reason: status.ignore }, 'whatsapp-cloud status ignored');
-      return true;
-    }
-    const errors = status.errors.length ? status.errors : [{ code: 0, title: 'no error given' }];
-    if (status.status === 'failed') {
-      for (const e of errors) {
-        this.counters.failure('status', e.code);
-        this.options.metrics?.status(e.code);
-        this.log.warn(
-          {
-            code: 'whatsapp_cloud.delivery_failed',
-            error: e.code,
-            title: e.title,
-            action: classifyError(e, 1).action,
-          },
-          'whatsapp-cloud: a sent message was not delivered',
-        );
-      }
-    }
-    if (status.status !== 'sent') {
-      try {
-        await this.bot.store.outbox.status(
-          WHATSAPP_CLOUD_CHANNEL,
-          this.refOf(status.messageId),
-          status.status,
-          status.status === 'failed' ? `status:${errors[0]!.code}` : undefined,
-        );
-      } catch (e) {
-        this.log.warn(
-          { code: 'whatsapp_cloud.status_not_kept', reason: e instanceof Error ? e.message : String(e) },
-          'whatsapp-cloud: a delivery report could not be written to the outbox',
-        );
-        return false;
-      }
-    }
-    this.options.onStatus?.(status);
     return true;
   }
 
