@@ -36,7 +36,7 @@ const ENGINES: Engine[] = [
       // One schema per run; each case starts from empty tables.
       await store.pool.query(
         `TRUNCATE sessions, events, feedback, unanswered, daily_counts, faq_entries, content_snapshots, meta,
-         handoffs, media_uploads, subscriptions, broadcast_deliveries, broadcasts`,
+         handoffs, media_uploads, subscriptions, broadcast_deliveries, broadcasts, outbox`,
       );
       return store;
     },
@@ -640,6 +640,12 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
       const [d] = await store.broadcasts.claim('telegram', 1, 'one', now);
       await store.broadcasts.settle(d!.id, 'sent', now);
       await store.turn('c1', () => ({ result: null, writes: [{ type: 'broadcast.reply' }] }));
+      // A reply not sent yet, sealed as the turn wrote it.
+      const body = new Uint8Array([1, 2, 3, 250]);
+      await store.turn('c1', () => ({
+        result: null,
+        writes: [{ type: 'outbox', channel: 'telegram', priority: 0, body }],
+      }));
       const to = await target.open(() => now);
       try {
         const copied = await to.load(store.dump());
@@ -652,7 +658,12 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
           subscriptions: 2,
           broadcasts: 1,
           broadcastDeliveries: 1,
+          outbox: 1,
         });
+        // The pending reply goes on from the new store, body intact.
+        const [waiting] = await to.outbox.claim('telegram', now, 10, new Set());
+        expect(waiting).toMatchObject({ userKey: 'c1', priority: 0, attempts: 0 });
+        expect([...waiting!.body]).toEqual([...body]);
         // Subscribers and their consent come along, and a broadcast's figures.
         expect(await to.subscriptions.consentsOf('c1')).toEqual(await store.subscriptions.consentsOf('c1'));
         expect(await to.broadcasts.get(id)).toEqual(await store.broadcasts.get(id));

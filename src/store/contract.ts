@@ -205,6 +205,20 @@ export type Rows = {
     sentAt: number | null;
     replied: boolean;
   };
+  /**
+   * Messages not sent yet, in the order they were written. Body (address and text) stays sealed
+   * with the key of the user key secret, which the new instances share; leases are not copied.
+   */
+  outbox: {
+    channel: string;
+    userKey: string;
+    priority: number;
+    body: Uint8Array;
+    attempts: number;
+    createdAt: number;
+    nextAt: number;
+    reason: string | null;
+  };
 };
 export type Table = keyof Rows;
 /** Some rows of one table: a store is copied in chunks, never held whole in memory. */
