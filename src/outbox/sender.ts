@@ -254,14 +254,15 @@ export class OutboxSender {
       this.nextPurge = now + 3600_000;
       await store.purge(at - FAILED_KEPT_MS);
     }
-    // A message held back (by the limits) for half its lease is let go, and claimed again.
-    for (const [key, claimed] of this.claimedAt) {
-      if (at - claimed < LEASE_MS / 2) continue;
-      this.claimedAt.delete(key);
-      if (this.ready.delete(key)) this.recheck.add(key);
-    }
     if (now >= this.nextScan) {
       this.nextScan = now + SCAN_EVERY_MS;
+      // A message held back (by the limits) for half its lease is let go, and claimed again.
+      // Looked at with the scan, not after every message: a lease is far longer than a scan.
+      for (const [key, claimed] of this.claimedAt) {
+        if (at - claimed < LEASE_MS / 2) continue;
+        this.claimedAt.delete(key);
+        if (this.ready.delete(key)) this.recheck.add(key);
+      }
       const skip = new Set([...this.busy, ...this.ready.keys()]);
       for (const row of await store.claim(this.channel, at, SCAN_LIMIT, skip)) this.keep(row, at);
     }
