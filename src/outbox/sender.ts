@@ -132,11 +132,13 @@ export class OutboxSender {
   /**
    * New messages were written (for `userKey`'s chat, when given): look now rather than at the
    * next scan. A chat named here is looked up by itself, which costs the same whatever the backlog.
+   * `appended`: messages were only added after the chat's pending ones, so a next message already
+   * claimed stays the next; otherwise (a forget took them) it is looked up again.
    */
-  wake(userKey?: string): void {
+  wake(userKey?: string, appended = false): void {
     if (userKey !== undefined) {
-      this.ready.delete(userKey);
-      this.recheck.add(userKey);
+      if (!appended) this.ready.delete(userKey);
+      if (!this.ready.has(userKey)) this.recheck.add(userKey);
     }
     const w = this.wakeUp;
     this.wakeUp = null;
@@ -222,7 +224,7 @@ export class OutboxSender {
         resolve();
       }
       this.drains.set(userKey, [...(this.drains.get(userKey) ?? []), done]);
-      this.wake(userKey);
+      this.wake(userKey, true);
     });
   }
 
