@@ -298,8 +298,11 @@ export class OutboxSender {
         this.refilling = false;
       }
       let wait = this.nextScan - now;
-      // Replies first, then the oldest.
-      const order = [...this.ready.values()].sort((a, b) => a.priority - b.priority || a.id - b.id);
+      // Replies first, then the oldest; with every send slot taken, nothing can go (nor be sorted).
+      const full = this.inflight.size >= this.limits.concurrency;
+      const order = full
+        ? []
+        : [...this.ready.values()].sort((a, b) => a.priority - b.priority || a.id - b.id);
       for (const row of order) {
         if (this.inflight.size >= this.limits.concurrency) break;
         let chat = this.chats.get(row.userKey);
