@@ -100,6 +100,8 @@ export const WriteSchema = z.discriminatedUnion('type', [
     priority: PrioritySchema,
     body: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes'),
   }),
+  /** The user wrote: their held messages (outside WhatsApp's window) go again, before this turn's. */
+  z.object({ type: z.literal('outbox.release') }),
 ]);
 export type Write = z.infer<typeof WriteSchema>;
 
@@ -206,13 +208,15 @@ export type Rows = {
     replied: boolean;
   };
   /**
-   * Messages not sent yet, in the order they were written. Body (address and text) stays sealed
-   * with the key of the user key secret, which the new instances share; leases are not copied.
+   * Messages not sent yet, in the order they were written: pending (state 0) or held until the
+   * person writes again (state 3, with its reason). Body (address and text) stays sealed with the
+   * key of the user key secret, which the new instances share; leases are not copied.
    */
   outbox: {
     channel: string;
     userKey: string;
     priority: number;
+    state: number;
     body: Uint8Array;
     attempts: number;
     createdAt: number;

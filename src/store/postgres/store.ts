@@ -163,7 +163,7 @@ export class PostgresStore implements Store {
         state.recent = '';
         // Open conversations with a person close, pending messages and subscriptions go, and a broadcast's rows keep
         // their figures but no longer point at the user: nothing may point to the user any more.
-        return `DELETE FROM sessions WHERE user_key = ${k}; DELETE FROM outbox WHERE user_key = ${k} AND state = 0;
+        return `DELETE FROM sessions WHERE user_key = ${k}; DELETE FROM outbox WHERE user_key = ${k} AND state IN (0, 3);
           ${closeSql(now)} WHERE user_key = ${k} AND closed_at IS NULL;
           DELETE FROM subscriptions WHERE user_key = ${k};
           UPDATE broadcast_deliveries SET user_key = 'gone:' || id, address = '',
@@ -187,6 +187,8 @@ export class PostgresStore implements Store {
         return `INSERT INTO outbox (channel, user_key, priority, state, body, created_at, next_at)
           VALUES (${lit(w.channel)}, ${k}, ${int(w.priority)}, 0, decode('${Buffer.from(w.body).toString('hex')}', 'hex'),
                   ${int(now)}, ${int(now)})`;
+      case 'outbox.release':
+        return `UPDATE outbox SET state = 0, next_at = ${int(now)}, reason = NULL WHERE user_key = ${k} AND state = 3`;
       case 'subscribe':
         // A yes given twice keeps the first consent: the record says when it was first given.
         return `INSERT INTO subscriptions (user_key, topic, lang, channel, address, consent_at, consent_how)
@@ -472,8 +474,8 @@ export class PostgresStore implements Store {
                    done_at AS "doneAt" FROM broadcasts ORDER BY id`,
       broadcastDeliveries: `SELECT id, broadcast_id AS "broadcastId", user_key AS "userKey", channel, lang, address,
                             state, sent_at AS "sentAt", replied FROM broadcast_deliveries ORDER BY id`,
-      outbox: `SELECT channel, user_key AS "userKey", priority, body, attempts, created_at AS "createdAt",
-               next_at AS "nextAt", reason FROM outbox WHERE state = 0 ORDER BY id`,
+      outbox: `SELECT channel, user_key AS "userKey", priority, state, body, attempts, created_at AS "createdAt",
+               next_at AS "nextAt", reason FROM outbox WHERE state IN (0, 3) ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       for (let offset = 0; ; offset += CHUNK) {
@@ -517,7 +519,7 @@ export class PostgresStore implements Store {
               + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts)
               + (SELECT count(*) FROM handoffs)
               + (SELECT count(*) FROM broadcasts)
-              + (SELECT count(*) FROM outbox WHERE state = 0) AS n`,
+              + (SELECT count(*) FROM outbox WHERE state IN (0, 3)) AS n`,
       );
       const held = Number(rows[0].n) > 0;
       for await (const chunk of chunks) {
@@ -704,6 +706,7 @@ const COLUMNS: {
       ['channel', 'channel'],
       ['userKey', 'user_key'],
       ['priority', 'priority'],
+      ['state', 'state'],
       ['body', 'body'],
       ['attempts', 'attempts'],
       ['createdAt', 'created_at'],

@@ -127,6 +127,9 @@ export class SqliteStore implements Store {
       case 'outbox':
         this.outbox.insert(key, w.channel, w.priority, w.body);
         return;
+      case 'outbox.release':
+        this.outbox.releaseSync(key);
+        return;
       case 'subscribe':
         this.subscriptions.addSync(key, w);
         return;
@@ -289,8 +292,8 @@ export class SqliteStore implements Store {
                    done_at AS doneAt FROM broadcasts ORDER BY id`,
       broadcastDeliveries: `SELECT id, broadcast_id AS broadcastId, user_key AS userKey, channel, lang, address,
                             state, sent_at AS sentAt, replied FROM broadcast_deliveries ORDER BY id`,
-      outbox: `SELECT channel, user_key AS userKey, priority, body, attempts, created_at AS createdAt,
-               next_at AS nextAt, reason FROM outbox WHERE state = 0 ORDER BY id`,
+      outbox: `SELECT channel, user_key AS userKey, priority, state, body, attempts, created_at AS createdAt,
+               next_at AS nextAt, reason FROM outbox WHERE state IN (0, 3) ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       let rows: unknown[] = [];
@@ -326,7 +329,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       const held = this.db
         .prepare(
-          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM handoffs) + (SELECT count(*) FROM broadcasts) + (SELECT count(*) FROM outbox WHERE state = 0)',
+          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM handoffs) + (SELECT count(*) FROM broadcasts) + (SELECT count(*) FROM outbox WHERE state IN (0, 3))',
         )
         .pluck()
         .get() as number;
@@ -374,7 +377,7 @@ export class SqliteStore implements Store {
                               (id, broadcast_id, user_key, channel, lang, address, state, sent_at, replied)
                             VALUES (@id, @broadcastId, @userKey, @channel, @lang, @address, @state, @sentAt, @replied)`,
       outbox: `INSERT INTO outbox (channel, user_key, priority, state, body, attempts, created_at, next_at, reason)
-               VALUES (@channel, @userKey, @priority, 0, @body, @attempts, @createdAt, @nextAt, @reason)`,
+               VALUES (@channel, @userKey, @priority, @state, @body, @attempts, @createdAt, @nextAt, @reason)`,
     };
     const values =
       table === 'feedback'
