@@ -732,6 +732,19 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
       const [d] = await store.broadcasts.claim('telegram', 1, 'one', now);
       await store.broadcasts.settle(d!.id, 'sent', now);
       await store.turn('c1', () => ({ result: null, writes: [{ type: 'broadcast.reply' }] }));
+      // A reply not sent yet, sealed as the turn wrote it.
+      const body = new Uint8Array([1, 2, 3, 250]);
+      await store.turn('c1', () => ({
+        result: null,
+        writes: [{ type: 'outbox', channel: 'telegram', priority: 0, body }],
+      }));
+      // And one held until its person writes again.
+      await store.turn('c2', () => ({
+        result: null,
+        writes: [{ type: 'outbox', channel: 'telegram', priority: 0, body }],
+      }));
+      const heads = await store.outbox.claim('telegram', now, 10, new Set());
+      await store.outbox.hold(heads.find((h) => h.userKey === 'c2')!.id, 'window');
       const to = await target.open(() => now);
       try {
         const copied = await to.load(store.dump());
@@ -744,7 +757,15 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
           subscriptions: 2,
           broadcasts: 1,
           broadcastDeliveries: 1,
+          outbox: 2,
         });
+        // The pending reply goes on from the new store, body intact; the held one stays held.
+        const waiting = await to.outbox.claim('telegram', now + 60_000, 10, new Set());
+        expect(waiting).toHaveLength(1);
+        expect(waiting[0]).toMatchObject({ userKey: 'c1', priority: 0, attempts: 0 });
+        expect([...waiting[0]!.body]).toEqual([...body]);
+        expect(await to.outbox.heldCounts('telegram')).toEqual([{ reason: 'window', count: 1 }]);
+        expect(await to.outbox.release('c2', now)).toBe(1);
         // Subscribers and their consent come along, and a broadcast's figures.
         expect(await to.subscriptions.consentsOf('c1')).toEqual(await store.subscriptions.consentsOf('c1'));
         expect(await to.broadcasts.get(id)).toEqual(await store.broadcasts.get(id));

@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startTelegram } from '../src/channels/telegram/run.js';
+import { renderTelegram, type TelegramPayload } from '../src/channels/telegram/transport.js';
 import { loadConfig } from '../src/config/env.js';
 import { createApp, openApp } from '../src/runtime/app.js';
 import { createLogger } from '../src/runtime/log.js';
+import { BotApiStandIn } from './support/bot-api-standin.js';
 import { cli } from './support/cli.js';
 import { freshSchema } from './support/postgres.js';
 
@@ -74,6 +77,71 @@ describe('cli store copy --to postgres://…', () => {
     const twice = cli(['store', 'copy', '--to', schema.url], '', env);
     expect(twice.status).toBe(1);
     expect(twice.stderr).toMatch(/already holds records/);
+  });
+
+  it('copies the replies not sent yet, in order, and the PostgreSQL instance sends them', async () => {
+    const env2 = { ...env, DB_PATH: join(dir, 'pending.db') };
+    const sqlite = createApp(loadConfig(env2, false), createLogger('silent'));
+    // Turns as the Telegram channel runs them, with no sender running: the replies stay in the outbox.
+    const chats = [7101, 7102, 7103];
+    const expected = new Map<number, string[]>();
+    const say = async (chat: number, text: string) => {
+      const reply = await sqlite.bot.handle({
+        channel: 'telegram',
+        user: String(chat),
+        event: { text },
+        hint: { lang: 'es', sure: true },
+        deliver: {
+          address: String(chat),
+          render: (messages, erase) => {
+            const calls = renderTelegram(messages, erase);
+            const texts = calls.flatMap((c: TelegramPayload) => (c.m === 'send' ? [c.text] : []));
+            expected.set(chat, [...(expected.get(chat) ?? []), ...texts]);
+            return calls;
+          },
+        },
+      });
+      expect(reply.duplicate).toBe(false);
+    };
+    for (const chat of chats) await say(chat, 'hola');
+    await say(chats[0]!, '1');
+    const pending = [...expected.values()].flat().length;
+    expect(pending).toBeGreaterThan(chats.length);
+    expect((await sqlite.store.outbox.stats(Date.now())).backlog).toBe(pending);
+    await sqlite.close();
+
+    const schema = await freshSchema();
+    const api = new BotApiStandIn();
+    const root = await api.start();
+    try {
+      const r = cli(['store', 'copy', '--to', schema.url, '--json'], '', env2);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.lines[0]).toMatchObject({ sessions: chats.length, outbox: pending });
+
+      const config = loadConfig(
+        { ...env2, DATABASE_URL: schema.url, TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: root },
+        false,
+      );
+      const pg = await openApp(config, createLogger('silent'));
+      try {
+        expect((await pg.store.outbox.stats(Date.now())).backlog).toBe(pending);
+        const channel = await startTelegram(pg);
+        try {
+          // Nothing is lost in the move: every reply reaches its chat, once and in order.
+          await api.until(() => api.sent().length >= pending);
+          for (const chat of chats)
+            expect(api.sent(chat).map((c) => c.params.text)).toEqual(expected.get(chat));
+          await api.until(async () => (await pg.store.outbox.stats(Date.now())).backlog === 0);
+        } finally {
+          await channel.stop();
+        }
+      } finally {
+        await pg.close();
+      }
+    } finally {
+      await api.stop();
+      await schema.drop();
+    }
   });
 
   it('says plainly when there is no database to copy', () => {

@@ -3,10 +3,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { convertUpdateToIncoming, MAX_INPUT_CHARS } from '../src/channels/telegram/convert.js';
 import type { TelegramChannel } from '../src/channels/telegram/run.js';
 import { startTelegram } from '../src/channels/telegram/run.js';
+import { renderTelegram } from '../src/channels/telegram/transport.js';
 import { healthRoutes } from '../src/http/health.js';
 import { type HttpServer, startHttpServer } from '../src/http/server.js';
 import { BotApiStandIn, callbackUpdate, textUpdate } from './support/bot-api-standin.js';
-import { Harness } from './support/harness.js';
+import { Harness, type HarnessOptions } from './support/harness.js';
 import { LogSink } from './support/log-sink.js';
 
 type Keyboard = { inline_keyboard: Array<Array<{ text: string; callback_data: string }>> };
@@ -20,13 +21,13 @@ describe('Telegram hardening against the stand-in Bot API', () => {
   let http: HttpServer | undefined;
   let log: LogSink;
 
-  const open = async (env: Record<string, string> = {}) => {
+  const open = async (env: Record<string, string> = {}, options: HarnessOptions = {}) => {
     api = new BotApiStandIn();
     const root = await api.start();
     log = new LogSink('debug');
     h = new Harness(
       { TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: root, ...FAST, ...env },
-      { log: log.logger },
+      { log: log.logger, ...options },
     );
     channel = await startTelegram(h.app);
     const routes = [
@@ -119,6 +120,114 @@ describe('Telegram hardening against the stand-in Bot API', () => {
     );
     const failures = await (await fetch(`${http!.url}/metrics`)).text();
     expect(failures).toMatch(/puente_send_failures_total\{channel="telegram",reason="transient"\} 6/);
+  });
+
+  it('a Bot API down (500) for 120 s within the default retry period: 12 of 12 replies, once each and in order', async () => {
+    // The app's clock is the test's: the outbox's due times and the retry period follow it, so
+    // two minutes of outage pass without waiting for them.
+    const T0 = Date.now();
+    let t = T0;
+    const OUTAGE_MS = 120_000;
+    await open({}, { now: () => t });
+    const failedAt: number[] = [];
+    api.failWhile(
+      'sendMessage',
+      () => {
+        if (t >= T0 + OUTAGE_MS) return false;
+        failedAt.push(t);
+        return true;
+      },
+      { error_code: 500, description: 'Internal Server Error' },
+    );
+    const users = [841_001, 841_002, 841_003, 841_004, 841_005, 841_006];
+    const langs = ['es', 'en', 'ht'] as const;
+    // What each user must get, from the same engine: the greeting's replies.
+    const expected = new Map<number, string[]>();
+    const twin = new Harness();
+    try {
+      for (const [i, u] of users.entries()) {
+        const reply = await twin.app.bot.handle({
+          channel: 'telegram',
+          user: String(u),
+          event: { text: 'hola' },
+          hint: { lang: langs[i % 3]!, sure: false },
+        });
+        expected.set(
+          u,
+          renderTelegram(reply.messages, reply.erase).flatMap((p) => (p.m === 'send' ? [p.text] : [])),
+        );
+      }
+    } finally {
+      twin.close();
+    }
+    expect([...expected.values()].flat()).toHaveLength(12);
+    for (const [i, u] of users.entries()) api.push(textUpdate(u, 'hola', langs[i % 3]));
+    await api.until(() => api.unconfirmed === 0 && api.sent().length > 0);
+    const keys = users.map((u) => h.app.bot.userKeyOf('telegram', String(u)));
+    const delivered = (u: number) => api.sent(u).filter((c) => c.messageId !== undefined);
+    // Time goes on in steps of five seconds; each step, the sender looks at the chats again.
+    await api.until(async () => {
+      if (users.every((u) => delivered(u).length >= expected.get(u)!.length) && drained()) return true;
+      t += 5_000;
+      for (const key of keys) channel!.sender.wake(key);
+      return false;
+    }, 25_000);
+    for (const u of users) expect(delivered(u).map((c) => String(c.params.text))).toEqual(expected.get(u));
+    // Retries went on through the whole outage and none was given up on.
+    expect(Math.max(...failedAt) - T0).toBeGreaterThanOrEqual(OUTAGE_MS - 60_000);
+    expect(failedAt.length).toBeGreaterThan(users.length);
+    expect(h.app.db.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(0);
+    expect(log.lines().some((l) => l.code === 'outbox.failed')).toBe(false);
+    const metrics = await (await fetch(`${http!.url}/metrics`)).text();
+    expect(metrics).toMatch(/puente_send_failures_total\{channel="telegram",reason="transient"\} \d+/);
+  });
+
+  it('/health is 503 once the oldest pending message is older than 5 minutes, and 200 again once it goes', async () => {
+    const T0 = Date.now();
+    let t = T0;
+    await open({}, { now: () => t });
+    // The Bot API takes the reply but answers it only after the test lets it: the reply stays pending.
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    api.hold('sendMessage', held);
+    api.push(textUpdate(845_001, 'hola', 'es'));
+    await api.until(() => api.unconfirmed === 0 && h.app.store.outbox.backlog() > 0);
+    const get = async () => {
+      const res = await fetch(`${http!.url}/health`);
+      return {
+        status: res.status,
+        body: (await res.json()) as { status: string; outbox: { backlog: number } },
+      };
+    };
+    t = T0 + 4 * 60_000;
+    expect(await get()).toMatchObject({ status: 200, body: { status: 'ok' } });
+    t = T0 + 5 * 60_000 + 1000;
+    const stale = await get();
+    expect(stale).toMatchObject({
+      status: 503,
+      body: { status: 'down', outbox: { oldestPendingSeconds: 301 } },
+    });
+    expect(stale.body.outbox.backlog).toBeGreaterThan(0);
+    release();
+    await api.until(() => api.sent(845_001).filter((c) => c.messageId).length >= 2 && drained());
+    expect(await get()).toMatchObject({ status: 200, body: { status: 'ok', outbox: { backlog: 0 } } });
+  });
+
+  it('/health is 503 while a channel is down (another instance polling: 409)', async () => {
+    await open();
+    await api.until(() => channel!.state?.() === 'polling');
+    expect((await fetch(`${http!.url}/health`)).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      api.failNext('getUpdates', {
+        error_code: 409,
+        description: 'Conflict: terminated by other getUpdates request',
+      });
+    await api.until(() => channel!.state?.() !== 'polling' && channel!.state?.() !== 'starting');
+    const res = await fetch(`${http!.url}/health`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'down', channels: { telegram: { up: false } } });
   });
 
   it('403 blocked: the user is forgotten, session and pending messages', async () => {
@@ -241,13 +350,18 @@ describe('the Telegram webhook on the shared HTTP server', () => {
 
   it('answers 200 once the turn has committed, before a slow send is done', async () => {
     await open();
-    api.delays.set('sendMessage', 1500);
+    // However long a send takes (12 s, or more): the Bot API answers it only when the test says.
+    let release!: () => void;
+    api.hold('sendMessage', new Promise<void>((r) => (release = r)));
     const res = await post(JSON.stringify(textUpdate(880_002, 'hola', 'es')));
     expect(res.status).toBe(200);
     expect(h.app.store.sessions.read(h.app.bot.userKeyOf('telegram', '880002'))).not.toBeNull();
     expect(h.app.store.outbox.backlog()).toBeGreaterThan(0);
+    await api.until(() => api.sent(880_002).length >= 1);
+    expect(api.sent(880_002).filter((c) => c.messageId !== undefined)).toHaveLength(0);
+    release();
     await api.until(() => h.app.store.outbox.backlog() === 0);
-    expect(api.sent(880_002).length).toBeGreaterThanOrEqual(2);
+    expect(api.sent(880_002).filter((c) => c.messageId !== undefined).length).toBeGreaterThanOrEqual(2);
   });
 
   it('a store that cannot commit answers 503, so that Telegram delivers the update again', async () => {

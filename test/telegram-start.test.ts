@@ -57,4 +57,27 @@ describe('TELEGRAM_BOT_TOKEN=... npm start', () => {
     expect(log, log).toContain('shutting down');
     expect(existsSync(join(dir, 'bot.db-wal'))).toBe(false);
   });
+
+  it('npm start with no channel configured and no terminal says so and exits non-zero', async () => {
+    const child = spawn('npm', ['start'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        DB_PATH: join(dir, 'none.db'),
+        SECRET_KEY_FILE: join(dir, 'none.key'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout.on('data', (d) => {
+      log += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      log += String(d);
+    });
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code, log).not.toBe(0);
+    expect(log.split('\n').filter((l) => l.startsWith('No channel is configured'))).toHaveLength(1);
+  });
 });

@@ -14,8 +14,8 @@ const PostgresUrl = z
 /**
  * `cli store copy --to postgres://…`: moves a SQLite deployment to PostgreSQL. Sessions (with
  * their delivery marks and recent message ids), records, daily counts, conversations with a
- * person (open ones keep their sealed address) and the last good content
- * are copied in one transaction; nothing is copied twice. The user keys stay valid as long as the
+ * person (open ones keep their sealed address), the last good content and the messages not sent
+ * yet (still sealed: the new instances send them) are copied in one transaction; nothing is copied twice. The user keys stay valid as long as the
  * new instances use the same key file or USER_KEY_SECRET.
  */
 export function registerStore(program: Command): void {
@@ -45,7 +45,7 @@ export function registerStore(program: Command): void {
         if (opts.json) writeJson(copied);
         else
           process.stdout.write(
-            `copied ${copied.sessions} sessions, ${copied.events} events, ${copied.feedback} feedback, ${copied.unanswered} unanswered questions, ${copied.dailyCounts} daily counts, ${copied.handoffs} conversations with a person, ${copied.contentSnapshots} content versions, ${copied.mediaUploads} uploaded recordings, ${copied.subscriptions} subscriptions and ${copied.broadcasts} broadcasts (${copied.broadcastDeliveries} deliveries)\n`,
+            `copied ${copied.sessions} sessions, ${copied.events} events, ${copied.feedback} feedback, ${copied.unanswered} unanswered questions, ${copied.dailyCounts} daily counts, ${copied.handoffs} conversations with a person, ${copied.contentSnapshots} content versions, ${copied.mediaUploads} uploaded recordings, ${copied.subscriptions} subscriptions, ${copied.broadcasts} broadcasts (${copied.broadcastDeliveries} deliveries) and ${copied.outbox} messages not sent yet\n`,
           );
       } catch (e) {
         fail(e);

@@ -50,7 +50,8 @@ export async function health(
 export function healthRoutes(app: App, channels: () => readonly RunningChannel[]): Hono {
   const route = new Hono();
   route.get('/health', async (c) => {
-    const h = await health(app, channels());
+    // The app's clock stamped the pending messages: their age is read by it too.
+    const h = await health(app, channels(), app.bot.clock());
     return c.json(h, h.status === 'ok' ? 200 : 503, { 'cache-control': 'no-store' });
   });
   route.get('/metrics', async (c) => {

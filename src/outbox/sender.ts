@@ -145,11 +145,13 @@ export class OutboxSender {
   /**
    * New messages were written (for `userKey`'s chat, when given): look now rather than at the
    * next scan. A chat named here is looked up by itself, which costs the same whatever the backlog.
+   * `appended`: messages were only added after the chat's pending ones, so a next message already
+   * claimed stays the next; otherwise (a forget took them) it is looked up again.
    */
-  wake(userKey?: string): void {
+  wake(userKey?: string, appended = false): void {
     if (userKey !== undefined) {
-      this.ready.delete(userKey);
-      this.recheck.add(userKey);
+      if (!appended) this.ready.delete(userKey);
+      if (!this.ready.has(userKey)) this.recheck.add(userKey);
     }
     const w = this.wakeUp;
     this.wakeUp = null;
@@ -244,7 +246,7 @@ export class OutboxSender {
         resolve();
       }
       this.drains.set(userKey, [...(this.drains.get(userKey) ?? []), done]);
-      this.wake(userKey);
+      this.wake(userKey, true);
     });
   }
 
@@ -276,14 +278,15 @@ export class OutboxSender {
       this.nextPurge = now + 3600_000;
       await store.purge(at - FAILED_KEPT_MS);
     }
-    // A message held back (by the limits) for half its lease is let go, and claimed again.
-    for (const [key, claimed] of this.claimedAt) {
-      if (at - claimed < LEASE_MS / 2) continue;
-      this.claimedAt.delete(key);
-      if (this.ready.delete(key)) this.recheck.add(key);
-    }
     if (now >= this.nextScan) {
       this.nextScan = now + SCAN_EVERY_MS;
+      // A message held back (by the limits) for half its lease is let go, and claimed again.
+      // Looked at with the scan, not after every message: a lease is far longer than a scan.
+      for (const [key, claimed] of this.claimedAt) {
+        if (at - claimed < LEASE_MS / 2) continue;
+        this.claimedAt.delete(key);
+        if (this.ready.delete(key)) this.recheck.add(key);
+      }
       const skip = new Set([...this.busy, ...this.ready.keys()]);
       for (const row of await store.claim(this.channel, at, SCAN_LIMIT, skip)) this.keep(row, at);
     }
@@ -317,8 +320,11 @@ export class OutboxSender {
         this.refilling = false;
       }
       let wait = this.nextScan - now;
-      // Replies first, then the oldest.
-      const order = [...this.ready.values()].sort((a, b) => a.priority - b.priority || a.id - b.id);
+      // Replies first, then the oldest; with every send slot taken, nothing can go (nor be sorted).
+      const full = this.inflight.size >= this.limits.concurrency;
+      const order = full
+        ? []
+        : [...this.ready.values()].sort((a, b) => a.priority - b.priority || a.id - b.id);
       for (const row of order) {
         if (this.inflight.size >= this.limits.concurrency) break;
         let chat = this.chats.get(row.userKey);

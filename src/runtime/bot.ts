@@ -76,8 +76,11 @@ export type StoreHealth = { state: 'ok' | 'fault' | 'missing'; fault: string | n
 export class Bot {
   /** The staff inbox's host, when one is configured: told of every turn after its commit. */
   handoffSink?: HandoffSink;
-  /** Per channel: called after a turn wrote outgoing messages, so the channel's sender looks at once. */
-  readonly wakers = new Map<string, (userKey: string) => void>();
+  /**
+   * Per channel: called after a turn wrote outgoing messages, so the channel's sender looks at once.
+   * `appended` when messages were only added after the user's pending ones (nothing was taken away).
+   */
+  readonly wakers = new Map<string, (userKey: string, appended?: boolean) => void>();
   /** Tells when the database file was deleted under the bot (SQLite). */
   fileWatch?: DbFileWatch;
   /** Counts for /metrics, when the app serves them. */
@@ -180,7 +183,7 @@ export class Bot {
     }
     // After the commit of a forget, the id leaves memory too.
     if (out.reply.session === null && !out.reply.duplicate) this.userKeys.drop(input.channel, input.user);
-    if (out.queued) this.wakers.get(input.channel)?.(key);
+    if (out.queued) this.wakers.get(input.channel)?.(key, out.reply.session !== null);
     if (this.metrics && !out.reply.duplicate) {
       this.metrics.turns.inc({ channel: input.channel });
       this.metrics.turnDuration.observe({ channel: input.channel }, (performance.now() - started) / 1000);
@@ -230,7 +233,7 @@ export class Bot {
       if (isStoreError(e)) throw this.storeFailed(e);
       throw e;
     }
-    this.wakers.get(channel)?.(key);
+    this.wakers.get(channel)?.(key, true);
   }
 
   /** The store's state as the last turn found it, and whether its file is still there, for /health. */

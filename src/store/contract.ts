@@ -207,6 +207,22 @@ export type Rows = {
     sentAt: number | null;
     replied: boolean;
   };
+  /**
+   * Messages not sent yet, in the order they were written: pending (state 0) or held until the
+   * person writes again (state 3, with its reason). Body (address and text) stays sealed with the
+   * key of the user key secret, which the new instances share; leases are not copied.
+   */
+  outbox: {
+    channel: string;
+    userKey: string;
+    priority: number;
+    state: number;
+    body: Uint8Array;
+    attempts: number;
+    createdAt: number;
+    nextAt: number;
+    reason: string | null;
+  };
 };
 export type Table = keyof Rows;
 /** Some rows of one table: a store is copied in chunks, never held whole in memory. */

@@ -88,6 +88,20 @@ export class BotApiStandIn {
     this.failures.set(method, [...(this.failures.get(method) ?? []), failure]);
   }
 
+  /** Answers to `method` wait for `until`: a call that stays in flight as long as the test wants. */
+  private readonly holds = new Map<string, Promise<void>>();
+
+  hold(method: string, until: Promise<void>): void {
+    this.holds.set(method, until);
+  }
+
+  /** Calls to `method` fail as long as `down()` says so: an outage, however the test keeps time. */
+  private readonly outages = new Map<string, { down: () => boolean; failure: Failure }>();
+
+  failWhile(method: string, down: () => boolean, failure: Failure): void {
+    this.outages.set(method, { down, failure });
+  }
+
   /** sendMessage to this chat answers after `ms`: a reply that takes long to send. */
   slow(chatId: number, ms: number): void {
     this.slowChats.set(chatId, ms);
@@ -148,7 +162,9 @@ export class BotApiStandIn {
     this.calls.push(call);
     const delay = this.delays.get(method);
     if (delay) await new Promise((r) => setTimeout(r, delay));
-    const failure = this.failures.get(method)?.shift();
+    await this.holds.get(method);
+    const outage = this.outages.get(method);
+    const failure = this.failures.get(method)?.shift() ?? (outage?.down() ? outage.failure : undefined);
     if (failure) return reply(failure.error_code, { ok: false, ...failure });
     switch (method) {
       case 'getMe':

@@ -88,7 +88,7 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
       failed: (channel, reason) => app.metrics.sendFailures.inc({ channel, reason }),
     },
   });
-  app.bot.wakers.set(TELEGRAM_CHANNEL, (key) => sender.wake(key));
+  app.bot.wakers.set(TELEGRAM_CHANNEL, (key, appended) => sender.wake(key, appended));
   sender.start();
   const handle = createUpdateHandler(
     app,

@@ -11,6 +11,7 @@ import {
   type StoredOutgoing,
 } from '../../outbox/contract.js';
 import { addRecent } from '../recent-messages.js';
+import { inTransaction } from './transaction.js';
 
 const PENDING = 0;
 /** Sent, kept (with a hash of the platform's id only) until its delivery is reported. */
@@ -98,10 +99,7 @@ export class PostgresOutbox implements OutboxStore {
       return;
     }
     // The ids join the user's recent messages under the user's lock, as a turn's would.
-    const c = await this.pool.connect();
-    let broken = false;
-    try {
-      await c.query('BEGIN');
+    await inTransaction(this.pool, async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [this.userLock, userKey]);
       await c.query(done.sql, done.params);
       const { rows } = await c.query('SELECT recent FROM sessions WHERE user_key = $1', [userKey]);
@@ -111,15 +109,7 @@ export class PostgresOutbox implements OutboxStore {
           userKey,
           addRecent(row.recent, ids, this.now()),
         ]);
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw e;
-    } finally {
-      c.release(broken);
-    }
+    });
   }
 
   async hold(id: number, reason: HoldReason): Promise<void> {

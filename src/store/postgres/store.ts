@@ -474,13 +474,24 @@ export class PostgresStore implements Store {
                    done_at AS "doneAt" FROM broadcasts ORDER BY id`,
       broadcastDeliveries: `SELECT id, broadcast_id AS "broadcastId", user_key AS "userKey", channel, lang, address,
                             state, sent_at AS "sentAt", replied FROM broadcast_deliveries ORDER BY id`,
+      outbox: `SELECT channel, user_key AS "userKey", priority, state, body, attempts, created_at AS "createdAt",
+               next_at AS "nextAt", reason FROM outbox WHERE state IN (0, 3) ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       for (let offset = 0; ; offset += CHUNK) {
         const { rows } = await this.pool.query(`${queries[table]} LIMIT ${CHUNK} OFFSET ${offset}`);
         if (!rows.length) break;
         const out =
-          table === 'contentSnapshots' ? rows.map((r) => ({ ...r, files: JSON.parse(r.files) })) : rows;
+          table === 'contentSnapshots'
+            ? rows.map((r) => ({ ...r, files: JSON.parse(r.files) }))
+            : table === 'outbox'
+              ? rows.map((r) => ({
+                  ...r,
+                  body: new Uint8Array(r.body),
+                  createdAt: Number(r.createdAt),
+                  nextAt: Number(r.nextAt),
+                }))
+              : rows;
         yield { table, rows: out } as Chunk;
         if (rows.length < CHUNK) break;
       }
@@ -500,13 +511,15 @@ export class PostgresStore implements Store {
       subscriptions: 0,
       broadcasts: 0,
       broadcastDeliveries: 0,
+      outbox: 0,
     };
     await this.transaction(async (c) => {
       const { rows } = await c.query(
         `SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback)
               + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts)
               + (SELECT count(*) FROM handoffs)
-              + (SELECT count(*) FROM broadcasts) AS n`,
+              + (SELECT count(*) FROM broadcasts)
+              + (SELECT count(*) FROM outbox WHERE state IN (0, 3)) AS n`,
       );
       const held = Number(rows[0].n) > 0;
       for await (const chunk of chunks) {
@@ -687,6 +700,21 @@ const COLUMNS: {
     ],
     conflict: '',
   },
+  outbox: {
+    table: 'outbox',
+    columns: [
+      ['channel', 'channel'],
+      ['userKey', 'user_key'],
+      ['priority', 'priority'],
+      ['state', 'state'],
+      ['body', 'body'],
+      ['attempts', 'attempts'],
+      ['createdAt', 'created_at'],
+      ['nextAt', 'next_at'],
+      ['reason', 'reason'],
+    ],
+    conflict: '',
+  },
 };
 
 /** One multi-row INSERT per chunk: a thousand rows in one round trip. */
@@ -696,7 +724,7 @@ async function insertRows(c: pg.PoolClient, chunk: Chunk): Promise<void> {
   const tuples = (chunk.rows as Array<Record<string, unknown>>).map((row) => {
     const slots = spec.columns.map(([field]) => {
       const v = row[field];
-      params.push(field === 'files' ? JSON.stringify(v) : v);
+      params.push(field === 'files' ? JSON.stringify(v) : v instanceof Uint8Array ? Buffer.from(v) : v);
       return `$${params.length}`;
     });
     return `(${slots.join(', ')})`;

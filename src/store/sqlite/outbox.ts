@@ -72,10 +72,12 @@ export class SqliteOutbox implements OutboxStore {
          AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.user_key = o.user_key AND p.state = ${PENDING})
        ORDER BY o.priority, o.id LIMIT @limit`,
     );
+    // Found and leased in one statement: a chat is looked up after every message it is sent.
     this.headOf = db.prepare(
-      `SELECT o.id, o.channel, o.user_key, o.priority, o.body, o.attempts, o.created_at FROM outbox o
-       WHERE o.id = (SELECT min(p.id) FROM outbox p WHERE p.user_key = @key AND p.state = ${PENDING})
-         AND o.channel = @channel AND ${free}`,
+      `UPDATE outbox SET lease_until = @until, lease_owner = @owner
+       WHERE id = (SELECT min(p.id) FROM outbox p WHERE p.user_key = @key AND p.state = ${PENDING})
+         AND channel = @channel AND next_at <= @now AND (lease_until <= @now OR lease_owner = @owner)
+       RETURNING id, channel, user_key, priority, body, attempts, created_at`,
     );
     this.lease = db.prepare('UPDATE outbox SET lease_until = ?, lease_owner = ? WHERE id = ?');
     this.remove = db.prepare('DELETE FROM outbox WHERE id = ?');
@@ -145,10 +147,10 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async head(channel: string, userKey: string, now: number): Promise<StoredOutgoing | null> {
-    const r = this.headOf.get({ channel, key: userKey, now, owner: this.owner }) as Row | undefined;
-    if (!r) return null;
-    this.lease.run(now + LEASE_MS, this.owner, r.id);
-    return open(r);
+    const r = this.headOf.get({ channel, key: userKey, now, owner: this.owner, until: now + LEASE_MS }) as
+      | Row
+      | undefined;
+    return r ? open(r) : null;
   }
 
   async markSent(id: number, userKey: string, ids: readonly string[], ref?: string): Promise<void> {

@@ -292,6 +292,8 @@ export class SqliteStore implements Store {
                    done_at AS doneAt FROM broadcasts ORDER BY id`,
       broadcastDeliveries: `SELECT id, broadcast_id AS broadcastId, user_key AS userKey, channel, lang, address,
                             state, sent_at AS sentAt, replied FROM broadcast_deliveries ORDER BY id`,
+      outbox: `SELECT channel, user_key AS userKey, priority, state, body, attempts, created_at AS createdAt,
+               next_at AS nextAt, reason FROM outbox WHERE state IN (0, 3) ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       let rows: unknown[] = [];
@@ -322,11 +324,12 @@ export class SqliteStore implements Store {
       subscriptions: 0,
       broadcasts: 0,
       broadcastDeliveries: 0,
+      outbox: 0,
     };
     this.db.transaction(() => {
       const held = this.db
         .prepare(
-          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM handoffs) + (SELECT count(*) FROM broadcasts)',
+          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM handoffs) + (SELECT count(*) FROM broadcasts) + (SELECT count(*) FROM outbox WHERE state IN (0, 3))',
         )
         .pluck()
         .get() as number;
@@ -373,6 +376,8 @@ export class SqliteStore implements Store {
       broadcastDeliveries: `INSERT INTO broadcast_deliveries
                               (id, broadcast_id, user_key, channel, lang, address, state, sent_at, replied)
                             VALUES (@id, @broadcastId, @userKey, @channel, @lang, @address, @state, @sentAt, @replied)`,
+      outbox: `INSERT INTO outbox (channel, user_key, priority, state, body, attempts, created_at, next_at, reason)
+               VALUES (@channel, @userKey, @priority, @state, @body, @attempts, @createdAt, @nextAt, @reason)`,
     };
     const values =
       table === 'feedback'
@@ -381,7 +386,9 @@ export class SqliteStore implements Store {
           ? { ...r, replied: r.replied ? 1 : 0 }
           : table === 'contentSnapshots'
             ? { ...r, files: JSON.stringify(r.files) }
-            : r;
+            : table === 'outbox'
+              ? { ...r, body: Buffer.from(r.body as Uint8Array) }
+              : r;
     this.db.prepare(sql[table]).run(values);
   }
 
@@ -398,6 +405,7 @@ function fromSqlite(table: Table, row: Record<string, unknown>): unknown {
   if (table === 'feedback') return { ...row, helpful: row.helpful === 1 };
   if (table === 'broadcastDeliveries') return { ...row, replied: row.replied === 1 };
   if (table === 'contentSnapshots') return { ...row, files: JSON.parse(String(row.files)) };
+  if (table === 'outbox') return { ...row, body: new Uint8Array(row.body as Buffer) };
   return row;
 }
 
