@@ -28,3 +28,15 @@ export function broadcastRate(config: Pick<Config, 'BROADCAST_RATE'>, channel: s
   const rate = config.BROADCAST_RATE ?? limit * 0.8;
   return channel === 'whatsapp' ? Math.min(rate, limit) : rate;
 }
+
+/** Broadcasts take this share of a channel's limit by default; the rest is kept for replies. */
+export const BROADCAST_SHARE = 0.8;
+
+/**
+ * The messages per second a channel's outbox sends, all kinds together: its own limit, or more
+ * when BROADCAST_RATE asks for more than 80 % of it (Telegram's paid broadcasts go up to 1,000 a
+ * second), so replies still keep a fifth of what is sent.
+ */
+export function outboxLimit(limit: number, rate: number): number {
+  return Math.max(limit, rate / BROADCAST_SHARE);
+}

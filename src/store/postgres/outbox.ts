@@ -26,6 +26,15 @@ type Row = {
 const COLUMNS = 'id, channel, user_key, priority, body, attempts, created_at';
 
 /**
+ * A sent row goes; when it names a broadcast delivery, the delivery is sent once no other message
+ * of it waits. $1: the row, $2: the time.
+ */
+const SENT_SQL = `WITH gone AS (DELETE FROM outbox WHERE id = $1 RETURNING delivery_id)
+  UPDATE broadcast_deliveries d SET state = 'sent', sent_at = $2, address = '', claimed_by = ''
+  FROM gone WHERE d.id = gone.delivery_id AND d.state = 'queued'
+    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id AND o.id <> $1 AND o.state = ${PENDING})`;
+
+/**
  * The outbox on PostgreSQL, shared by every instance. A claim takes each chat's oldest pending
  * message with FOR UPDATE SKIP LOCKED and leases it to this instance: two senders never hold
  * the same chat, so a chat's messages go once and in order whichever instance sends them. A
@@ -79,7 +88,7 @@ export class PostgresOutbox implements OutboxStore {
 
   async markSent(id: number, userKey: string, ids: readonly string[]): Promise<void> {
     if (!ids.length) {
-      await this.pool.query('DELETE FROM outbox WHERE id = $1', [id]);
+      await this.pool.query(SENT_SQL, [id, this.now()]);
       return;
     }
     // The ids join the user's recent messages under the user's lock, as a turn's would.
@@ -88,7 +97,7 @@ export class PostgresOutbox implements OutboxStore {
     try {
       await c.query('BEGIN');
       await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [this.userLock, userKey]);
-      await c.query('DELETE FROM outbox WHERE id = $1', [id]);
+      await c.query(SENT_SQL, [id, this.now()]);
       const { rows } = await c.query('SELECT recent FROM sessions WHERE user_key = $1', [userKey]);
       const row = rows[0] as { recent: string } | undefined;
       if (row)
@@ -109,9 +118,12 @@ export class PostgresOutbox implements OutboxStore {
 
   async markFailed(id: number, reason: FailReason): Promise<void> {
     await this.pool.query(
-      `UPDATE outbox SET state = ${FAILED}, body = '\\x'::bytea, user_key = '', reason = $2, next_at = $3,
-         lease_until = 0, lease_owner = NULL WHERE id = $1`,
-      [id, reason, this.now()],
+      `WITH failed AS (
+         UPDATE outbox SET state = ${FAILED}, body = '\\x'::bytea, user_key = '', reason = $2, next_at = $3,
+           lease_until = 0, lease_owner = NULL WHERE id = $1 RETURNING delivery_id)
+       UPDATE broadcast_deliveries d SET state = $4, sent_at = $3, address = '', claimed_by = ''
+       FROM failed WHERE d.id = failed.delivery_id AND d.state = 'queued'`,
+      [id, reason, this.now(), reason === 'blocked' ? 'blocked' : 'failed'],
     );
   }
 
@@ -124,7 +136,13 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   async deleteUser(userKey: string): Promise<void> {
-    await this.pool.query(`DELETE FROM outbox WHERE user_key = $1 AND state = ${PENDING}`, [userKey]);
+    // The broadcast messages that waited for the user are deliveries to someone who blocked the bot.
+    await this.pool.query(
+      `WITH gone AS (DELETE FROM outbox WHERE user_key = $1 AND state = ${PENDING} RETURNING delivery_id)
+       UPDATE broadcast_deliveries d SET state = 'blocked', sent_at = $2, address = '', claimed_by = ''
+       FROM gone WHERE d.id = gone.delivery_id AND d.state = 'queued'`,
+      [userKey, this.now()],
+    );
   }
 
   async stats(now: number, channel?: string): Promise<OutboxStats> {
@@ -147,8 +165,10 @@ export class PostgresOutbox implements OutboxStore {
 }
 
 /** Retention, inside the purge's transaction: pending rows of users idle since before `$1`, and anything older. */
-export const PURGE_OUTBOX_SQL = `DELETE FROM outbox WHERE created_at < $1 OR (state = ${PENDING} AND user_key IN
-  (SELECT user_key FROM sessions WHERE updated_at < $1))`;
+export const PURGE_OUTBOX_SQL = `WITH gone AS (DELETE FROM outbox WHERE created_at < $1 OR (state = ${PENDING} AND user_key IN
+  (SELECT user_key FROM sessions WHERE updated_at < $1)) RETURNING delivery_id, state)
+  UPDATE broadcast_deliveries d SET state = 'failed', address = '', claimed_by = ''
+  FROM gone WHERE d.id = gone.delivery_id AND gone.state = ${PENDING} AND d.state = 'queued'`;
 
 function open(r: Row): StoredOutgoing {
   return {
