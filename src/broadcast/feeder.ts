@@ -20,8 +20,13 @@ export interface OutboxBroadcast {
   wake(userKey: string): void;
 }
 
-/** How much of a broadcast may wait in the outbox at once: about a second of it, at least this. */
+/**
+ * How much of a broadcast may wait in the outbox at once: a tenth of a second of it, at least
+ * this. Enough to ride out a pause of the loop; little enough that the sender never has a
+ * crowd of broadcast messages to sort through, and that a cancel finds most of it still here.
+ */
 const AHEAD_MIN = 10;
+const AHEAD_S = 0.1;
 /** The shortest pause between two moves: at high rates several messages move at once. */
 const MIN_PAUSE_MS = 5;
 const MAX_PAUSE_MS = 100;
@@ -51,8 +56,8 @@ export class OutboxFeed {
       channel: route.channel,
       gapMs,
       maxLateMs: Math.max(MAX_LATE_MS, 2 * gapMs),
-      ahead: Math.max(AHEAD_MIN, Math.ceil(route.rate)),
-      limit: Math.max(AHEAD_MIN, Math.ceil(route.rate / 4)),
+      ahead: Math.max(AHEAD_MIN, Math.ceil(route.rate * AHEAD_S)),
+      limit: Math.max(AHEAD_MIN, Math.ceil(route.rate * AHEAD_S)),
     };
   }
 
