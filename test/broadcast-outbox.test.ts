@@ -7,7 +7,7 @@ import { PRIORITY } from '../src/outbox/contract.js';
 import { OutboxSender, type Transport } from '../src/outbox/sender.js';
 import { createLogger } from '../src/runtime/log.js';
 import { PostgresStore } from '../src/store/postgres/store.js';
-import { BotApiStandIn } from './support/bot-api-standin.js';
+import { BotApiStandIn, textUpdate } from './support/bot-api-standin.js';
 import { range, seedSubscribers, TEXTS } from './support/broadcast-seed.js';
 import { Harness } from './support/harness.js';
 import { PgHarness } from './support/pg-harness.js';
@@ -69,6 +69,39 @@ describe('broadcasts through the outbox', () => {
     await api.until(async () => (await h!.app.store.broadcasts.get(id))?.status === 'done', 30_000);
     expect(await h.app.store.broadcasts.figures(id)).toMatchObject({ queued: 0, sent: 200, failed: 0 });
     expect(new Set(broadcastCalls().map((c) => c.params.chat_id)).size).toBe(200);
+  }, 90_000);
+
+  it('someone who writes while their broadcast message waits gets it, then the reply, at once', async () => {
+    api = new BotApiStandIn();
+    const root = await api.start();
+    h = new Harness({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: root, BROADCAST_RATE: '50' });
+    const chats = range(800_000, 300);
+    seedSubscribers(h, chats);
+    const id = await h.app.store.broadcasts.create('covid', TEXTS, []);
+    await h.app.store.broadcasts.queue(id);
+    channel = await startTelegram(h.app);
+    worker = startBroadcasts(h.app, [channel]);
+    const set = new Set(chats);
+    const broadcastCalls = () => api!.sent().filter((c) => set.has(Number(c.params.chat_id)));
+    await api.until(() => broadcastCalls().length >= 10, 30_000);
+    api.failNext('sendMessage', {
+      error_code: 429,
+      description: 'Too Many Requests: retry after 2',
+      parameters: { retry_after: 2 },
+    });
+    await api.until(() => waitingBroadcast(h!).size >= 8, 20_000);
+    const waiting = waitingBroadcast(h);
+    const chat = chats.find(
+      (c) => waiting.has(h!.app.bot.userKeyOf('telegram', String(c))) && api!.sent(c).length === 0,
+    )!;
+    api.push(textUpdate(chat, 'hola', 'es'));
+    // The broadcast message first (it was first in the chat's order), then the reply; the rest of
+    // the broadcast does not hold either back.
+    await api.until(() => api!.sent(chat).length >= 2, 15_000);
+    expect(String(api.sent(chat)[0]!.params.text)).toContain(TEXTS[LANGS[chats.indexOf(chat) % 3]!]);
+    expect(broadcastCalls().length).toBeLessThan(300);
+    await api.until(async () => (await h!.app.store.broadcasts.get(id))?.status === 'done', 30_000);
+    expect(await h.app.store.broadcasts.figures(id)).toMatchObject({ queued: 0, sent: 300 });
   }, 90_000);
 
   it('a broadcast cancelled half way takes back what waited in the outbox', async () => {

@@ -312,10 +312,12 @@ export class OutboxSender {
         this.options.replying?.() === true;
       for (const row of order) {
         if (this.inflight.size >= this.limits.concurrency) break;
-        if (hold && row.priority >= PRIORITY.broadcast) {
+        // A chat that waits to be drained is being answered: its broadcast message is the first
+        // of its order, and the reply behind it goes after it.
+        if (hold && row.priority >= PRIORITY.broadcast && !this.drains.has(row.userKey)) {
           // Nobody tells when the channel stops replying: look again soon.
           wait = Math.min(wait, HOLD_POLL_MS);
-          break;
+          continue;
         }
         let chat = this.chats.get(row.userKey);
         if (!chat) {
