@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { broadcastRate, outboxLimit } from '../src/broadcast/channels.js';
 import { startBroadcasts } from '../src/broadcast/run.js';
 import { BroadcastWorker } from '../src/broadcast/worker.js';
 import type { RunningChannel } from '../src/channels/channel.js';
 import { startTelegram } from '../src/channels/telegram/run.js';
+import { loadConfig } from '../src/config/env.js';
 import { PRIORITY } from '../src/outbox/contract.js';
 import { OutboxSender, type Transport } from '../src/outbox/sender.js';
 import { createLogger } from '../src/runtime/log.js';
@@ -21,6 +23,17 @@ function waitingBroadcast(h: Harness): Set<string> {
     .all(PRIORITY.broadcast) as Array<{ user_key: string }>;
   return new Set(rows.map((r) => r.user_key));
 }
+
+describe('the broadcast rate on Telegram', () => {
+  const env = (extra: Record<string, string>) => loadConfig({ DB_PATH: ':memory:', ...extra }, false);
+  it('is 80 % of the outbox limit unless set; set higher, the outbox sends more so replies keep a fifth', () => {
+    expect(broadcastRate(env({}), 'telegram')).toBe(24);
+    expect(broadcastRate(env({ OUTBOX_TELEGRAM_PER_S: '20' }), 'telegram')).toBe(16);
+    expect(broadcastRate(env({ BROADCAST_RATE: '10' }), 'telegram')).toBe(10);
+    expect(outboxLimit(30, 24)).toBe(30);
+    expect(outboxLimit(30, 100)).toBe(125);
+  });
+});
 
 describe('broadcasts through the outbox', () => {
   let api: BotApiStandIn | undefined;
