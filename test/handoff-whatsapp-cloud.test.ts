@@ -45,7 +45,7 @@ describe('talking to a person: a WhatsApp Cloud API user and the 24-hour window'
     const say = (body: string) => rig!.exchange(wa.text(from, body, clock.now()));
     const settle = async () => {
       await host.idle();
-      await rig!.cloud.sender.idle();
+      await rig!.cloud.idle();
     };
 
     await say('bonjou');
@@ -87,5 +87,8 @@ describe('talking to a person: a WhatsApp Cloud API user and the 24-hour window'
     }
     expect(texts()).toContain('Eske w la toujou?');
     expect(texts()).toContain('Pandan ou pa t la');
+    // The held reply waited in the outbox, not in memory; staff are told once it went.
+    await api.until(() => api!.inTopic(STAFF, thread!).at(-1)?.includes('respuestas en espera') ?? false);
+    expect(await rig.h.app.store.outbox.heldCounts()).toEqual([]);
   });
 });

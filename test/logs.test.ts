@@ -131,8 +131,9 @@ describe('LOG_LEVEL=trace never writes a raw id, a phone number, a name or messa
 
   it('on WhatsApp, with a fake client whose errors quote the chat', async () => {
     const log = new LogSink('trace');
-    const h = new Harness({ LOG_LEVEL: 'trace' }, { log: log.logger });
     const clock = new FakeClock();
+    // The app's clock is the fake one too: a send that failed is tried again from the outbox.
+    const h = new Harness({ LOG_LEVEL: 'trace' }, { log: log.logger, now: () => clock.now() });
     const shared = { sent: [] as Array<{ chatId: string; text: string }> };
     let failures = 1;
     class FailingClient extends FakeWaClient {
@@ -153,7 +154,7 @@ describe('LOG_LEVEL=trace never writes a raw id, a phone number, a name or messa
       const chat = `${RAW_ID}@c.us`;
       for (const text of [...MESSAGES, 'stop']) {
         client.emit('message', waText(chat, text, clock.now()));
-        await clock.advance(10);
+        await clock.advance(2_000);
       }
       client.emit('message', { ...waText(`${RAW_ID}-1600000000@g.us`, `${NAME} ${PHONE}`, clock.now()) });
       client.emit('message', { ...waText(chat, PHONE, clock.now()), type: 'ptt' });

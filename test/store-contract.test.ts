@@ -689,6 +689,98 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     expect(await b.claim('telegram', 10, 'two', now + CLAIM_MS + 1)).toHaveLength(1);
   });
 
+  it('holds outbox messages until the user writes, keeps a sent message by the hash of its id until its report', async () => {
+    await fresh();
+    const body = (n: number) => new Uint8Array([n, 1, 2, 3]);
+    const queue = (n: number): Write => ({
+      type: 'outbox',
+      channel: 'whatsapp-cloud',
+      priority: 0,
+      body: body(n),
+    });
+    await store.turn('w1', () => ({ result: null, writes: [put('ht'), queue(1), queue(2)] }));
+    const [first] = await store.outbox.claim('whatsapp-cloud', now, 10, new Set());
+    expect(first?.body).toEqual(body(1));
+    await store.outbox.hold(first!.id, 'window');
+    // The chat's next message is handed out; the held one keeps its place for later.
+    const second = await store.outbox.head('whatsapp-cloud', 'w1', now);
+    expect(second?.body).toEqual(body(2));
+    await store.outbox.hold(second!.id, 'reengagement');
+    expect(await store.outbox.claim('whatsapp-cloud', now, 10, new Set())).toEqual([]);
+    expect(await store.outbox.heldCounts()).toEqual([
+      { reason: 'reengagement', count: 1 },
+      { reason: 'window', count: 1 },
+    ]);
+    expect(await store.outbox.heldCounts('telegram')).toEqual([]);
+    // Held messages are not a backlog that turns the health red.
+    expect((await store.outbox.stats(now)).backlog).toBe(0);
+
+    // The user writes: they go again, first, in order.
+    now += MINUTE;
+    await store.turn('w1', () => ({
+      result: null,
+      writes: [put('ht'), { type: 'outbox.release' }, queue(3)],
+    }));
+    expect(await store.outbox.heldCounts()).toEqual([]);
+    const again = await store.outbox.head('whatsapp-cloud', 'w1', now);
+    expect(again?.body).toEqual(body(1));
+
+    // Sent with a platform id: kept by its hash alone, without text, address or user key.
+    await store.outbox.markSent(again!.id, 'w1', [], 'hash-of-wamid-1');
+    const kept = await rowsOf(store, `SELECT * FROM outbox WHERE ref = 'hash-of-wamid-1'`);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ user_key: '', ref: 'hash-of-wamid-1' });
+    expect(Buffer.from(kept[0]!.body as Uint8Array).length).toBe(0);
+    expect(await store.outbox.status('whatsapp-cloud', 'hash-of-wamid-1', 'delivered')).toBe(true);
+    expect(await rowsOf(store, `SELECT id FROM outbox WHERE ref = 'hash-of-wamid-1'`)).toEqual([]);
+    expect(await store.outbox.status('whatsapp-cloud', 'hash-of-wamid-1', 'read')).toBe(false);
+
+    const next = await store.outbox.head('whatsapp-cloud', 'w1', now);
+    await store.outbox.markSent(next!.id, 'w1', [], 'hash-of-wamid-2');
+    // Another channel's report does not touch it; a failed report marks it failed with the code.
+    expect(await store.outbox.status('telegram', 'hash-of-wamid-2', 'failed', 'status:131026')).toBe(false);
+    expect(await store.outbox.status('whatsapp-cloud', 'hash-of-wamid-2', 'failed', 'status:131026')).toBe(
+      true,
+    );
+    expect(await rowsOf(store, `SELECT state, reason, ref FROM outbox WHERE id = ${next!.id}`)).toEqual([
+      { state: 2, reason: 'status:131026', ref: null },
+    ]);
+    // Sent rows waiting for a report, and failed rows, go at the purge.
+    const last = await store.outbox.head('whatsapp-cloud', 'w1', now);
+    await store.outbox.markSent(last!.id, 'w1', [], 'hash-of-wamid-3');
+    now += HOUR;
+    expect(await store.outbox.purge(now)).toBe(2);
+    expect(await rowsOf(store, 'SELECT id FROM outbox')).toEqual([]);
+  });
+
+  it('a forget deletes held messages with the pending ones; retention takes them too', async () => {
+    await fresh();
+    const queue: Write = {
+      type: 'outbox',
+      channel: 'whatsapp-cloud',
+      priority: 1,
+      body: new Uint8Array([9]),
+    };
+    await store.turn('w2', () => ({ result: null, writes: [put('es'), queue, queue] }));
+    const [row] = await store.outbox.claim('whatsapp-cloud', now, 10, new Set());
+    await store.outbox.hold(row!.id, 'window');
+    await store.turn('w2', () => ({ result: null, writes: [{ type: 'forget' }] }));
+    expect(await rowsOf(store, 'SELECT id FROM outbox')).toEqual([]);
+
+    await store.turn('w3', () => ({ result: null, writes: [put('es'), queue] }));
+    const [held] = await store.outbox.claim('whatsapp-cloud', now, 10, new Set());
+    await store.outbox.hold(held!.id, 'reengagement');
+    await store.outbox.deleteUser('w3');
+    expect(await rowsOf(store, 'SELECT id FROM outbox')).toEqual([]);
+
+    await store.turn('w4', () => ({ result: null, writes: [put('es'), queue] }));
+    const [old] = await store.outbox.claim('whatsapp-cloud', now, 10, new Set());
+    await store.outbox.hold(old!.id, 'window');
+    now += 400 * 24 * HOUR;
+    await store.purge(now - 24 * HOUR);
+    expect(await rowsOf(store, 'SELECT id FROM outbox')).toEqual([]);
+  });
+
   it('keeps the last good content and the meta values', async () => {
     await fresh();
     expect(await store.latestContent()).toBeNull();

@@ -83,7 +83,7 @@ describe('WhatsApp Cloud API webhook over HTTP', () => {
     expect(first.status).not.toBe(200);
     const again = await rig.post({ messages: [wa.text(from, 'hola otra vez')] });
     expect(again.status).not.toBe(200);
-    await rig.cloud.sender.idle();
+    await rig.cloud.idle();
     const sent = rig.api.delivered(from);
     expect(sent).toHaveLength(1);
     expect(JSON.stringify(sent[0])).toContain(JSON.stringify(rig.h.app.bot.apology(null)).slice(1, -1));
@@ -124,14 +124,14 @@ describe('WhatsApp Cloud API webhook over HTTP', () => {
     ).toBe(401);
     // Not even parsed: broken JSON with a forged signature is a 401, not a 400.
     expect((await rig.api.post(rig.url, null, { raw: '{not json', signature: forged })).status).toBe(401);
-    await rig.cloud.sender.idle();
+    await rig.cloud.idle();
     expect(rig.api.sends()).toEqual([]);
     expect(rig.h.app.store.sessions.count()).toBe(0);
     expect(log.text).toContain('whatsapp_cloud.signature');
 
     const res = await rig.api.post(rig.url, body);
     expect(res.status).toBe(200);
-    await rig.cloud.sender.idle();
+    await rig.cloud.idle();
     expect(lastShown(rig.api.delivered(from)).choices).toContain('Trabajo y justicia laboral');
   });
 
@@ -272,16 +272,16 @@ describe('WhatsApp Cloud API webhook over HTTP', () => {
     rig.h.app.db.exec('ALTER TABLE events RENAME TO events_away');
     expect((await rig.api.post(rig.url, body)).status).toBe(500);
     rig.h.app.db.exec('ALTER TABLE events_away RENAME TO events');
-    await rig.cloud.sender.idle();
+    await rig.cloud.idle();
     const before = rig.api.sends().length;
     expect((await rig.api.post(rig.url, body)).status).toBe(200);
-    await rig.cloud.sender.idle();
+    await rig.cloud.idle();
     expect(lastShown(rig.api.delivered(from)).text).toContain('Dwa ou nan travay');
     expect(rig.api.sends().length).toBeGreaterThan(before);
     // Delivered a third time: nothing more.
     const after = rig.api.sends().length;
     expect((await rig.api.post(rig.url, body)).status).toBe(200);
-    await rig.cloud.sender.idle();
+    await rig.cloud.idle();
     expect(rig.api.sends().length).toBe(after);
   });
 
@@ -292,7 +292,7 @@ describe('WhatsApp Cloud API webhook over HTTP', () => {
       rig.api.body({ messages: [wa.text('50937000060', 'hola')], phoneNumberId: '999999999' }),
     );
     expect(res.status).toBe(200);
-    await rig.cloud.sender.idle();
+    await rig.cloud.idle();
     expect(rig.api.sends()).toEqual([]);
     expect(rig.h.app.store.sessions.count()).toBe(0);
   });
@@ -335,21 +335,23 @@ describe('WhatsApp Cloud API webhook over HTTP', () => {
     expect(log.text).not.toContain(from);
   });
 
-  it('backs off and retries when throttled, keeps the order, and gives up after the last try', async () => {
+  it('backs off and retries when throttled, keeps the order, and keeps the message in the outbox until it goes', async () => {
     const clock = new FakeClock();
-    rig = await CloudRig.start({ clock, maxAttempts: 3 });
+    rig = await CloudRig.start({ clock });
     const from = '5215500000080';
     rig.api.failNext({ status: 400, code: 130429, message: 'Rate limit hit' }, { status: 429, code: 80007 });
     const res = await rig.post({ messages: [wa.text(from, 'hola', clock.now())] });
     expect(res.status).toBe(200);
     await rig.api.until(() => rig!.api.sends(from).length === 1);
+    // The number is throttled: the channel pauses 2 s by the injected clock; the reply waits in the outbox.
+    expect(rig.h.app.store.outbox.backlog()).toBe(2);
     await clock.advance(1_999);
     expect(rig.api.sends(from)).toHaveLength(1);
     await clock.advance(1);
     await rig.api.until(() => rig!.api.sends(from).length === 2);
-    await clock.advance(4_000);
+    await clock.advance(2_000);
     await rig.api.until(() => rig!.api.delivered(from).length === 2);
-    await rig.cloud.sender.idle();
+    await rig.cloud.idle();
     // The welcome first, then the menu: the retries did not reorder them.
     const delivered = rig.api.delivered(from).map(shown);
     expect(delivered[0]!.text).toContain('Hola, soy Puente');
@@ -360,17 +362,21 @@ describe('WhatsApp Cloud API webhook over HTTP', () => {
         { source: 'send', code: '80007', count: 1 },
       ]),
     );
+    expect(rig.h.app.store.outbox.backlog()).toBe(0);
 
     rig.api.failNext(...Array.from({ length: 3 }, () => ({ status: 400, code: 131056 })));
     const outcome = rig.cloud.sendFreeForm(from, [{ text: 'x', options: [], flow: null, step: null }], 'es');
-    // Too many messages to one person: the pauses start at 6 seconds and double.
-    await rig.api.until(() => rig!.api.sends(from).length === 5);
-    await clock.advance(6_000);
-    await rig.api.until(() => rig!.api.sends(from).length === 6);
-    await clock.advance(12_000);
-    expect(await outcome).toEqual([{ status: 'failed', reason: 'retries', code: 131056 }]);
-    expect(rig.api.sends(from)).toHaveLength(7);
-    expect(clock.sleeps).toEqual([2_000, 4_000, 6_000, 12_000]);
+    // Too many messages to one person: the pauses are 6 seconds.
+    for (const n of [5, 6, 7]) {
+      await rig.api.until(() => rig!.api.sends(from).length === n);
+      expect(rig.api.delivered(from)).toHaveLength(2);
+      await clock.advance(6_000);
+    }
+    expect(await outcome).toEqual([{ status: 'sent', messageId: expect.any(String) }]);
+    expect(rig.api.sends(from)).toHaveLength(8);
+    expect(rig.cloud.counters.failureCounts()).toEqual(
+      expect.arrayContaining([{ source: 'send', code: '131056', count: 3 }]),
+    );
   });
 
   it('drops an answer still waiting out a throttle when the person leaves with a quick exit', async () => {
@@ -382,7 +388,7 @@ describe('WhatsApp Cloud API webhook over HTTP', () => {
     await rig.api.until(() => rig!.api.sends(from).length === 1);
     expect((await rig.post({ messages: [wa.text(from, 'salir', clock.now())] })).status).toBe(200);
     await clock.advance(2_000);
-    await rig.cloud.sender.idle();
+    await rig.cloud.idle();
     expect(rig.api.delivered(from)).toEqual([
       expect.objectContaining({ type: 'text', text: expect.objectContaining({ body: 'OK 👍' }) }),
     ]);
@@ -433,7 +439,7 @@ describe('WhatsApp Cloud API webhook over HTTP', () => {
     const from = '50937000095';
     const old = wa.text(from, 'bonjou', clock.now() - WINDOW_MS - HOUR);
     expect((await rig.post({ messages: [old] })).status).toBe(200);
-    await rig.cloud.sender.idle();
+    await rig.cloud.idle();
     expect(rig.api.sends(from)).toEqual([]);
     expect(rig.held.map((h) => h.reason)).toEqual(['window', 'window']);
     // It was still read: the language is known.
@@ -480,25 +486,31 @@ describe('WhatsApp Cloud API webhook over HTTP', () => {
     expect(rig.cloud.counters.heldCounts()).toEqual([{ reason: 'reengagement', count: 1 }]);
   });
 
-  it('says clearly when the token is refused, turns the health red, and green again when a send works', async () => {
+  it('says clearly when the token is refused, turns the health red, keeps the replies, and sends them once the token works', async () => {
     const log = new LogSink('info');
     rig = await CloudRig.start({ log: log.logger, env: { WHATSAPP_CLOUD_TOKEN: 'EAAG-expired' } });
     expect(rig.cloud.health.ok).toBe(false);
     expect(rig.cloud.health.problem).toBe('token');
+    expect(rig.channel.up?.()).toBe(false);
     expect(log.text).toContain('WHATSAPP_CLOUD_TOKEN');
     const from = '50937000120';
-    await rig.exchange(wa.text(from, 'bonjou'));
-    expect(rig.held.map((h) => h.reason)).toEqual(['token', 'token']);
+    expect((await rig.post({ messages: [wa.text(from, 'bonjou')] })).status).toBe(200);
+    // One try is refused; the sender stops and the replies wait in the outbox.
+    await rig.api.until(() => rig!.api.sends(from).length === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rig.api.sends(from)).toHaveLength(1);
+    expect(rig.api.delivered(from)).toEqual([]);
+    expect(rig.h.app.store.outbox.backlog()).toBe(2);
     expect(log.lines().filter((l) => l.code === 'whatsapp_cloud.token')).toHaveLength(1);
     expect(log.text).not.toContain('EAAG-expired');
 
-    // The token is valid again (rotated upstream): the next send works and the flag clears.
-    rig.api.failNext();
+    // The token is valid again (rotated upstream): the check passes, the flag clears, the replies go.
     (rig.cloud.client as unknown as { options: { token: string } }).options.token = rig.api.token;
-    expect(
-      await rig.cloud.sendFreeForm(from, [{ text: 'x', options: [], flow: null, step: null }], 'ht'),
-    ).toMatchObject([{ status: 'sent' }]);
+    expect(await rig.cloud.retryAccess()).toBe(true);
+    await rig.api.until(() => rig!.api.delivered(from).length === 2);
     expect(rig.cloud.health.ok).toBe(true);
+    expect(rig.channel.up?.()).toBe(true);
+    expect(rig.h.app.store.outbox.backlog()).toBe(0);
   });
 });
 

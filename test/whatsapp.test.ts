@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WhatsAppAdapter } from '../src/channels/whatsapp/adapter.js';
 import { convertMessageToWhatsApp, convertWaMessageToIncoming } from '../src/channels/whatsapp/convert.js';
-import { Pacer } from '../src/channels/whatsapp/pacer.js';
 import { readWaState, writeWaState } from '../src/channels/whatsapp/state.js';
 import { escapeMarkup } from '../src/engine/turn.js';
 import { createLogger } from '../src/runtime/log.js';
@@ -153,6 +152,75 @@ describe('WhatsApp adapter with a fake client', () => {
     expect(shared.sent.filter((m) => m.chatId === '5215500000010@c.us')).toHaveLength(once);
   });
 
+  it('keeps replies in the outbox while the client is down, and sends them once it reconnects', async () => {
+    const chat = '5215500000020@c.us';
+    await say(chat, 'hola');
+    const first = client();
+    // The client drops just as staff answer: their words wait in the outbox, in order, nothing dropped.
+    first.emit('disconnected', 'NAVIGATION');
+    await flush();
+    expect(adapter.isReady()).toBe(false);
+    const before = shared.sent.filter((s) => s.chatId === chat).length;
+    const note = (text: string) => [{ text, options: [], flow: null, step: null }];
+    await adapter.sendTo('5215500000020', note('Primera respuesta'));
+    await adapter.sendTo('5215500000020', note('Segunda respuesta'));
+    await flush();
+    expect(shared.sent.filter((s) => s.chatId === chat)).toHaveLength(before);
+    expect(h.app.store.outbox.backlog()).toBe(2);
+    // Reconnected after the pause: both go, in order, through the new client.
+    await clock.advance(1_000);
+    const second = client();
+    expect(second).not.toBe(first);
+    for (let i = 0; i < 50 && second.sent.length < 2; i++) {
+      await clock.advance(1_000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(second.sent.map((s) => s.text)).toEqual(['Primera respuesta', 'Segunda respuesta']);
+    expect(h.app.store.outbox.backlog()).toBe(0);
+  });
+
+  it('keeps replies written before a restart and sends them when the next process connects', async () => {
+    const chat = '5215500000021@c.us';
+    await adapter.stop();
+    FakeWaClient.all = [];
+    // A client that never connects: the turn commits its reply to the outbox, nothing is sent.
+    adapter = new WhatsAppAdapter(h.app.bot, createLogger('silent'), {
+      factory: () => {
+        const c = new FakeWaClient(shared);
+        c.hang = true;
+        return c;
+      },
+      clock,
+      pacing: NO_PACING,
+      initTimeoutMs: 3_600_000,
+    });
+    adapter.start();
+    await flush();
+    await h.app.bot.handle({
+      channel: 'whatsapp',
+      user: '5215500000021',
+      event: { text: 'hola' },
+      deliver: { address: chat, render: (messages) => messages.map((m) => ({ m: 'text', text: m.text })) },
+    });
+    await clock.advance(10);
+    expect(h.app.store.outbox.backlog()).toBeGreaterThan(0);
+    await adapter.stop();
+    // The next process on the same database.
+    h.restart();
+    adapter = new WhatsAppAdapter(h.app.bot, createLogger('silent'), {
+      factory: () => new FakeWaClient(shared),
+      clock,
+      pacing: NO_PACING,
+    });
+    adapter.start();
+    for (let i = 0; i < 50 && h.app.store.outbox.backlog() > 0; i++) {
+      await clock.advance(1_000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(shared.sent.filter((s) => s.chatId === chat).map((s) => s.text)[0]).toContain('Hola');
+    expect(h.app.store.outbox.backlog()).toBe(0);
+  });
+
   it("quick exit deletes the bot's own messages for everyone, keeping no phone number to do it", async () => {
     const chat = '50937000010@c.us';
     await say(chat, 'bonjou');
@@ -279,30 +347,52 @@ describe('WhatsApp adapter with a fake client', () => {
   });
 });
 
-describe('WhatsApp pacing (fake clock)', () => {
-  it('keeps a gap per chat, a global rate and jitter, in order', async () => {
+describe('WhatsApp pacing through the outbox (fake clock)', () => {
+  it('keeps a gap per chat, a global rate and jitter, one at a time, in order per chat', async () => {
+    FakeWaClient.all = [];
+    const h = new Harness();
     const clock = new FakeClock();
     const sent: Array<{ chat: string; text: string; at: number }> = [];
-    const pacer = new Pacer(
-      async (chat, text) => {
-        sent.push({ chat, text, at: clock.now() });
+    const shared: FakeShared = { sent: [] };
+    const adapter = new WhatsAppAdapter(h.app.bot, createLogger('silent'), {
+      factory: () => {
+        const c = new FakeWaClient(shared);
+        const send = c.sendMessage.bind(c);
+        c.sendMessage = async (chat, text) => {
+          sent.push({ chat, text, at: clock.now() });
+          return send(chat, text);
+        };
+        return c;
       },
       clock,
-      { perChatGapMs: 1_000, perMinute: 120, jitterMs: 100, random: () => 0.5 },
-    );
-    const t0 = clock.now();
-    for (const [chat, text] of [
-      ['a', 'a1'],
-      ['a', 'a2'],
-      ['b', 'b1'],
-      ['a', 'a3'],
-    ] as const)
-      void pacer.enqueue(chat, text);
-    await clock.advance(10_000);
-    expect(sent.map((s) => s.text)).toEqual(['a1', 'a2', 'b1', 'a3']);
-    const at = sent.map((s) => s.at - t0);
-    // Each send waits for the later of its chat gap (1000 ms) and the global gap (500 ms), plus 50 ms jitter.
-    expect(at).toEqual([50, 1100, 1650, 2200]);
+      pacing: { perChatGapMs: 1_000, perMinute: 120, jitterMs: 100, random: () => 0.5 },
+    });
+    try {
+      adapter.start();
+      await flush();
+      const t0 = clock.now();
+      const note = (text: string) => [{ text, options: [], flow: null, step: null }];
+      for (const [user, text] of [
+        ['a', 'a1'],
+        ['a', 'a2'],
+        ['b', 'b1'],
+        ['a', 'a3'],
+      ] as const)
+        await adapter.sendTo(user, note(text));
+      await clock.advance(10_000);
+      expect(sent.filter((s) => s.chat === 'a@c.us').map((s) => s.text)).toEqual(['a1', 'a2', 'a3']);
+      expect(sent.map((s) => s.text).sort()).toEqual(['a1', 'a2', 'a3', 'b1']);
+      // Every send waits for its jitter (50 ms here), its chat's gap (1000 ms) and the global gap (500 ms).
+      expect(sent[0]!.at - t0).toBe(50);
+      const ats = sent.map((s) => s.at);
+      for (let i = 1; i < ats.length; i++) expect(ats[i]! - ats[i - 1]!).toBeGreaterThanOrEqual(500);
+      const a = sent.filter((s) => s.chat === 'a@c.us').map((s) => s.at);
+      for (let i = 1; i < a.length; i++) expect(a[i]! - a[i - 1]!).toBeGreaterThanOrEqual(1_000);
+      expect(h.app.store.outbox.backlog()).toBe(0);
+    } finally {
+      await adapter.stop();
+      h.close();
+    }
   });
 });
 

@@ -20,9 +20,6 @@ const CHANNEL_LABELS: Record<string, string> = {
   console: 'console',
 };
 
-/** Staff replies WhatsApp would not take yet, for one user. */
-type Held = { channel: string; lang: Lang; ref: string | null; messages: OutMessage[] };
-
 export type HandoffHostOptions = {
   /** The language of the notes the bot writes to staff (DEFAULT_LANG). */
   staffLang: Lang;
@@ -41,8 +38,6 @@ export class HandoffHost implements HandoffSink {
   private inbox?: Inbox;
   private readonly chains = new Map<string, Promise<void>>();
   private readonly recent: RecentTexts;
-  /** Staff replies WhatsApp would not take yet (24-hour window), by user key: memory only. */
-  private readonly held = new Map<string, Held>();
   private readonly now: () => number;
   private timer?: NodeJS.Timeout;
 
@@ -78,7 +73,6 @@ export class HandoffHost implements HandoffSink {
     const history = t.actions.some((a) => a.type === 'open' && a.history) ? this.recent.list(t.key) : null;
     if (t.forgotten) {
       this.recent.drop(t.key);
-      this.held.delete(t.key);
     } else if (
       t.event &&
       !('handoff' in t.event) &&
@@ -90,12 +84,6 @@ export class HandoffHost implements HandoffSink {
       this.recent.add(t.key, lines);
     }
     for (const a of t.actions) this.queue(a.row.id, () => this.apply(a, history));
-    // The user wrote: WhatsApp's window is open again, and held replies can go.
-    const held = this.held.get(t.key);
-    if (held && t.event && !('handoff' in t.event) && !t.forgotten) {
-      this.held.delete(t.key);
-      this.queue('', () => this.deliverHeld(t.user, held));
-    }
   }
 
   /** Conversations without a message for HANDOFF_IDLE_H hours close, with a message to both sides. */
@@ -253,38 +241,23 @@ export class HandoffHost implements HandoffSink {
   private async toUser(row: HandoffRow, user: string, messages: OutMessage[]): Promise<void> {
     let outcome: Awaited<ReturnType<UserRelay['send']>>;
     try {
-      outcome = await this.relay.send(row.channel, user, messages, row.lang);
+      // Held replies (WhatsApp's 24-hour window) go when the user writes again: staff are told then.
+      const thread = row.thread;
+      const delivered = thread
+        ? () => this.queue(row.id, () => this.inbox!.notify(thread, this.staff('staff.heldDelivered')))
+        : undefined;
+      outcome = await this.relay.send(row.channel, user, messages, row.lang, delivered);
     } catch (e) {
       this.fail('relay_out', e);
       if (row.thread) await this.inbox?.notify(row.thread, this.staff('staff.notDelivered'));
       return;
     }
     if (outcome === 'sent') return;
-    const key = row.user_key!;
-    const held = this.held.get(key) ?? {
-      channel: row.channel,
-      lang: row.lang,
-      ref: row.thread,
-      messages: [],
-    };
-    held.messages.push(...messages);
-    this.held.set(key, held);
-    await this.inbox?.notify(
-      row.thread!,
-      this.staff(outcome === 'held-template' ? 'staff.windowTemplate' : 'staff.windowHeld'),
-    );
-  }
-
-  private async deliverHeld(user: string, held: Held): Promise<void> {
-    const intro = commonText(this.bot.current.ctx.t, held.lang, 'handoff.held', {
-      org: this.bot.current.ctx.handoff?.org ?? '',
-    });
-    await this.relay.send(
-      held.channel,
-      user,
-      [{ text: intro, options: [], flow: null, step: null }, ...held.messages],
-      held.lang,
-    );
-    if (held.ref) await this.inbox?.notify(held.ref, this.staff('staff.heldDelivered'));
+    // Held in the outbox (WhatsApp's 24-hour window) until the user writes again: staff are told.
+    if (row.thread)
+      await this.inbox?.notify(
+        row.thread,
+        this.staff(outcome === 'held-template' ? 'staff.windowTemplate' : 'staff.windowHeld'),
+      );
   }
 }

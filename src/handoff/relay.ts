@@ -8,17 +8,23 @@ import type { VoiceAudio } from './inbox.js';
  */
 export type RelayOutcome = 'sent' | 'held' | 'held-template';
 
-/** Sends messages to one user of a channel, outside a turn of theirs. */
-export type UserSend = (user: string, messages: OutMessage[], lang: Lang) => Promise<RelayOutcome>;
+/**
+ * Sends messages to one user of a channel, outside a turn of theirs. A channel that holds them
+ * calls `delivered` once the held messages have gone (the user wrote again), when it can tell.
+ */
+export type UserSend = (
+  user: string,
+  messages: OutMessage[],
+  lang: Lang,
+  delivered?: () => void,
+) => Promise<RelayOutcome>;
 
 /** How a channel lets the inbox fetch a user's voice note, by the reference it gave the engine. */
 export type VoiceSource = (user: string, voice: VoiceNote & { media: string }) => VoiceAudio;
 
 /**
  * The one door through which staff's words reach users: each channel registers how it sends to
- * a user (today its own send, with its pacing), and the handoff host sends only through here.
- * This is the seam where a durable outbox takes over: `send` becomes a write of outbox rows in
- * the same transaction as the handoff's, and each channel's sender drains them.
+ * a user (a write to its outbox, drained by its sender), and the handoff host sends only through here.
  */
 export class UserRelay {
   private readonly senders = new Map<string, UserSend>();
@@ -43,9 +49,15 @@ export class UserRelay {
     return this.senders.has(channel);
   }
 
-  async send(channel: string, user: string, messages: OutMessage[], lang: Lang): Promise<RelayOutcome> {
+  async send(
+    channel: string,
+    user: string,
+    messages: OutMessage[],
+    lang: Lang,
+    delivered?: () => void,
+  ): Promise<RelayOutcome> {
     const send = this.senders.get(channel);
     if (!send) throw new Error(`no sender for channel "${channel}": is the channel running?`);
-    return messages.length ? send(user, messages, lang) : 'sent';
+    return messages.length ? send(user, messages, lang, delivered) : 'sent';
   }
 }

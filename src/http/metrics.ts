@@ -25,6 +25,12 @@ export class Metrics {
     labelNames: ['channel', 'reason'],
     registers: [this.registry],
   });
+  readonly deliveryFailures = new Counter({
+    name: 'puente_delivery_failures_total',
+    help: 'Sent messages the platform later reported as not delivered, by channel and error code',
+    labelNames: ['channel', 'code'],
+    registers: [this.registry],
+  });
   readonly unanswered = new Counter({
     name: 'puente_unanswered_total',
     help: 'Questions the bot had no answer for',
@@ -54,6 +60,20 @@ export class Metrics {
           this.set((await stats()).backlog);
         } catch {
           // The store is down: the gauge keeps its last value and /health says why.
+        }
+      },
+    });
+    new Gauge({
+      name: 'puente_outbox_held',
+      help: 'Messages held in the outbox until the person writes again, by reason',
+      labelNames: ['reason'],
+      registers: [this.registry],
+      async collect() {
+        try {
+          this.reset();
+          for (const { reason, count } of await outbox.heldCounts()) this.set({ reason }, count);
+        } catch {
+          // As above.
         }
       },
     });

@@ -33,7 +33,22 @@ export type StoredOutgoing = {
 export type Claimed = Omit<StoredOutgoing, 'body'> & { address: string; payload: unknown };
 
 /** Why a message was given up on; kept on the failed row (without its text) for the operator. */
-export type FailReason = 'rejected' | 'retries' | 'blocked' | 'unauthorized' | 'unreadable';
+export type FailReason =
+  | 'rejected'
+  | 'retries'
+  | 'blocked'
+  | 'unauthorized'
+  | 'unreadable'
+  /** The platform says the person cannot get messages (WhatsApp's 131026). */
+  | 'undeliverable'
+  /** A delivery report said the sent message failed, with the platform's error code. */
+  | `status:${number}`;
+
+/** Why a message waits in the outbox without being tried: until the person writes again. */
+export type HoldReason = 'window' | 'reengagement';
+
+/** What a platform said later about a message it had accepted. */
+export type DeliveryStatus = 'delivered' | 'read' | 'failed';
 
 export type OutboxStats = { backlog: number; oldestPendingMs: number | null };
 
@@ -60,8 +75,24 @@ export interface OutboxStore {
   /**
    * Sent: the row goes, text and address with it; the platform's ids of the message are kept
    * for a quick exit to delete (nothing is kept for a user without a session). One transaction.
+   * With `ref` (a keyed hash of the platform's message id) the row stays, without text, address
+   * or user key, until the platform reports the delivery (`status`) or the purge.
    */
-  markSent(id: number, userKey: string, ids: readonly string[]): Promise<void>;
+  markSent(id: number, userKey: string, ids: readonly string[], ref?: string): Promise<void>;
+  /**
+   * Not to be tried until the person writes again (`release`): the row keeps its place in the
+   * chat's order, its sealed text and the reason.
+   */
+  hold(id: number, reason: HoldReason): Promise<void>;
+  /** The person wrote: their held messages are pending again, due at `now`. Returns how many. */
+  release(userKey: string, now: number): Promise<number>;
+  /**
+   * A delivery report for the sent message whose `ref` it is: delivered or read, the row goes;
+   * failed, it is marked failed with `reason`. False when no such sent message is kept.
+   */
+  status(channel: string, ref: string, status: DeliveryStatus, reason?: FailReason): Promise<boolean>;
+  /** Held messages by reason (of `channel`, or all). */
+  heldCounts(channel?: string): Promise<Array<{ reason: string; count: number }>>;
   /** Given up on: the text and address go, the reason stays until the purge. */
   markFailed(id: number, reason: FailReason): Promise<void>;
   /** Not sent this time: try again at `at`; the lease ends. */
@@ -69,6 +100,6 @@ export interface OutboxStore {
   /** Everything pending for a user (a block seen by the sender). */
   deleteUser(userKey: string): Promise<void>;
   stats(now: number, channel?: string): Promise<OutboxStats>;
-  /** Failed rows older than `before` go. */
+  /** Failed rows, and sent rows still kept for their delivery report, older than `before` go. */
   purge(before: number): Promise<number>;
 }

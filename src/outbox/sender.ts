@@ -3,6 +3,7 @@ import { LogThrottle } from '../runtime/throttle.js';
 import {
   type Claimed,
   type FailReason,
+  type HoldReason,
   LEASE_MS,
   type OutboxStore,
   PRIORITY,
@@ -20,8 +21,10 @@ export type SendOutcome =
   | { ok: false; kind: 'transient'; reason: string }
   /** The person blocked the bot: everything of theirs goes. */
   | { ok: false; kind: 'blocked' }
-  /** The platform will never take this message. */
-  | { ok: false; kind: 'rejected'; reason: string }
+  /** The platform will never take this message; `fail` is kept on the row (default "rejected"). */
+  | { ok: false; kind: 'rejected'; reason: string; fail?: FailReason }
+  /** Not to be tried until the person writes again (WhatsApp's 24-hour window): the row is held. */
+  | { ok: false; kind: 'held'; reason: HoldReason }
   /** The token is not valid: nothing can be sent on this channel. */
   | { ok: false; kind: 'unauthorized' };
 
@@ -42,6 +45,8 @@ export type SenderLimits = {
   maxBackoffMs: number;
   /** Sends in flight at once. */
   concurrency: number;
+  /** Messages the whole channel may send at once (default: a second's worth, at least 1). */
+  burst?: number;
 };
 
 export const DEFAULT_LIMITS: SenderLimits = {
@@ -72,6 +77,8 @@ export type SenderHooks = {
   /** The channel cannot send at all (a revoked token). */
   fatal?: (reason: string) => void;
   failed?: (channel: string, reason: string) => void;
+  /** A message was held (it stays in the store until the person writes again). */
+  held?: (row: Claimed, reason: HoldReason) => Promise<void> | void;
 };
 
 /**
@@ -111,10 +118,16 @@ export class OutboxSender {
        * broadcast messages wait meanwhile, so replies always go first.
        */
       replying?: () => boolean;
+      /** Waits by the clock of `now` (a fake clock in tests); a real timer by default. */
+      sleep?: (ms: number) => Promise<void>;
     },
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.global = new Bucket(this.limits.perSecond, Math.max(1, this.limits.perSecond), this.now());
+    this.global = new Bucket(
+      this.limits.perSecond,
+      this.limits.burst ?? Math.max(1, this.limits.perSecond),
+      this.now(),
+    );
   }
 
   private now(): number {
@@ -202,6 +215,15 @@ export class OutboxSender {
   }
 
   private sleep(ms: number): Promise<void> {
+    const clockSleep = this.options.sleep;
+    if (clockSleep)
+      return new Promise((resolve) => {
+        this.wakeUp = resolve;
+        void clockSleep(ms).then(() => {
+          if (this.wakeUp === resolve) this.wakeUp = null;
+          resolve();
+        });
+      });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.wakeUp = null;
@@ -415,7 +437,11 @@ export class OutboxSender {
           { code: 'outbox.rejected', channel: this.channel, reason: outcome.reason },
           'message refused',
         );
-        await this.giveUp(row.id, 'rejected');
+        await this.giveUp(row.id, outcome.fail ?? 'rejected');
+        return;
+      case 'held':
+        await store.hold(row.id, outcome.reason);
+        await hooks?.held?.(row, outcome.reason);
         return;
       case 'unauthorized':
         this.running = false;

@@ -42,7 +42,12 @@ export type Incoming = {
    */
   deliver?: {
     address: string;
-    render: (messages: readonly OutMessage[], erase: readonly string[]) => unknown[];
+    render: (messages: readonly OutMessage[], erase: readonly string[], lang: Lang) => unknown[];
+    /**
+     * The user's messages held in the outbox (outside WhatsApp's 24-hour window) go again, in
+     * the same transaction, before this turn's reply.
+     */
+    releaseHeld?: boolean;
   };
 };
 
@@ -343,7 +348,9 @@ export class Bot {
     let queued = false;
     if (input.deliver) {
       const address = input.deliver.address;
-      for (const payload of input.deliver.render(result.messages, erase)) {
+      // A message from the user (not the host's own event) opens the window again.
+      if (input.deliver.releaseHeld && !fromHost) writes.push({ type: 'outbox.release' });
+      for (const payload of input.deliver.render(result.messages, erase, lang)) {
         const body = this.seal.seal(JSON.stringify({ a: address, p: payload }));
         writes.push({ type: 'outbox', channel: input.channel, priority: 0, body });
         queued = true;

@@ -100,6 +100,8 @@ export const WriteSchema = z.discriminatedUnion('type', [
     priority: PrioritySchema,
     body: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes'),
   }),
+  /** The user wrote: their held messages (outside WhatsApp's window) go again, before this turn's. */
+  z.object({ type: z.literal('outbox.release') }),
 ]);
 export type Write = z.infer<typeof WriteSchema>;
 

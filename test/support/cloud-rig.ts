@@ -1,9 +1,8 @@
 import type { RunningChannel } from '../../src/channels/channel.js';
 import type { Clock } from '../../src/channels/whatsapp/pacer.js';
-import type { CloudChannel, CloudChannelOptions } from '../../src/channels/whatsapp-cloud/channel.js';
+import type { CloudChannel, CloudChannelOptions, Held } from '../../src/channels/whatsapp-cloud/channel.js';
 import type { CloudStatus } from '../../src/channels/whatsapp-cloud/incoming.js';
 import { startWhatsAppCloud } from '../../src/channels/whatsapp-cloud/run.js';
-import type { Held } from '../../src/channels/whatsapp-cloud/sender.js';
 import { type HttpServer, startHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/runtime/log.js';
 import { GraphApiStandIn } from './graph-api-standin.js';
@@ -11,7 +10,6 @@ import { Harness, type HarnessOptions } from './harness.js';
 
 export type RigOptions = HarnessOptions & {
   clock?: Clock;
-  maxAttempts?: number;
   env?: Record<string, string>;
 };
 
@@ -55,7 +53,6 @@ export class CloudRig {
       onHeld: (h) => this.held.push(h),
     };
     if (this.options.clock) extra.clock = this.options.clock;
-    if (this.options.maxAttempts) extra.maxAttempts = this.options.maxAttempts;
     const started = await startWhatsAppCloud(this.h.app, extra);
     this.cloud = started.cloud;
     this.channel = started.channel;
@@ -77,7 +74,7 @@ export class CloudRig {
     const before = this.api.delivered(message.from).length;
     const res = await this.post({ messages: [message] });
     if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
-    await this.cloud.sender.idle();
+    await this.cloud.idle();
     return this.api.delivered(message.from).slice(before);
   }
 

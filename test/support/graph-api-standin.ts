@@ -69,6 +69,11 @@ export class GraphApiStandIn {
     this.failures.push(...failures);
   }
 
+  /** Meta answers normally again: the refusals still queued are dropped. */
+  recover(): void {
+    this.failures.length = 0;
+  }
+
   /** Every send attempt, accepted or not. */
   sends(to?: string): GraphCall[] {
     return this.calls.filter(

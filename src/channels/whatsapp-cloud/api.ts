@@ -33,8 +33,8 @@ const PhoneNumberSchema = z.looseObject({
 
 /**
  * A thin client of the Graph API's messages endpoint. It never throws for a refused send: it
- * returns the failure as data (HTTP status, Meta's code), which errors.ts classifies, so the
- * interim queue and the outbox decide alike what to retry.
+ * returns the failure as data (HTTP status, Meta's code), which errors.ts classifies for the
+ * outbox: retry, hold or give up.
  */
 export class GraphClient {
   private readonly base: string;

@@ -4,7 +4,7 @@ import type { DeliveryOutcome } from '../../broadcast/store.js';
 import type { BroadcastSender } from '../../broadcast/worker.js';
 import type { App } from '../../runtime/app.js';
 import { type CloudChannel, WHATSAPP_CLOUD_CHANNEL } from './channel.js';
-import type { Outcome } from './sender.js';
+import type { Outcome } from './transport.js';
 
 /** The template of data/templates.yaml that tells a subscriber outside the 24-hour window there is news. */
 export const BROADCAST_TEMPLATE = 'update';
@@ -20,10 +20,12 @@ export function cloudBroadcastSender(cloud: CloudChannel, app: App): BroadcastSe
     rate: broadcastRate(app.config, WHATSAPP_CLOUD_CHANNEL),
     async send({ address, lang, broadcast }): Promise<DeliveryOutcome> {
       const text = composeBroadcast(broadcast, lang, app.bot.current.ctx.t);
+      // Not held when the window is closed: the "update" template goes instead, once.
       const outcomes = await cloud.sendFreeForm(
         address,
         [{ text, options: [], flow: null, step: null }],
         lang,
+        false,
       );
       if (outcomes.every((o) => o.status === 'sent')) return 'sent';
       if (

@@ -1,22 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import type { OutMessage } from '../../engine/types.js';
 import { commonText } from '../../i18n/keys.js';
+import { PRIORITY, type Priority } from '../../outbox/contract.js';
+import { OutboxSender, type SenderLimits } from '../../outbox/sender.js';
 import { ApologyLimiter } from '../../runtime/apology.js';
 import type { Bot } from '../../runtime/bot.js';
 import { StoreFault } from '../../store/fault.js';
 import type { Lang } from '../../text/lang.js';
-import { type Clock, realClock } from '../whatsapp/pacer.js';
+import { type Clock, realClock, senderSleep } from '../whatsapp/pacer.js';
 import { GraphClient } from './api.js';
 import { CloudCounters } from './counters.js';
 import { classifyError } from './errors.js';
 import { CloudHealth } from './health.js';
-import { type CloudAddress, type CloudStatus, convertCloudMessage, convertCloudStatus } from './incoming.js';
-import { convertMessageToCloud, type QueuedPayload } from './outgoing.js';
+import { type CloudStatus, convertCloudMessage } from './incoming.js';
+import { convertMessageToCloud, type QueuedPayload, textPayload } from './outgoing.js';
+import { applyReceipt } from './receipts.js';
 import { WebhookBodySchema } from './schema.js';
-import { CloudSender, type Held, logStop, type Outcome } from './sender.js';
 import { buildTemplateMessage } from './templates.js';
+import { type CloudOutgoing, CloudTransport, logStop, type Outcome } from './transport.js';
 import { cloudVoiceUploader } from './voice.js';
 import { createCloudWebhook, type WebhookResult } from './webhook.js';
 
@@ -31,36 +35,55 @@ export type CloudSettings = {
   apiVersion: string;
 };
 
+/** A message held in the outbox (24-hour window, re-engagement), as reported: no address, no text. */
+export type Held = { userKey: string; reason: string; payload: QueuedPayload };
+
 export type CloudChannelOptions = {
   settings: CloudSettings;
   clock?: Clock;
   fetch?: typeof fetch;
-  /** Tries per message before giving up on a throttled send. */
-  maxAttempts?: number;
-  /** Every status callback (sent, delivered, read, failed), checked: the outbox will consume them. */
+  /** The outbox sender's limits for this number (Meta's throughput, the pace per person). */
+  limits?: Partial<SenderLimits>;
+  /** Every status callback (sent, delivered, read, failed), checked, after the outbox took it. */
   onStatus?: (status: CloudStatus) => void;
-  /** Every message held back (24-hour window, re-engagement, token). */
+  /** Every message held in the outbox (24-hour window, re-engagement). */
   onHeld?: (held: Held) => void;
-  /** Replies before broadcasts: held from a message's turn until its reply is sent. */
+  /** Replies before broadcasts: held from a message's turn until its reply has left the outbox. */
   priority?: { hold(channel: string): () => void };
   /** The content's data/ folder, where recorded answers are; without it answers go as text only. */
   dataDir?: string;
+  /** Counts for /metrics: messages accepted by Meta, send failures by reason. */
+  metrics?: {
+    sent: () => void;
+    failed: (reason: string) => void;
+    status: (code: number) => void;
+  };
+  /** How often the token is checked again after Meta refused it. */
+  recheckMs?: number;
 };
 
 /**
  * WhatsApp through Meta's Cloud API: signed webhook calls become engine turns, and the turns'
- * messages go out as text, reply buttons or lists through the Graph API, in order per person.
- * The phone number (wa_id) is only hashed into the user key and used to address replies:
- * never logged, never stored.
+ * messages go out through the outbox (written in the turn's transaction) as text, reply
+ * buttons or lists, in order per person. The phone number (wa_id) is hashed into the user key
+ * and used, sealed in the outbox, to address replies: never logged, never stored in clear.
  */
 export class CloudChannel {
   readonly webhook: Hono;
   readonly client: GraphClient;
   readonly health = new CloudHealth();
   readonly counters = new CloudCounters();
-  readonly sender: CloudSender;
+  readonly sender: OutboxSender;
   private readonly clock: Clock;
   private readonly apologies: ApologyLimiter;
+  /** Outcomes someone in this process waits for, by the ticket written with the message. */
+  private readonly waiting = new Map<string, (outcome: Outcome) => void>();
+  /** Who is told when a message has gone, by the note written with it: memory only, bounded. */
+  private readonly notes = new Map<string, () => void>();
+  private recheck?: NodeJS.Timeout;
+  /** Apologies sent directly, outside the outbox (the store cannot commit). */
+  private readonly direct = new Set<Promise<unknown>>();
+  private stopped = false;
 
   constructor(
     private readonly bot: Bot,
@@ -74,14 +97,18 @@ export class CloudChannel {
       { root: s.apiRoot, version: s.apiVersion, phoneNumberId: s.phoneNumberId, token: s.token },
       options.fetch,
     );
-    this.sender = new CloudSender({
+    const transport = new CloudTransport({
       client: this.client,
       clock: this.clock,
       health: this.health,
       counters: this.counters,
       log,
-      maxAttempts: options.maxAttempts,
-      onHeld: options.onHeld,
+      lastInbound: (user) => bot.lastInbound(WHATSAPP_CLOUD_CHANNEL, user),
+      settled: (ticket, outcome) => {
+        const done = this.waiting.get(ticket);
+        this.waiting.delete(ticket);
+        done?.(outcome);
+      },
       voice: options.dataDir
         ? cloudVoiceUploader({
             client: this.client,
@@ -92,6 +119,48 @@ export class CloudChannel {
           })
         : undefined,
     });
+    const outbox = bot.store.outbox;
+    this.sender = new OutboxSender({
+      channel: WHATSAPP_CLOUD_CHANNEL,
+      store: outbox,
+      seal: bot.seal,
+      transport,
+      log,
+      // Meta's default throughput is 80 messages a second per number.
+      limits: { perSecond: 80, chatBurst: 10, ...options.limits },
+      now: () => this.clock.now(),
+      storeNow: bot.clock,
+      // Only the pauses Meta asks for follow an injected clock; the sender's idle looks are real time.
+      sleep: options.clock ? senderSleep(this.clock, 1000) : undefined,
+      hooks: {
+        // The message id Meta gave is kept as a keyed hash, so its delivery report can find the row.
+        sent: (row, ids) => {
+          options.metrics?.sent();
+          const note = (row.payload as Partial<CloudOutgoing>).n;
+          const told = note ? this.notes.get(note) : undefined;
+          if (note) this.notes.delete(note);
+          told?.();
+          const id = ids[0];
+          return outbox.markSent(row.id, row.userKey, [], id ? this.refOf(id) : undefined);
+        },
+        held: (row, reason) => {
+          this.counters.hold(reason);
+          this.log.warn(
+            { code: 'whatsapp_cloud.held', reason },
+            reason === 'window'
+              ? 'whatsapp-cloud: held in the outbox, more than 24 hours after the last message; it goes when the person writes again'
+              : 'whatsapp-cloud: Meta asks for the person to write first (re-engagement); held in the outbox until they do',
+          );
+          const payload = (row.payload as Partial<CloudOutgoing>).msg;
+          if (payload) options.onHeld?.({ userKey: row.userKey, reason, payload });
+        },
+        blocked: (key) => bot.forgetKey(WHATSAPP_CLOUD_CHANNEL, key),
+        // The token (or the account) was refused: nothing can go until it is fixed. The messages
+        // wait in the outbox; the token is checked again now and then, and sending resumes.
+        fatal: () => this.watchAccess(),
+        failed: (_channel, reason) => options.metrics?.failed(reason),
+      },
+    });
     this.webhook = createCloudWebhook({
       appSecret: s.appSecret,
       verifyToken: s.verifyToken,
@@ -100,10 +169,27 @@ export class CloudChannel {
     });
   }
 
+  /** Starts sending: what an earlier run left in the outbox goes first. */
+  start(): void {
+    this.stopped = false;
+    this.bot.wakers.set(WHATSAPP_CLOUD_CHANNEL, (key) => this.sender.wake(key));
+    this.sender.start();
+  }
+
+  /** The channel's clock: the 24-hour window is judged by it. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** The keyed hash a sent message's id is kept under: the id itself holds the phone number. */
+  refOf(messageId: string): string {
+    return this.bot.userKeyOf('whatsapp-cloud:message', messageId);
+  }
+
   /**
-   * One signed webhook call. Turns run before the answer, so a message is committed before Meta
-   * hears "200"; replies are sent after. A turn that fails asks Meta to deliver the call again:
-   * the messages already handled are recognised by their ids and not answered twice.
+   * One signed webhook call. Turns run before the answer, so a message and its reply are
+   * committed (the reply in the outbox) before Meta hears "200". A turn that fails asks Meta to
+   * deliver the call again: the messages already handled are recognised by their ids.
    */
   async handle(raw: unknown): Promise<WebhookResult> {
     const parsed = WebhookBodySchema.safeParse(raw);
@@ -128,7 +214,18 @@ export class CloudChannel {
           );
           continue;
         }
-        for (const status of value.statuses ?? []) this.onStatus(status);
+        for (const status of value.statuses ?? []) {
+          const kept = await applyReceipt(status, {
+            channel: WHATSAPP_CLOUD_CHANNEL,
+            outbox: this.bot.store.outbox,
+            refOf: (id) => this.refOf(id),
+            counters: this.counters,
+            log: this.log,
+            failed: this.options.metrics?.status,
+            onStatus: this.options.onStatus,
+          });
+          if (!kept) failed++;
+        }
         for (const message of value.messages ?? []) if (!(await this.onMessage(message))) failed++;
       }
     }
@@ -144,6 +241,9 @@ export class CloudChannel {
     // The key is taken before the turn: after a "stop" the bot lets go of the raw id.
     const chat = this.bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, incoming.user);
     const now = this.clock.now();
+    // This very message opened the window, whatever is stored (after "stop", nothing is).
+    const inbound = Math.min(incoming.at ?? now, now);
+    const release = this.options.priority?.hold(WHATSAPP_CLOUD_CHANNEL);
     let reply: Awaited<ReturnType<Bot['handle']>>;
     try {
       reply = await this.bot.handle({
@@ -152,17 +252,25 @@ export class CloudChannel {
         event: incoming.event,
         updateId: incoming.updateId,
         at: incoming.at,
+        deliver: {
+          address: incoming.user,
+          render: (messages, _erase, lang) =>
+            this.render(messages, lang).map((msg): CloudOutgoing => ({ msg, inbound })),
+          releaseHeld: true,
+        },
       });
     } catch (e) {
+      release?.();
       // The store cannot commit (the bot logs that once a minute): Meta delivers the message
-      // again, and the person gets a short apology now rather than silence.
+      // again, and the person gets a short apology now, sent directly, rather than silence.
       if (e instanceof StoreFault) {
-        if (this.apologies.allow(chat))
-          void this.sender.enqueue(chat, {
-            address: incoming.address,
-            lastInbound: Math.min(incoming.at ?? now, now),
-            payloads: [{ type: 'text', text: { body: this.bot.apology(null), preview_url: false } }],
-          });
+        if (this.apologies.allow(chat)) {
+          const sent = this.client
+            .send(incoming.address, textPayload(this.bot.apology(null)))
+            .catch(() => undefined);
+          this.direct.add(sent);
+          void sent.finally(() => this.direct.delete(sent));
+        }
         return false;
       }
       // A message the engine cannot take would fail again on every delivery: it is dropped.
@@ -175,44 +283,11 @@ export class CloudChannel {
       );
       return !again;
     }
-    if (reply.duplicate) return true;
-    // Forgotten (stop, quick exit): an older answer still queued must not follow the goodbye. The
-    // Cloud API cannot delete sent messages, so a quick exit erases nothing in the chat itself.
-    if (!reply.session) this.sender.cancel(chat);
-    if (!reply.messages.length) return true;
-    const release = this.options.priority?.hold(WHATSAPP_CLOUD_CHANNEL);
-    void this.sender
-      .enqueue(chat, {
-        address: incoming.address,
-        // This very message opened the window, whatever is stored (after "stop", nothing is).
-        lastInbound: Math.min(incoming.at ?? now, now),
-        payloads: this.render(reply.messages, reply.lang),
-      })
-      .finally(() => release?.());
+    // Broadcasts on this channel wait until the reply has left the outbox.
+    if (!release) return true;
+    if (reply.duplicate || !reply.messages.length) release();
+    else void this.sender.drained(chat).then(release);
     return true;
-  }
-
-  private onStatus(raw: unknown): void {
-    const status = convertCloudStatus(raw);
-    if ('ignore' in status) {
-      this.log.debug({ reason: status.ignore }, 'whatsapp-cloud status ignored');
-      return;
-    }
-    if (status.status === 'failed') {
-      for (const e of status.errors.length ? status.errors : [{ code: 0, title: 'no error given' }]) {
-        this.counters.failure('status', e.code);
-        this.log.warn(
-          {
-            code: 'whatsapp_cloud.delivery_failed',
-            error: e.code,
-            title: e.title,
-            action: classifyError(e, 1).action,
-          },
-          'whatsapp-cloud: a sent message was not delivered',
-        );
-      }
-    }
-    this.options.onStatus?.(status);
   }
 
   /** Engine messages as Cloud API messages, in the reader's language. */
@@ -226,15 +301,40 @@ export class CloudChannel {
   }
 
   /**
-   * Messages the bot starts itself (a late answer, a notice): sent only within 24 hours of the
-   * person's last message; outside it they are held and reported, never attempted.
+   * Messages for a user outside a turn of theirs, written to the outbox after what is pending
+   * for them. Free-form messages go only within 24 hours of the person's last message: outside
+   * it they are held in the outbox, never attempted, until the person writes again.
    */
-  async sendFreeForm(user: string, messages: readonly OutMessage[], lang: Lang): Promise<Outcome[]> {
-    return this.sender.enqueue(this.bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, user), {
-      address: addressOf(user),
-      lastInbound: await this.bot.lastInbound(WHATSAPP_CLOUD_CHANNEL, user),
-      payloads: this.render(messages, lang),
-    });
+  async queue(
+    user: string,
+    payloads: readonly QueuedPayload[],
+    priority: Priority = PRIORITY.relay,
+    /** Called once the last of these messages has gone (in this process). */
+    sent?: () => void,
+  ): Promise<void> {
+    const rows = payloads.map((msg): CloudOutgoing => ({ msg }));
+    const last = rows.at(-1);
+    if (sent && last) {
+      last.n = randomBytes(9).toString('base64url');
+      // Notes for messages that never go (a person who never writes back) must not pile up.
+      if (this.notes.size >= 10_000) this.notes.delete(this.notes.keys().next().value!);
+      this.notes.set(last.n, sent);
+    }
+    await this.bot.deliver(WHATSAPP_CLOUD_CHANNEL, user, user, rows, priority);
+  }
+
+  /**
+   * As `queue`, and resolves with each message's outcome once it is sent, held or failed (a
+   * throttled or failing send is retried by the outbox meanwhile).
+   */
+  async sendFreeForm(
+    user: string,
+    messages: readonly OutMessage[],
+    lang: Lang,
+    /** False: outside the window the messages fail rather than wait (a broadcast's template goes instead). */
+    hold = true,
+  ): Promise<Outcome[]> {
+    return this.send(user, this.render(messages, lang), hold);
   }
 
   /** An approved template from data/templates.yaml, which WhatsApp delivers at any time. */
@@ -244,13 +344,30 @@ export class CloudChannel {
     lang: Lang,
     values: Record<string, string> = {},
   ): Promise<Outcome> {
-    const payload = buildTemplateMessage(this.bot.current.templates, id, lang, values);
-    const [outcome] = await this.sender.enqueue(this.bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, user), {
-      address: addressOf(user),
-      lastInbound: null,
-      payloads: [payload],
-    });
+    const [outcome] = await this.send(user, [
+      buildTemplateMessage(this.bot.current.templates, id, lang, values),
+    ]);
     return outcome!;
+  }
+
+  private async send(user: string, payloads: readonly QueuedPayload[], hold = true): Promise<Outcome[]> {
+    const tickets = payloads.map(() => randomBytes(9).toString('base64url'));
+    const outcomes = tickets.map((t) => new Promise<Outcome>((resolve) => this.waiting.set(t, resolve)));
+    try {
+      await this.bot.deliver(
+        WHATSAPP_CLOUD_CHANNEL,
+        user,
+        user,
+        payloads.map(
+          (msg, i): CloudOutgoing => (hold ? { msg, t: tickets[i]! } : { msg, t: tickets[i]!, hold }),
+        ),
+        PRIORITY.relay,
+      );
+    } catch (e) {
+      for (const t of tickets) this.waiting.delete(t);
+      throw e;
+    }
+    return Promise.all(outcomes);
   }
 
   /** Checks the token and the number, and says which number answers; a refusal turns the health red. */
@@ -281,21 +398,50 @@ export class CloudChannel {
     return false;
   }
 
-  /** Waits a little for the replies already queued; a throttled retry is not waited for. */
-  async stop(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.sender.idle(),
-      new Promise<void>((r) => {
-        timer = setTimeout(r, 10_000);
-        timer.unref();
-      }),
-    ]);
-    clearTimeout(timer);
+  /**
+   * The sender stopped on a refused token: the token is checked again every `recheckMs`, and
+   * sending resumes once Meta accepts it (a token rotated without a restart).
+   */
+  private watchAccess(): void {
+    if (this.recheck || this.stopped) return;
+    this.recheck = setInterval(() => void this.retryAccess(), this.options.recheckMs ?? 60_000);
+    this.recheck.unref();
   }
-}
 
-/** The user id of a person known only by a business-scoped id carries a prefix: see incoming.ts. */
-export function addressOf(user: string): CloudAddress {
-  return user.startsWith('bsuid:') ? { recipient: user.slice('bsuid:'.length) } : { to: user };
+  /** Checks the token now; when Meta accepts it, sending resumes. */
+  async retryAccess(): Promise<boolean> {
+    if (!(await this.checkAccess())) return false;
+    clearInterval(this.recheck);
+    this.recheck = undefined;
+    if (!this.stopped) this.sender.start();
+    return true;
+  }
+
+  /**
+   * Resolves once nothing due is left in this channel's outbox (everything sent, held, failed,
+   * or waiting for a retry later), or after `maxMs`: for tools and tests. A message being sent
+   * is leased to this store, so it still counts as due until it is marked.
+   */
+  async idle(maxMs = 10_000): Promise<void> {
+    const end = Date.now() + maxMs;
+    const outbox = this.bot.store.outbox;
+    await Promise.all([...this.direct]);
+    while (Date.now() < end) {
+      const [due] = await outbox
+        .claim(WHATSAPP_CLOUD_CHANNEL, this.bot.clock(), 1, new Set())
+        .catch(() => []);
+      if (!due) return;
+      this.sender.wake(due.userKey);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Stops sending after up to `graceMs` of what is due; what is left goes at the next start. */
+  async stop(graceMs = 0): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.recheck);
+    this.recheck = undefined;
+    this.bot.wakers.delete(WHATSAPP_CLOUD_CHANNEL);
+    await this.sender.stop(graceMs);
+  }
 }

@@ -1,6 +1,6 @@
 /**
- * What to do about a refused send, decided from the Graph API's error code alone, so the
- * interim queue and the outbox after it retry, hold and give up alike. Pure: no clock, no I/O.
+ * What to do about a refused send, decided from the Graph API's error code alone: the outbox
+ * retries, holds or gives up by it, and delivery reports are logged with it. Pure: no clock, no I/O.
  */
 
 /** A send the Graph API refused, or that got no answer. */

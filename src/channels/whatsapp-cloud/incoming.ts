@@ -120,7 +120,7 @@ export function campaignOf(m: Pick<CloudMessage, 'referral'>): string | undefine
 
 export type CloudStatusKind = (typeof STATUSES)[number];
 
-/** What happened to a message the bot sent, as the outbox will read it. */
+/** What happened to a message the bot sent, as the outbox reads it. */
 export type CloudStatus = {
   /** The id the Cloud API gave the message when it was sent (wamid...). */
   messageId: string;

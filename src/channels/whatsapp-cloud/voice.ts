@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { readRecording } from '../../audio/file.js';
 import type { MediaUploads } from '../../store/contract.js';
 import type { GraphClient } from './api.js';
-import type { VoiceUploader } from './sender.js';
+import type { VoiceUploader } from './transport.js';
 
 const CHANNEL = 'whatsapp-cloud';
 /** Meta keeps uploaded media for 30 days; an id is reused for less, so it never expires mid-send. */

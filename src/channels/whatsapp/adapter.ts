@@ -1,28 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OutMessage } from '../../engine/types.js';
 import type { HandoffHost } from '../../handoff/host.js';
 import type { AudioBytes } from '../../handoff/inbox.js';
+import { PRIORITY } from '../../outbox/contract.js';
+import { OutboxSender } from '../../outbox/sender.js';
 import { ApologyLimiter } from '../../runtime/apology.js';
 import type { Bot } from '../../runtime/bot.js';
 import { StoreFault } from '../../store/fault.js';
-import {
-  messageKey,
-  ownMessageId,
-  receivedMessageId,
-  type WaClient,
-  type WaClientFactory,
-  type WaMessage,
-} from './client.js';
-import { convertMessageToWhatsApp, convertWaMessageToIncoming, userOfChat } from './convert.js';
-import { type Clock, DEFAULT_PACING, Pacer, type PacerOptions, realClock } from './pacer.js';
+import { receivedMessageId, type WaClient, type WaClientFactory, type WaMessage } from './client.js';
+import { convertMessageToWhatsApp, convertWaMessageToIncoming } from './convert.js';
+import { type Clock, DEFAULT_PACING, type PacerOptions, realClock, senderSleep } from './pacer.js';
 import type { WaStateName } from './state.js';
-import { sendWhatsAppVoice } from './voice.js';
+import { pacingLimits, renderWhatsApp, type WaPayload, WaTransport } from './transport.js';
 
 export const WHATSAPP_CHANNEL = 'whatsapp';
 export const DEFAULT_GRACE_MS = 10 * 60_000;
 
 /**
- * The staff inbox's way to WhatsApp Web users: staff replies go through the same queue as the
+ * The staff inbox's way to WhatsApp Web users: staff replies go through the outbox after the
  * bot's, and users' voice notes are downloaded through the client when they are passed on.
  */
 export function connectWhatsAppHandoff(host: HandoffHost, adapter: WhatsAppAdapter): void {
@@ -34,19 +30,10 @@ export function connectWhatsAppHandoff(host: HandoffHost, adapter: WhatsAppAdapt
   }));
 }
 
-/**
- * One queued piece of work for a chat: a text to send, or the bot's own messages to delete. Its
- * `epoch` is the chat's when it was queued; a quick exit starts a new one, so replies queued
- * before it are dropped instead of appearing after the chat was cleared.
- */
-type Job = ({ text: string; record: boolean } | { voice: string; record: boolean } | { erase: string[] }) & {
-  epoch: number;
-  settles?: boolean;
-};
-
 export type WhatsAppOptions = {
   factory: WaClientFactory;
   clock?: Clock;
+  /** The outbox sender's limits for WhatsApp Web: a gap per chat, a global rate, a little jitter. */
   pacing?: PacerOptions;
   /**
    * Messages that arrived while the client was down (or the bot stopped) and are younger than
@@ -64,6 +51,8 @@ export type WhatsAppOptions = {
   onState?: (state: WaStateName) => void;
   /** The content's data/ folder, where recorded answers are; without it answers go as text only. */
   dataDir?: string;
+  /** How long 5xx-like send errors are retried before a message is given up on (OUTBOX_RETRY_H). */
+  retryForMs?: number;
 };
 
 /**
@@ -85,10 +74,11 @@ export class WhatsAppAdapter {
   private readyWaiters: Array<() => void> = [];
   private ready = false;
   private readonly clock: Clock;
-  readonly pacer: Pacer<Job>;
+  /** Drains the channel's outbox: replies, staff replies and recordings, within the pacing. */
+  readonly sender: OutboxSender;
   private readonly apologies: ApologyLimiter;
-  /** Chats whose user was just forgotten, until the reply to that is sent. */
-  private readonly epochs = new Map<string, number>();
+  /** Broadcast messages waiting to be sent, by the ticket written with them. */
+  private readonly waiting = new Map<string, (sent: boolean) => void>();
   /** Each user's chat as WhatsApp named it (a number or a @lid), in memory only, for staff replies. */
   private readonly chats = new Map<string, string>();
   /** The chain of turns in progress: each message waits for the one before. */
@@ -101,20 +91,58 @@ export class WhatsAppAdapter {
   ) {
     this.clock = options.clock ?? realClock;
     this.apologies = new ApologyLimiter(() => this.clock.now());
-    this.pacer = new Pacer<Job>(
-      (chat, job) => this.deliver(chat, job),
-      this.clock,
-      options.pacing ?? DEFAULT_PACING,
-    );
+    const pacing = options.pacing ?? DEFAULT_PACING;
+    const outbox = bot.store.outbox;
+    this.sender = new OutboxSender({
+      channel: WHATSAPP_CHANNEL,
+      store: outbox,
+      seal: bot.seal,
+      transport: new WaTransport({
+        client: () => (this.ready ? (this.client ?? null) : null),
+        ready: () => new Promise<void>((r) => this.readyWaiters.push(r)),
+        clock: this.clock,
+        pacing,
+        log,
+        dataDir: options.dataDir,
+        settled: (ticket, sent) => {
+          const done = this.waiting.get(ticket);
+          this.waiting.delete(ticket);
+          done?.(sent);
+        },
+      }),
+      log,
+      limits: {
+        ...pacingLimits(pacing),
+        ...(options.retryForMs === undefined ? {} : { retryForMs: options.retryForMs }),
+      },
+      now: () => this.clock.now(),
+      storeNow: bot.clock,
+      // A fake clock in tests moves the pauses too; real timers otherwise.
+      sleep: options.clock ? senderSleep(this.clock) : undefined,
+      hooks: {
+        // The key of each message sent is kept beside the session, for a quick exit to delete it.
+        sent: (row, ids) => {
+          if (ids.length) bot.metrics?.repliesSent.inc({ channel: WHATSAPP_CHANNEL });
+          return outbox.markSent(row.id, row.userKey, ids);
+        },
+        failed: (channel, reason) => bot.metrics?.sendFailures.inc({ channel, reason }),
+      },
+    });
   }
 
   /** Connects in the background; failures are retried, never thrown. */
   start(): void {
     this.stopped = false;
+    this.bot.wakers.set(WHATSAPP_CHANNEL, (key) => this.sender.wake(key));
+    // What an earlier run left in the outbox goes once the client is connected.
+    this.sender.start();
     void this.connect();
   }
 
-  async stop(): Promise<void> {
+  /** Lets the outbox send for up to `graceMs`, then closes the client; what is left goes at the next start. */
+  async stop(graceMs = 0): Promise<void> {
+    this.bot.wakers.delete(WHATSAPP_CHANNEL);
+    await this.sender.stop(this.ready ? graceMs : 0);
     this.stopped = true;
     const client = this.client;
     this.client = undefined;
@@ -163,6 +191,8 @@ export class WhatsAppAdapter {
       this.log.info({ event: 'ready' }, 'whatsapp: ready');
       this.state('ready');
       for (const w of this.readyWaiters.splice(0)) w();
+      // Messages that waited while the client was down go now.
+      this.sender.wake();
     });
     client.on('disconnected', (reason) => {
       if (!current()) return;
@@ -259,81 +289,75 @@ export class WhatsAppAdapter {
       this.log.debug({ reason: incoming.ignore }, 'whatsapp message ignored');
       return;
     }
+    const chat = incoming.chatId;
     try {
+      // The reply is written to the outbox in the turn's transaction: once the message is
+      // handled, its reply is never lost, whatever happens to the client or the process.
       const reply = await this.bot.handle({
         channel: WHATSAPP_CHANNEL,
         user: incoming.user,
         event: incoming.event,
         updateId: incoming.updateId,
+        deliver: {
+          address: chat,
+          render: (messages, erase) => renderWhatsApp(messages, erase, this.options.dataDir !== undefined),
+        },
       });
-      const chat = incoming.chatId;
-      if (!reply.session && !reply.duplicate) {
-        this.epochs.set(chat, (this.epochs.get(chat) ?? 0) + 1);
-        this.chats.delete(incoming.user);
-      } else this.chats.set(incoming.user, chat);
-      const epoch = this.epochs.get(chat) ?? 0;
-      const jobs: Job[] = [];
-      // Quick exit: the bot's own messages go first, so that only the short reply is left.
-      if (reply.erase.length) jobs.push({ erase: reply.erase, epoch });
-      for (const out of reply.messages) {
-        // A forgotten user's reply is not remembered: nothing of theirs is kept after a forget.
-        for (const text of convertMessageToWhatsApp(out))
-          jobs.push({ text, record: reply.session !== null, epoch });
-        // The recording follows its text, in the same queue, so it never arrives first.
-        if (out.audio && this.options.dataDir)
-          jobs.push({ voice: out.audio, record: reply.session !== null, epoch });
-      }
-      if (this.epochs.has(chat) && jobs.length) jobs[jobs.length - 1]!.settles = true;
-      for (const job of jobs) {
-        this.pacer
-          .enqueue(chat, job)
-          .catch((e) =>
-            this.log.error(
-              { event: 'send_failed', reason: String(e) },
-              'whatsapp: a reply could not be sent',
-            ),
-          );
-      }
+      if (!reply.session && !reply.duplicate) this.chats.delete(incoming.user);
+      else this.chats.set(incoming.user, chat);
     } catch (e) {
       // The store cannot commit (the bot logs that once a minute): a short apology, sent directly.
       if (e instanceof StoreFault) {
-        if (this.apologies.allow(incoming.chatId)) this.apologise(incoming.chatId);
+        if (this.apologies.allow(chat)) await this.apologise(chat);
         return;
       }
       this.log.error(
-        { event: 'turn_failed', reason: e instanceof Error ? e.message : String(e) },
+        { event: 'turn_failed', reason: e instanceof Error ? e.name : 'error' },
         'whatsapp: a message could not be handled',
       );
     }
   }
 
-  private apologise(chat: string): void {
-    const text = this.bot.apology(null);
-    this.pacer
-      .enqueue(chat, { text, record: false, epoch: this.epochs.get(chat) ?? 0 })
+  private async apologise(chat: string): Promise<void> {
+    const client = this.ready ? this.client : undefined;
+    if (!client) return;
+    await client
+      .sendMessage(chat, this.bot.apology(null))
       .catch((e) =>
-        this.log.warn({ code: 'whatsapp.apology', reason: String(e) }, 'the apology could not be sent'),
+        this.log.warn(
+          { code: 'whatsapp.apology', reason: e instanceof Error ? e.name : 'error' },
+          'the apology could not be sent',
+        ),
       );
   }
 
-  /** A broadcast message, paced with the replies; throws when it could not be sent. */
+  /**
+   * A broadcast message, through the outbox after the chat's replies, with the same pacing.
+   * Resolves once it is sent; throws when it was given up on.
+   */
   async sendBroadcast(user: string, parts: readonly string[]): Promise<void> {
-    const chat = `${user}@c.us`;
-    for (const text of parts)
-      await this.pacer.enqueue(chat, { text, record: false, epoch: this.epochs.get(chat) ?? 0 });
+    const tickets = parts.map(() => randomBytes(9).toString('base64url'));
+    const sent = tickets.map((t) => new Promise<boolean>((resolve) => this.waiting.set(t, resolve)));
+    const payloads = parts.map((text, i): WaPayload => ({ m: 'text', text, t: tickets[i]! }));
+    try {
+      await this.bot.deliver(WHATSAPP_CHANNEL, user, `${user}@c.us`, payloads, PRIORITY.broadcast);
+    } catch (e) {
+      for (const t of tickets) this.waiting.delete(t);
+      throw e;
+    }
+    if (!(await Promise.all(sent)).every(Boolean)) throw new Error('the broadcast message was not sent');
   }
 
   /**
-   * Messages the bot starts itself (a staff member's reply): queued behind the chat's replies,
-   * with the same pacing. Resolves once they are sent.
+   * Messages the bot starts itself (a staff member's reply): written to the outbox behind the
+   * chat's replies, sent with the same pacing. Resolves once they are stored.
    */
   async sendTo(user: string, messages: readonly OutMessage[]): Promise<'sent'> {
     const chat = this.chats.get(user) ?? `${user}@c.us`;
-    const epoch = this.epochs.get(chat) ?? 0;
-    const jobs = messages
+    const payloads = messages
       .flatMap((m) => convertMessageToWhatsApp(m))
-      .map((text) => ({ text, record: true, epoch }));
-    await Promise.all(jobs.map((job) => this.pacer.enqueue(chat, job)));
+      .map((text): WaPayload => ({ m: 'text', text }));
+    await this.bot.deliver(WHATSAPP_CHANNEL, user, chat, payloads, PRIORITY.relay);
     return 'sent';
   }
 
@@ -348,32 +372,6 @@ export class WhatsAppAdapter {
     const media = await client.downloadMedia(receivedMessageId(chat, key));
     if (!media) throw new Error('whatsapp no longer has the voice note');
     return { bytes: Buffer.from(media.data, 'base64'), mime: media.mimetype };
-  }
-
-  /** Sends or deletes through whichever client is connected now, waiting for one after a reconnect. */
-  private async deliver(chatId: string, job: Job): Promise<void> {
-    const current = this.epochs.get(chatId) ?? 0;
-    if (job.epoch < current) return;
-    if (job.settles && job.epoch === current) this.epochs.delete(chatId);
-    if (!this.ready) await new Promise<void>((r) => this.readyWaiters.push(r));
-    if ('erase' in job) return this.erase(chatId, job.erase);
-    const id =
-      'voice' in job
-        ? await sendWhatsAppVoice(this.client!, chatId, this.options.dataDir!, job.voice, this.log)
-        : await this.client!.sendMessage(chatId, job.text);
-    if (id === null) return;
-    const key = messageKey(id);
-    if (key && job.record) await this.bot.recordSent(WHATSAPP_CHANNEL, userOfChat(chatId), [key]);
-  }
-
-  /** Deletes the bot's own recent messages for everyone; a message WhatsApp refuses stays. */
-  private async erase(chatId: string, keys: string[]): Promise<void> {
-    let failed = 0;
-    for (const key of keys) {
-      const ok = await this.client!.deleteForEveryone(ownMessageId(chatId, key)).catch(() => false);
-      if (!ok) failed++;
-    }
-    if (failed) this.log.info({ event: 'erase', failed, of: keys.length }, 'whatsapp: some messages stayed');
   }
 }
 

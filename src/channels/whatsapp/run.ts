@@ -27,6 +27,7 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
   mkdirSync(sessionDir, { recursive: true });
   const adapter = new WhatsAppAdapter(app.bot, log, {
     graceMs: config.WHATSAPP_GRACE_MIN * 60_000,
+    retryForMs: config.OUTBOX_RETRY_H * 3600_000,
     dataDir: dataDirOf(config.paths.root),
     factory: () =>
       createWwebClient({
@@ -46,7 +47,7 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
     // For the studio: the person holding the phone sees the state and the latest QR code.
     onState: (state) => writeWaState(stateFile, state, new Date()),
   });
-  // Staff replies from the inbox reach WhatsApp users through the same queue as the bot's.
+  // Staff replies from the inbox reach WhatsApp users through the outbox, after the bot's.
   if (app.handoff) connectWhatsAppHandoff(app.handoff, adapter);
   adapter.start();
   const broadcast = config.WHATSAPP_WEB_BROADCAST ? whatsappWebBroadcastSender(adapter, app) : undefined;
@@ -57,9 +58,9 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
     state: () => (adapter.isReady() ? 'connected' : 'disconnected'),
     up: () => adapter.isReady(),
     broadcast,
-    stop: async () => {
+    stop: async (graceMs = 0) => {
       clearInterval(health);
-      await adapter.stop();
+      await adapter.stop(graceMs);
     },
   };
 }

@@ -144,6 +144,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_pending ON outbox (user_key, id) WHERE state = 0;
   CREATE INDEX outbox_due ON outbox (channel, priority, id) WHERE state = 0;
   `,
+  // Held messages (WhatsApp's 24-hour window, a re-engagement refusal) wait in the outbox until
+  // the person writes again; a sent message keeps the keyed hash of its platform id (ref) until
+  // its delivery is known, so a later "failed" status marks it failed. Neither keeps text or address.
+  `
+  ALTER TABLE outbox ADD COLUMN ref text;
+  CREATE INDEX outbox_ref ON outbox (ref) WHERE ref IS NOT NULL;
+  CREATE INDEX outbox_held ON outbox (user_key) WHERE state = 3;
+  `,
   // Broadcast messages go through the outbox: a delivery is moved into it as a row that names it,
   // so the row's outcome settles the delivery in the same transaction. The pace of each channel's
   // broadcasts is shared by every instance through broadcast_pace, so it does not add up.

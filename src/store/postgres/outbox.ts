@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import {
+  type DeliveryStatus,
   type FailReason,
+  type HoldReason,
   LEASE_MS,
   type OutboxStats,
   type OutboxStore,
@@ -11,7 +13,11 @@ import {
 import { addRecent } from '../recent-messages.js';
 
 const PENDING = 0;
+/** Sent, kept (with a hash of the platform's id only) until its delivery is reported. */
+const SENT = 1;
 const FAILED = 2;
+/** Waiting for the person to write again. */
+const HELD = 3;
 
 type Row = {
   id: number;
@@ -32,7 +38,17 @@ const COLUMNS = 'id, channel, user_key, priority, body, attempts, created_at';
 const SENT_SQL = `WITH gone AS (DELETE FROM outbox WHERE id = $1 RETURNING delivery_id)
   UPDATE broadcast_deliveries d SET state = 'sent', sent_at = $2, address = '', claimed_by = ''
   FROM gone WHERE d.id = gone.delivery_id AND d.state = 'queued'
-    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id AND o.id <> $1 AND o.state = ${PENDING})`;
+    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id AND o.id <> $1
+                    AND o.state IN (${PENDING}, ${HELD}))`;
+
+/** As SENT_SQL, for a row kept for its delivery report ($2 the hash of the platform's id, $3 the time). */
+const KEPT_SQL = `WITH kept AS (
+    UPDATE outbox SET state = ${SENT}, body = '\\x'::bytea, user_key = '', ref = $2, reason = NULL,
+      next_at = $3, lease_until = 0, lease_owner = NULL WHERE id = $1 RETURNING delivery_id)
+  UPDATE broadcast_deliveries d SET state = 'sent', sent_at = $3, address = '', claimed_by = ''
+  FROM kept WHERE d.id = kept.delivery_id AND d.state = 'queued'
+    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id AND o.id <> $1
+                    AND o.state IN (${PENDING}, ${HELD}))`;
 
 /**
  * The outbox on PostgreSQL, shared by every instance. A claim takes each chat's oldest pending
@@ -86,9 +102,14 @@ export class PostgresOutbox implements OutboxStore {
     return row ? open(row) : null;
   }
 
-  async markSent(id: number, userKey: string, ids: readonly string[]): Promise<void> {
+  async markSent(id: number, userKey: string, ids: readonly string[], ref?: string): Promise<void> {
+    // Kept for its delivery report: no text, address or user key, only the hash of the platform's id.
+    const done =
+      ref === undefined
+        ? { sql: SENT_SQL, params: [id, this.now()] as unknown[] }
+        : { sql: KEPT_SQL, params: [id, ref, this.now()] as unknown[] };
     if (!ids.length) {
-      await this.pool.query(SENT_SQL, [id, this.now()]);
+      await this.pool.query(done.sql, done.params);
       return;
     }
     // The ids join the user's recent messages under the user's lock, as a turn's would.
@@ -97,7 +118,7 @@ export class PostgresOutbox implements OutboxStore {
     try {
       await c.query('BEGIN');
       await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [this.userLock, userKey]);
-      await c.query(SENT_SQL, [id, this.now()]);
+      await c.query(done.sql, done.params);
       const { rows } = await c.query('SELECT recent FROM sessions WHERE user_key = $1', [userKey]);
       const row = rows[0] as { recent: string } | undefined;
       if (row)
@@ -114,6 +135,46 @@ export class PostgresOutbox implements OutboxStore {
     } finally {
       c.release(broken);
     }
+  }
+
+  async hold(id: number, reason: HoldReason): Promise<void> {
+    await this.pool.query(
+      `UPDATE outbox SET state = ${HELD}, reason = $2, lease_until = 0, lease_owner = NULL
+       WHERE id = $1 AND state = ${PENDING}`,
+      [id, reason],
+    );
+  }
+
+  async release(userKey: string, now: number): Promise<number> {
+    const r = await this.pool.query(RELEASE_HELD_SQL, [userKey, now]);
+    return r.rowCount ?? 0;
+  }
+
+  async status(channel: string, ref: string, status: DeliveryStatus, reason?: FailReason): Promise<boolean> {
+    const r =
+      status === 'failed'
+        ? await this.pool.query(
+            `UPDATE outbox SET state = ${FAILED}, reason = $3, next_at = $4, ref = NULL
+             WHERE ref = $1 AND channel = $2 AND state = ${SENT}`,
+            [ref, channel, reason ?? 'rejected', this.now()],
+          )
+        : await this.pool.query(`DELETE FROM outbox WHERE ref = $1 AND channel = $2 AND state = ${SENT}`, [
+            ref,
+            channel,
+          ]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async heldCounts(channel?: string): Promise<Array<{ reason: string; count: number }>> {
+    const { rows } = await this.pool.query(
+      `SELECT reason, count(*) AS count FROM outbox
+       WHERE state = ${HELD} AND ($1::text IS NULL OR channel = $1) GROUP BY reason ORDER BY reason`,
+      [channel ?? null],
+    );
+    return (rows as Array<{ reason: string; count: string }>).map((r) => ({
+      reason: r.reason,
+      count: Number(r.count),
+    }));
   }
 
   async markFailed(id: number, reason: FailReason): Promise<void> {
@@ -138,7 +199,7 @@ export class PostgresOutbox implements OutboxStore {
   async deleteUser(userKey: string): Promise<void> {
     // The broadcast messages that waited for the user are deliveries to someone who blocked the bot.
     await this.pool.query(
-      `WITH gone AS (DELETE FROM outbox WHERE user_key = $1 AND state = ${PENDING} RETURNING delivery_id)
+      `WITH gone AS (DELETE FROM outbox WHERE user_key = $1 AND state IN (${PENDING}, ${HELD}) RETURNING delivery_id)
        UPDATE broadcast_deliveries d SET state = 'blocked', sent_at = $2, address = '', claimed_by = ''
        FROM gone WHERE d.id = gone.delivery_id AND d.state = 'queued'`,
       [userKey, this.now()],
@@ -159,16 +220,23 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   async purge(before: number): Promise<number> {
-    const r = await this.pool.query(`DELETE FROM outbox WHERE state = ${FAILED} AND next_at < $1`, [before]);
+    const r = await this.pool.query(
+      `DELETE FROM outbox WHERE state IN (${SENT}, ${FAILED}) AND next_at < $1`,
+      [before],
+    );
     return r.rowCount ?? 0;
   }
 }
 
 /** Retention, inside the purge's transaction: pending rows of users idle since before `$1`, and anything older. */
-export const PURGE_OUTBOX_SQL = `WITH gone AS (DELETE FROM outbox WHERE created_at < $1 OR (state = ${PENDING} AND user_key IN
-  (SELECT user_key FROM sessions WHERE updated_at < $1)) RETURNING delivery_id, state)
+export const PURGE_OUTBOX_SQL = `WITH gone AS (DELETE FROM outbox WHERE created_at < $1 OR (state IN (${PENDING}, ${HELD})
+  AND user_key IN (SELECT user_key FROM sessions WHERE updated_at < $1)) RETURNING delivery_id, state)
   UPDATE broadcast_deliveries d SET state = 'failed', address = '', claimed_by = ''
-  FROM gone WHERE d.id = gone.delivery_id AND gone.state = ${PENDING} AND d.state = 'queued'`;
+  FROM gone WHERE d.id = gone.delivery_id AND gone.state IN (${PENDING}, ${HELD}) AND d.state = 'queued'`;
+
+/** The user wrote: their held messages are pending again ($1 user key, $2 now). */
+export const RELEASE_HELD_SQL = `UPDATE outbox SET state = ${PENDING}, next_at = $2, reason = NULL
+  WHERE user_key = $1 AND state = ${HELD}`;
 
 function open(r: Row): StoredOutgoing {
   return {

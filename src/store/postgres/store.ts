@@ -163,7 +163,7 @@ export class PostgresStore implements Store {
         state.recent = '';
         // Open conversations with a person close, pending messages and subscriptions go, and a broadcast's rows keep
         // their figures but no longer point at the user: nothing may point to the user any more.
-        return `DELETE FROM sessions WHERE user_key = ${k}; DELETE FROM outbox WHERE user_key = ${k} AND state = 0;
+        return `DELETE FROM sessions WHERE user_key = ${k}; DELETE FROM outbox WHERE user_key = ${k} AND state IN (0, 3);
           ${closeSql(now)} WHERE user_key = ${k} AND closed_at IS NULL;
           DELETE FROM subscriptions WHERE user_key = ${k};
           UPDATE broadcast_deliveries SET user_key = 'gone:' || id, address = '',
@@ -187,6 +187,8 @@ export class PostgresStore implements Store {
         return `INSERT INTO outbox (channel, user_key, priority, state, body, created_at, next_at)
           VALUES (${lit(w.channel)}, ${k}, ${int(w.priority)}, 0, decode('${Buffer.from(w.body).toString('hex')}', 'hex'),
                   ${int(now)}, ${int(now)})`;
+      case 'outbox.release':
+        return `UPDATE outbox SET state = 0, next_at = ${int(now)}, reason = NULL WHERE user_key = ${k} AND state = 3`;
       case 'subscribe':
         // A yes given twice keeps the first consent: the record says when it was first given.
         return `INSERT INTO subscriptions (user_key, topic, lang, channel, address, consent_at, consent_how)

@@ -18,7 +18,8 @@ export class Forgetter {
     private readonly sessions: SqliteSessions,
     private readonly handoffs?: Handoffs,
   ) {
-    this.pending = db.prepare('DELETE FROM outbox WHERE user_key = ? AND state = 0');
+    // Pending and held messages (state 0 and 3): both keep the sealed text and address.
+    this.pending = db.prepare('DELETE FROM outbox WHERE user_key = ? AND state IN (0, 3)');
   }
 
   /**

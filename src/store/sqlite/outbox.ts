@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import {
+  type DeliveryStatus,
   type FailReason,
+  type HoldReason,
   LEASE_MS,
   type OutboxStats,
   type OutboxStore,
@@ -12,7 +14,11 @@ import type { Db } from './db.js';
 import type { RecentMessages } from './recent-messages.js';
 
 const PENDING = 0;
+/** Sent, kept (with a hash of the platform's id only) until its delivery is reported. */
+const SENT = 1;
 const FAILED = 2;
+/** Waiting for the person to write again. */
+export const HELD = 3;
 
 type Row = {
   id: number;
@@ -41,12 +47,19 @@ export class SqliteOutbox implements OutboxStore {
   private readonly count: Statement<[{ channel: string | null }], { n: number; oldest: number | null }>;
   private readonly purgeStmt: Statement<[number]>;
   private readonly sentTx: (id: number, key: string, ids: readonly string[]) => void;
+  private readonly delivered: Statement<[{ at: number; id: number }]>;
   private readonly failTx: (id: number, reason: FailReason) => void;
   private readonly blockedTx: (key: string) => void;
+  private readonly keep: Statement<[string, number, number]>;
+  private readonly holdStmt: Statement<[string, number]>;
+  private readonly releaseStmt: Statement<[number, string]>;
+  private readonly reported: Statement<[string, string]>;
+  private readonly reportedFailed: Statement<[string, number, string, string]>;
+  private readonly heldStmt: Statement<[{ channel: string | null }], { reason: string; count: number }>;
 
   constructor(
     private readonly db: Db,
-    recent: RecentMessages,
+    private readonly recentOf: RecentMessages,
     private readonly now: () => number = Date.now,
   ) {
     db.prepare('UPDATE outbox SET lease_until = 0, lease_owner = NULL WHERE lease_until > 0').run();
@@ -77,19 +90,39 @@ export class SqliteOutbox implements OutboxStore {
       `UPDATE outbox SET next_at = ?, reason = ?, attempts = attempts + 1, lease_until = 0, lease_owner = NULL
        WHERE id = ?`,
     );
-    this.byUser = db.prepare(`DELETE FROM outbox WHERE user_key = ? AND state = ${PENDING}`);
+    this.byUser = db.prepare(`DELETE FROM outbox WHERE user_key = ? AND state IN (${PENDING}, ${HELD})`);
+    this.keep = db.prepare(
+      `UPDATE outbox SET state = ${SENT}, body = x'', user_key = '', ref = ?, reason = NULL, next_at = ?,
+         lease_until = 0, lease_owner = NULL WHERE id = ?`,
+    );
+    this.holdStmt = db.prepare(
+      `UPDATE outbox SET state = ${HELD}, reason = ?, lease_until = 0, lease_owner = NULL
+       WHERE id = ? AND state = ${PENDING}`,
+    );
+    this.releaseStmt = db.prepare(
+      `UPDATE outbox SET state = ${PENDING}, next_at = ?, reason = NULL WHERE user_key = ? AND state = ${HELD}`,
+    );
+    this.reported = db.prepare(`DELETE FROM outbox WHERE ref = ? AND channel = ? AND state = ${SENT}`);
+    this.reportedFailed = db.prepare(
+      `UPDATE outbox SET state = ${FAILED}, reason = ?, next_at = ?, ref = NULL
+       WHERE ref = ? AND channel = ? AND state = ${SENT}`,
+    );
+    this.heldStmt = db.prepare(
+      `SELECT reason, count(*) AS count FROM outbox
+       WHERE state = ${HELD} AND (@channel IS NULL OR channel = @channel) GROUP BY reason ORDER BY reason`,
+    );
     this.count = db.prepare(
       `SELECT count(*) AS n, min(created_at) AS oldest FROM outbox
        WHERE state = ${PENDING} AND (@channel IS NULL OR channel = @channel)`,
     );
-    this.purgeStmt = db.prepare(`DELETE FROM outbox WHERE state = ${FAILED} AND next_at < ?`);
+    this.purgeStmt = db.prepare(`DELETE FROM outbox WHERE state IN (${SENT}, ${FAILED}) AND next_at < ?`);
     // A broadcast message's row names its delivery: the row's end settles it, in the same
     // transaction. A delivery of several messages is sent when the last of them is.
-    const delivered = db.prepare<[{ at: number; id: number }]>(
+    this.delivered = db.prepare<[{ at: number; id: number }]>(
       `UPDATE broadcast_deliveries SET state = 'sent', sent_at = @at, address = '', claimed_by = ''
        WHERE id = (SELECT delivery_id FROM outbox WHERE id = @id) AND state = 'queued'
          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = broadcast_deliveries.id
-                         AND o.id <> @id AND o.state = ${PENDING})`,
+                         AND o.id <> @id AND o.state IN (${PENDING}, ${HELD}))`,
     );
     const undelivered = db.prepare<[{ state: string; at: number; id: number }]>(
       `UPDATE broadcast_deliveries SET state = @state, sent_at = @at, address = '', claimed_by = ''
@@ -98,12 +131,13 @@ export class SqliteOutbox implements OutboxStore {
     const blocked = db.prepare<[{ at: number; key: string }]>(
       `UPDATE broadcast_deliveries SET state = 'blocked', sent_at = @at, address = '', claimed_by = ''
        WHERE state = 'queued' AND id IN
-         (SELECT delivery_id FROM outbox WHERE user_key = @key AND state = ${PENDING} AND delivery_id IS NOT NULL)`,
+         (SELECT delivery_id FROM outbox
+          WHERE user_key = @key AND state IN (${PENDING}, ${HELD}) AND delivery_id IS NOT NULL)`,
     );
     this.sentTx = db.transaction((id: number, key: string, ids: readonly string[]) => {
-      delivered.run({ at: this.now(), id });
+      this.delivered.run({ at: this.now(), id });
       this.remove.run(id);
-      if (ids.length) recent.append(key, ids);
+      if (ids.length) recentOf.append(key, ids);
     });
     this.failTx = db.transaction((id: number, reason: FailReason) => {
       undelivered.run({ state: reason === 'blocked' ? 'blocked' : 'failed', at: this.now(), id });
@@ -147,8 +181,36 @@ export class SqliteOutbox implements OutboxStore {
     return open(r);
   }
 
-  async markSent(id: number, userKey: string, ids: readonly string[]): Promise<void> {
-    this.sentTx(id, userKey, ids);
+  async markSent(id: number, userKey: string, ids: readonly string[], ref?: string): Promise<void> {
+    if (ref === undefined) this.sentTx(id, userKey, ids);
+    else
+      this.db.transaction(() => {
+        this.delivered.run({ at: this.now(), id });
+        this.keep.run(ref, this.now(), id);
+        if (ids.length) this.recentOf.append(userKey, ids);
+      })();
+  }
+
+  async hold(id: number, reason: HoldReason): Promise<void> {
+    this.holdStmt.run(reason, id);
+  }
+
+  async release(userKey: string, now: number): Promise<number> {
+    return this.releaseStmt.run(now, userKey).changes;
+  }
+
+  /** Inside the turn's transaction: the user wrote. */
+  releaseSync(userKey: string): void {
+    this.releaseStmt.run(this.now(), userKey);
+  }
+
+  async status(channel: string, ref: string, status: DeliveryStatus, reason?: FailReason): Promise<boolean> {
+    if (status !== 'failed') return this.reported.run(ref, channel).changes > 0;
+    return this.reportedFailed.run(reason ?? 'rejected', this.now(), ref, channel).changes > 0;
+  }
+
+  async heldCounts(channel?: string): Promise<Array<{ reason: string; count: number }>> {
+    return this.heldStmt.all({ channel: channel ?? null }).map((r) => ({ reason: r.reason, count: r.count }));
   }
 
   async markFailed(id: number, reason: FailReason): Promise<void> {
@@ -179,14 +241,15 @@ export class SqliteOutbox implements OutboxStore {
 
   /** Retention: pending rows of users idle since before `cutoff`, and anything older than it. */
   purgeBefore(cutoff: number): number {
-    const which = `created_at < @cutoff OR (state = ${PENDING} AND user_key IN
+    const which = `created_at < @cutoff OR (state IN (${PENDING}, ${HELD}) AND user_key IN
       (SELECT user_key FROM sessions WHERE updated_at < @cutoff))`;
     // A broadcast message that goes unsent this way is a failed delivery, not one still to send.
     this.db
       .prepare(
         `UPDATE broadcast_deliveries SET state = 'failed', address = '', claimed_by = ''
          WHERE state = 'queued' AND id IN
-           (SELECT delivery_id FROM outbox WHERE state = ${PENDING} AND delivery_id IS NOT NULL AND (${which}))`,
+           (SELECT delivery_id FROM outbox
+            WHERE state IN (${PENDING}, ${HELD}) AND delivery_id IS NOT NULL AND (${which}))`,
       )
       .run({ cutoff });
     return this.db.prepare(`DELETE FROM outbox WHERE ${which}`).run({ cutoff }).changes;

@@ -127,6 +127,9 @@ export class SqliteStore implements Store {
       case 'outbox':
         this.outbox.insert(key, w.channel, w.priority, w.body);
         return;
+      case 'outbox.release':
+        this.outbox.releaseSync(key);
+        return;
       case 'subscribe':
         this.subscriptions.addSync(key, w);
         return;
