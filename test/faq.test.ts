@@ -183,6 +183,16 @@ describe('FAQ search on messages as people type them (test/eval/queries.yaml)', 
     for (const q of set) if (q.expect !== null) expect(entries.has(q.expect), q.expect).toBe(true);
   });
 
+  it('keeps the more tuning queries apart: none of them is a query of queries.yaml or of the first set', () => {
+    const more = readEvalSet(join(ROOT, 'test', 'eval', 'tuning-extra.yaml'));
+    expect(more.length).toBeGreaterThan(0);
+    const first = readEvalSet(join(ROOT, 'test', 'eval', 'first-set.yaml'));
+    const known = new Set([...set, ...first].map((q) => q.q.trim().toLowerCase()));
+    for (const q of more) expect(known.has(q.q.trim().toLowerCase()), q.q).toBe(false);
+    const { entries } = loadFaqDir(join(ROOT, 'data', 'faq'), ROOT);
+    for (const q of more) if (q.expect !== null) expect(entries.has(q.expect), q.expect).toBe(true);
+  });
+
   it('holds out a fixed 30 % chosen by the query text alone', () => {
     const held = split(set, 'held-out');
     expect(held.length / set.length).toBeGreaterThan(0.25);

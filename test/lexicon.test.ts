@@ -43,6 +43,19 @@ describe('the lexicon (data/lexicon/<lang>.yaml)', () => {
     expect(lex.tokens('msye di l ap peye w', 'ht')).toEqual(lex.tokens('misye di li ap peye ou', 'ht'));
   });
 
+  it('reads a word typed with or without its apostrophe alike, and keeps the "not" of a negation', () => {
+    const lex = defaultLexicon();
+    expect(lex.tokens("they don't pay me", 'en')).toEqual(lex.tokens('they dont pay me', 'en'));
+    expect(lex.tokens("m'ap travay", 'ht')).toEqual(lex.tokens('map travay', 'ht'));
+    expect(lex.tokens('dem nuh pay mi', 'en')).toContain('not');
+    expect(lex.indexTokens("boss don't pay me", 'en')).toContain('@UNPAID');
+    expect(lex.indexTokens('my work is not safe', 'en')).toContain('@UNSAFE');
+    // Caribbean Spanish drops the d of -ado.
+    expect(lex.tokens('no me an pagao', 'es')).toEqual(lex.tokens('no me han pagado', 'es'));
+    // "I'd" is not an ID card.
+    expect(lex.indexTokens("I'd like to know", 'en')).not.toContain('@DOCS');
+  });
+
   it('maps spellings, slang and synonyms of every language to shared concepts', () => {
     const lex = defaultLexicon();
     const pay = (text: string, lang: 'es' | 'en' | 'ht') => lex.indexTokens(text, lang).includes('@PAY');

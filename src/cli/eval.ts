@@ -17,10 +17,13 @@ import { fail, openApp, writeJson } from './shared.js';
 
 export const DEFAULT_EVAL_SET = join(ROOT, 'test', 'eval', 'queries.yaml');
 export const FIRST_EVAL_SET = join(ROOT, 'test', 'eval', 'first-set.yaml');
+/** Tuning queries written after the held-out split was fixed: all for tuning, so they never move it. */
+export const MORE_TUNING_SET = join(ROOT, 'test', 'eval', 'tuning-extra.yaml');
 
 type Opts = {
   set: string;
   first: string;
+  more: string;
   json?: boolean;
   misses?: boolean;
   heldOut?: boolean;
@@ -40,8 +43,14 @@ export function registerEval(program: Command): void {
       parseExistingFile,
       FIRST_EVAL_SET,
     )
+    .option(
+      '--more <file>',
+      'more tuning queries (YAML), never held out: reported as "more tuning" and used by --calibrate',
+      parseExistingFile,
+      MORE_TUNING_SET,
+    )
     .option('--json', 'print JSON')
-    .option('--misses', 'list the queries of the tuning split that missed')
+    .option('--misses', 'list the queries of the tuning split and of the more tuning queries that missed')
     .option('--held-out', 'with --misses: list the held-out misses too (look, but never tune on them)')
     .option('--calibrate', 'fit the decision to answer on the tuning split and print the thresholds')
     .action((opts: Opts) => {
@@ -51,14 +60,16 @@ export function registerEval(program: Command): void {
         const entries = [...app.bot.current.faq.values()];
         const set = readEvalSet(opts.set);
         const first = readEvalSet(opts.first);
+        const more = readEvalSet(opts.more);
         if (opts.calibrate) {
-          const fitted = calibrate(searcher, split(set, 'tuning'));
+          const fitted = calibrate(searcher, [...split(set, 'tuning'), ...more]);
           app.close();
           return writeJson(fitted);
         }
         const splits: Array<[string, EvalQuery[]]> = [
           ['held-out', split(set, 'held-out')],
           ['tuning', split(set, 'tuning')],
+          ['more tuning', more],
           ['first set', first],
         ];
         const reports = splits.map(([name, qs]) => ({ name, queries: qs, report: evaluate(searcher, qs) }));
@@ -130,16 +141,24 @@ export function registerEval(program: Command): void {
           }
         });
         process.stdout.write(`${table(rows)}\n\n${table(side)}\n`);
-        if (opts.misses) printMisses(reports[1]!.report, reports[0]!.report, opts.heldOut === true);
+        if (opts.misses)
+          printMisses(
+            [
+              ['tuning', reports[1]!.report],
+              ['more tuning', reports[2]!.report],
+            ],
+            reports[0]!.report,
+            opts.heldOut === true,
+          );
       } catch (e) {
         fail(e);
       }
     });
 }
 
-function printMisses(tuning: EvalReport, heldOut: EvalReport, showHeldOut: boolean): void {
-  const show: Array<[Split, EvalReport]> = [['tuning', tuning]];
-  if (showHeldOut) show.push(['held-out', heldOut]);
+function printMisses(tuning: Array<[string, EvalReport]>, heldOut: EvalReport, showHeldOut: boolean): void {
+  const show: Array<[string, EvalReport]> = [...tuning];
+  if (showHeldOut) show.push(['held-out' satisfies Split, heldOut]);
   for (const [name, report] of show)
     for (const m of report.misses.filter((x) => x.mode === 'lang'))
       process.stdout.write(`${name}\t${m.lang}\t${m.expect}\t${m.got}\t${m.q}\n`);

@@ -31,7 +31,7 @@ export const LexiconFileSchema = z.strictObject({
   words: z.record(z.string().min(1), Words).default({}),
   /** Words and phrases of this language for each shared concept: search only. */
   concepts: z.record(ConceptId, Words).default({}),
-  /** Words too common to tell one topic from another. */
+  /** Words too common to tell one topic from another; an entry of several words (a place name) is dropped whole. */
   stop: z.array(z.string().min(1)).default([]),
   /** Phrases that ask the question of a long message ("que hago"): the words around them weigh more. */
   question_cues: z.array(z.string().min(1)).default([]),

@@ -40,6 +40,13 @@ class LangLexicon {
     for (const [word, variants] of Object.entries(file.words))
       for (const v of variants) this.canonical.set(fold(v), fold(word));
     this.stop = new Set(file.stop.map(fold));
+    // A stop entry of several words ("santo domingo") is a phrase that says nothing: it is dropped whole,
+    // so that "domingo" in a place name is not a day of rest.
+    for (const entry of file.stop) {
+      if (!fold(entry).includes(' ')) continue;
+      const words = this.stems(entry);
+      if (words.length > 1) add(this.phrases, words[0]!, { words, token: '' });
+    }
     for (const [id, words] of Object.entries(file.concepts)) this.addConcept(`${CONCEPT_MARK}${id}`, words);
     for (const [id, words] of Object.entries(file.out_of_scope))
       this.addConcept(`${CONCEPT_MARK}OUT_${id}`, words);
@@ -76,7 +83,7 @@ class LangLexicon {
   words(text: string): string[] {
     const out: string[] = [];
     let previous = '';
-    for (const raw of fold(text).split(' ')) {
+    for (const raw of fold(joinElisions(text)).split(' ')) {
       if (!raw) continue;
       for (const t of raw.replace(/^(covid)(\d+)$/, '$1 $2').split(' ')) {
         const number = /^\d+$/.test(previous) ? this.afterNumber.get(t) : undefined;
@@ -87,6 +94,14 @@ class LangLexicon {
     }
     return out;
   }
+}
+
+/**
+ * "don't", "I'm", "m'ap", "pa'l" are typed as "dont", "im", "map", "pal" just as often: one spelling for both,
+ * which the lexicon's spellings then read. "I'd" stays apart: "id" is an ID card.
+ */
+function joinElisions(text: string): string {
+  return text.replace(/(\p{L})['’ʼ](?!d\b)(?=\p{L})/gu, '$1');
 }
 
 function add<T>(map: Map<string, T[]>, key: string, value: T): void {
@@ -162,6 +177,10 @@ export class Lexicon {
       const stems = words.map((w) => stem(w, lang));
       for (let i = 0; i < words.length; ) {
         const phrase = longestPhrase(stems, i, [own, ...others]);
+        if (phrase?.token === '') {
+          i += phrase.words.length;
+          continue;
+        }
         if (phrase) {
           if (phrase.token.startsWith(`${CONCEPT_MARK}OUT_`)) outside.push(phrase.token);
           else

@@ -8,9 +8,13 @@ import type { FaqEntry } from './schema.js';
 /** How much a match in each field counts: keywords and titles are chosen words, phrasings are many. */
 const FIELD_WEIGHT = { title: 2, keywords: 2, question: 1, phrasings: 1 } as const;
 const FUZZY = { minSimilarity: 0.6, minShort: 0.8 } as const;
-const TF_SATURATION = 1;
+/**
+ * How fast repeated mentions stop counting (tf / (tf + TF_SATURATION)): high enough that a word an entry
+ * is about (in its title, keywords and many phrasings) outweighs a word one phrasing happens to use.
+ */
+const TF_SATURATION = 6;
 /** How the score is made: the share of the query matched, and how central the matched words are to the topic. */
-const MIX = { coverage: 0.5, weight: 0.5 } as const;
+const MIX = { coverage: 0.3, weight: 0.7 } as const;
 const MAX_RESULTS = 5;
 /** A long story keeps its end, where the question is. */
 const MAX_QUERY = 600;
@@ -30,7 +34,7 @@ export const DECISION = {
   sure: 0.6,
   margin: 0.02,
   /** Even a message fully explained needs its best entry ahead: a tie says the message does not pick a topic. */
-  sureMargin: 0,
+  sureMargin: 0.005,
   /** A long story explains less of itself, but its best entry can still lead clearly: this many terms make a story. */
   storyTerms: 7,
   storyCoverage: 0.25,
