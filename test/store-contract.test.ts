@@ -36,7 +36,7 @@ const ENGINES: Engine[] = [
       // One schema per run; each case starts from empty tables.
       await store.pool.query(
         `TRUNCATE sessions, events, feedback, unanswered, daily_counts, faq_entries, content_snapshots, meta,
-         handoffs, media_uploads, subscriptions, broadcast_deliveries, broadcasts, outbox`,
+         handoffs, media_uploads, subscriptions, broadcast_deliveries, broadcasts, outbox, broadcast_pace`,
       );
       return store;
     },
@@ -580,6 +580,96 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     expect(await b.figures(next)).toMatchObject({ queued: 0, sent: 0 });
   });
 
+  it('moves deliveries into the outbox at the pace, each once, and the outbox settles them', async () => {
+    await fresh();
+    for (const k of ['a', 'b', 'c', 'd', 'e', 'f', 'g'])
+      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
+    const b = store.broadcasts;
+    const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
+    await b.queue(id);
+    await b.expand(['telegram']);
+    const plan = { channel: 'telegram', now, gapMs: 100, maxLateMs: 1000, ahead: 3, limit: 10 };
+    const seen: string[] = [];
+    const body = (d: { userKey: string; address: string }) => {
+      seen.push(d.address);
+      return [new Uint8Array([1, 2, 3])];
+    };
+    const outbox = () =>
+      rowsOf(store, 'SELECT id, user_key, priority, delivery_id FROM outbox WHERE state = 0 ORDER BY id');
+    // Two instances at once: the first message goes now, the next one a gap later, whoever moves it.
+    const [m1, m2] = await Promise.all([b.move(plan, body), b.move(plan, body)]);
+    expect(m1.keys.length + m2.keys.length).toBe(1);
+    expect(seen).toEqual(['sealed-covid']);
+    expect(await b.move({ ...plan, now: now + 50 }, body)).toEqual({ keys: [], waitMs: 50, empty: false });
+    const m3 = await b.move({ ...plan, now: now + 250 }, body);
+    expect(m3.keys).toHaveLength(2);
+    // No more than `ahead` wait in the outbox, however late the schedule is.
+    expect((await b.move({ ...plan, now: now + 900 }, body)).keys).toEqual([]);
+    const rows = await outbox();
+    expect(rows).toHaveLength(3);
+    expect(rows.every((r) => Number(r.priority) === 2)).toBe(true);
+    expect(new Set(rows.map((r) => Number(r.delivery_id))).size).toBe(3);
+    expect(await b.figures(id)).toMatchObject({ queued: 7, sent: 0 });
+    // The outbox's outcome is the delivery's: sent, given up on, blocked.
+    const [r1, r2, r3] = rows as Array<{ id: number; user_key: string }>;
+    await store.outbox.markSent(Number(r1!.id), r1!.user_key, ['77']);
+    await store.outbox.markFailed(Number(r2!.id), 'rejected');
+    await store.outbox.deleteUser(r3!.user_key);
+    expect(await b.figures(id)).toEqual({ queued: 4, sent: 1, failed: 1, blocked: 1, replies: 0 });
+    // A delivery whose address cannot be opened fails; the others move.
+    let first = true;
+    const m4 = await b.move({ ...plan, now: now + 1000 }, (d) => {
+      if (first) {
+        first = false;
+        return null;
+      }
+      return body(d);
+    });
+    expect(m4.keys).toHaveLength(2);
+    expect(await b.figures(id)).toMatchObject({ queued: 3, failed: 2 });
+    // "stop" takes the user's waiting message with them.
+    const [w1, w2] = (await outbox()) as Array<{ id: number; user_key: string }>;
+    await store.turn(w1!.user_key, () => ({ result: null, writes: [{ type: 'forget' }] }));
+    expect((await outbox()).map((r) => r.user_key)).toEqual([w2!.user_key]);
+    expect(await b.figures(id)).toMatchObject({ queued: 2 });
+    await store.outbox.markSent(Number(w2!.id), w2!.user_key, []);
+    // Retention takes a message that waited too long: its delivery failed.
+    expect((await b.move({ ...plan, now: now + 2000 }, body)).keys).toHaveLength(1);
+    now += HOUR;
+    await store.purge(now);
+    expect(await outbox()).toEqual([]);
+    expect(await b.figures(id)).toEqual({ queued: 0, sent: 2, failed: 3, blocked: 1, replies: 0 });
+    expect(await b.move({ ...plan, now }, body)).toMatchObject({ keys: [], empty: true });
+    expect(await b.finish(now)).toEqual([id]);
+  });
+
+  it('a cancel takes back the broadcast messages waiting in the outbox', async () => {
+    await fresh();
+    for (const k of ['a', 'b', 'c'])
+      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
+    const b = store.broadcasts;
+    const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
+    await b.queue(id);
+    await b.expand(['telegram']);
+    const plan = { channel: 'telegram', now, gapMs: 10, maxLateMs: 1000, ahead: 10, limit: 10 };
+    const one = () => [new Uint8Array([1])];
+    expect((await b.move(plan, one)).keys).toHaveLength(1);
+    expect((await b.move({ ...plan, now: now + 10 }, one)).keys).toHaveLength(1);
+    // A reply of the same user waits too, and stays.
+    await store.turn('a', () => ({
+      result: null,
+      writes: [{ type: 'outbox', channel: 'telegram', priority: 0, body: new Uint8Array([9]) }],
+    }));
+    expect(await b.cancel(id)).toBe(true);
+    const left = await rowsOf(store, 'SELECT user_key, priority FROM outbox WHERE state = 0');
+    expect(left.map((r) => [r.user_key, Number(r.priority)])).toEqual([['a', 0]]);
+    expect(await b.figures(id)).toEqual({ queued: 0, sent: 0, failed: 0, blocked: 0, replies: 0 });
+    expect(await b.move({ ...plan, now: now + 1000 }, one)).toMatchObject({
+      keys: [],
+      empty: true,
+    });
+  });
+
   it('retention unlinks settled deliveries older than the cutoff and keeps the figures', async () => {
     await fresh();
     for (const k of ['a', 'b'])
@@ -745,6 +835,12 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
       }));
       const heads = await store.outbox.claim('telegram', now, 10, new Set());
       await store.outbox.hold(heads.find((h) => h.userKey === 'c2')!.id, 'window');
+      // A broadcast message already in the outbox, behind c1's reply: it carries its delivery.
+      const second = await store.broadcasts.create('papers', { es: 'Papeles', ht: 'Papye' }, ['en']);
+      await store.broadcasts.queue(second);
+      await store.broadcasts.expand(['telegram']);
+      const plan = { channel: 'telegram', now, gapMs: 1, maxLateMs: 1000, ahead: 10, limit: 10 };
+      expect((await store.broadcasts.move(plan, () => [body])).keys).toEqual(['c1']);
       const to = await target.open(() => now);
       try {
         const copied = await to.load(store.dump());
@@ -755,9 +851,9 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
           handoffs: 1,
           mediaUploads: 1,
           subscriptions: 2,
-          broadcasts: 1,
-          broadcastDeliveries: 1,
-          outbox: 2,
+          broadcasts: 2,
+          broadcastDeliveries: 2,
+          outbox: 3,
         });
         // The pending reply goes on from the new store, body intact; the held one stays held.
         const waiting = await to.outbox.claim('telegram', now + 60_000, 10, new Set());
@@ -766,6 +862,13 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
         expect([...waiting[0]!.body]).toEqual([...body]);
         expect(await to.outbox.heldCounts('telegram')).toEqual([{ reason: 'window', count: 1 }]);
         expect(await to.outbox.release('c2', now)).toBe(1);
+        // The broadcast message is not moved a second time, and its sending settles its delivery.
+        expect((await to.broadcasts.move({ ...plan, now: now + 1000 }, () => [body])).keys).toEqual([]);
+        await to.outbox.markSent(waiting[0]!.id, 'c1', []);
+        const [next] = await to.outbox.claim('telegram', now + 60_000, 10, new Set(['c2']));
+        expect(next).toMatchObject({ userKey: 'c1', priority: 2 });
+        await to.outbox.markSent(next!.id, 'c1', []);
+        expect(await to.broadcasts.figures(second)).toMatchObject({ queued: 0, sent: 1 });
         // Subscribers and their consent come along, and a broadcast's figures.
         expect(await to.subscriptions.consentsOf('c1')).toEqual(await store.subscriptions.consentsOf('c1'));
         expect(await to.broadcasts.get(id)).toEqual(await store.broadcasts.get(id));

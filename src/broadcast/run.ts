@@ -8,11 +8,14 @@ import { BroadcastWorker } from './worker.js';
  */
 export function startBroadcasts(app: App, channels: readonly RunningChannel[]): BroadcastWorker | null {
   const senders = channels.flatMap((c) => (c.broadcast ? [c.broadcast] : []));
-  if (!senders.length) return null;
+  const outboxes = channels.flatMap((c) => (c.broadcastOutbox ? [c.broadcastOutbox] : []));
+  if (!senders.length && !outboxes.length) return null;
   const worker = new BroadcastWorker({
     store: app.store.broadcasts,
     alone: app.store.engine === 'sqlite',
     senders,
+    outboxes,
+    seal: app.bot.seal,
     priority: app.priority,
     addresses: app.bot.addresses,
     log: app.log,
@@ -26,7 +29,10 @@ export function startBroadcasts(app: App, channels: readonly RunningChannel[]): 
   });
   worker.start();
   app.log.info(
-    { code: 'broadcast.ready', channels: senders.map((s) => `${s.channel}@${s.rate}/s`) },
+    {
+      code: 'broadcast.ready',
+      channels: [...senders, ...outboxes].map((s) => `${s.channel}@${Math.round(s.rate * 1000) / 1000}/s`),
+    },
     'broadcasts: sending queued broadcasts',
   );
   return worker;

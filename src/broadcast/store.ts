@@ -63,6 +63,41 @@ export type BroadcastReport = {
   subscribers: Array<{ topic: string; lang: string; count: number }>;
 };
 
+/**
+ * How deliveries of one channel move into the outbox: at the channel's broadcast rate, on a
+ * schedule kept in the database (shared by every instance), with no more than `ahead` broadcast
+ * messages waiting in the outbox at once, so replies are never queued behind a whole broadcast.
+ */
+export type MovePlan = {
+  channel: string;
+  /** The pace's clock (ms). */
+  now: number;
+  /** Milliseconds between two broadcast messages: 1000 / BROADCAST_RATE. */
+  gapMs: number;
+  /** Lateness beyond this is forgiven rather than made up with a burst. */
+  maxLateMs: number;
+  /** Broadcast messages of the channel that may wait in the outbox at once. */
+  ahead: number;
+  /** Deliveries moved in one transaction at most. */
+  limit: number;
+};
+
+/**
+ * What one delivery becomes in the outbox: its messages, sealed. null: it can never be sent (its
+ * address cannot be opened), and it is marked failed. undefined: not yet (its broadcast is not
+ * known to the caller yet); nothing more is moved this time.
+ */
+export type RenderDelivery = (d: Delivery) => Uint8Array[] | null | undefined;
+
+export type Moved = {
+  /** The chats that got a broadcast message in the outbox: their sender looks at once. */
+  keys: string[];
+  /** How long before moving more is worth trying (ms). */
+  waitMs: number;
+  /** Nothing queued is left to move on the channel. */
+  empty: boolean;
+};
+
 /** How long a claimed delivery stays with the instance that claimed it before another may send it. */
 export const CLAIM_MS = 60_000;
 
@@ -97,6 +132,13 @@ export interface BroadcastStore {
    */
   release(owner: string | null): Promise<void>;
   settle(id: number, outcome: DeliveryOutcome, at: number): Promise<void>;
+  /**
+   * Moves the channel's next queued deliveries into the outbox as broadcast-priority rows that
+   * name their delivery, as many as the pace allows now, in one transaction: a delivery is in
+   * the outbox or still to move, never both, whoever crashes when. The outbox settles it: sent,
+   * failed, or blocked as its row ends (see OutboxStore); a cancel takes its row back.
+   */
+  move(plan: MovePlan, render: RenderDelivery): Promise<Moved>;
   /** Broadcasts with nothing left to send become done; returns their ids. */
   finish(at: number): Promise<number[]>;
   /** Every broadcast's figures and today's subscribers: counts only, no key or address. */

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { AddressSeal } from '../outbox/seal.js';
 import type { AddressBox } from '../store/address.js';
 import type { Lang } from '../text/lang.js';
+import { type OutboxBroadcast, OutboxFeed } from './feeder.js';
 import { Pace } from './pace.js';
 import type { ReplyPriority } from './priority.js';
 import type { Broadcast, BroadcastStore, Delivery, DeliveryOutcome } from './store.js';
@@ -17,7 +19,12 @@ export interface BroadcastSender {
 
 export type WorkerOptions = {
   store: BroadcastStore;
+  /** Channels that send broadcast messages themselves, paced here. */
   senders: readonly BroadcastSender[];
+  /** Channels whose broadcast messages go through their outbox; `seal` is then required. */
+  outboxes?: readonly OutboxBroadcast[];
+  /** Seals the outbox rows' addresses and texts (the bot's). */
+  seal?: AddressSeal;
   priority: ReplyPriority;
   addresses: AddressBox;
   log: Logger;
@@ -36,10 +43,13 @@ export type WorkerOptions = {
 };
 
 /**
- * Sends queued broadcasts from the database, one paced loop per channel. Each message is a row,
- * claimed by this worker before it is sent and marked when its send settles, so after a crash
- * the rows still queued are taken up: nobody is missed, and only a message in flight at the
- * crash can arrive twice. Two instances never claim the same row.
+ * Sends queued broadcasts from the database, one paced loop per channel. Each message is a row.
+ * On a channel with an outbox, the loop moves rows into it at the channel's rate, each in the
+ * same transaction that marks it moved, and the outbox's sender sends them after the replies and
+ * settles them. On a channel without one, the row is claimed by this worker before it is sent and
+ * marked when its send settles. Either way, after a crash the rows still queued are taken up:
+ * nobody is missed, and only a message in flight at the crash can arrive twice. Two instances
+ * never take the same row.
  */
 export class BroadcastWorker {
   private running = false;
@@ -59,6 +69,12 @@ export class BroadcastWorker {
     this.running = true;
     this.ready = this.o.alone ? this.o.store.release(null).catch(() => {}) : Promise.resolve();
     for (const sender of this.o.senders) this.loops.push(this.loop(sender));
+    for (const route of this.o.outboxes ?? []) this.loops.push(this.feed(route));
+  }
+
+  /** Every channel that sends broadcasts: a queued broadcast is expanded for all of them at once. */
+  private get channels(): string[] {
+    return [...this.o.senders.map((s) => s.channel), ...(this.o.outboxes ?? []).map((r) => r.channel)];
   }
 
   /** Finishes the messages in flight, then stops. */
@@ -102,7 +118,7 @@ export class BroadcastWorker {
     while (this.running) {
       try {
         if (expand) {
-          const started = await store.expand(this.o.senders.map((s) => s.channel));
+          const started = await store.expand(this.channels);
           for (const id of started) log.info({ code: 'broadcast.started', id }, 'broadcast started');
           expand = false;
         }
@@ -151,6 +167,49 @@ export class BroadcastWorker {
       }
     }
     await Promise.allSettled(inFlight);
+  }
+
+  /** A channel with an outbox: its deliveries move into it at its rate. */
+  private async feed(route: OutboxBroadcast): Promise<void> {
+    const { store, log } = this.o;
+    if (!this.o.seal) throw new Error('broadcasts through the outbox need the seal');
+    const feed = new OutboxFeed(route, {
+      store,
+      addresses: this.o.addresses,
+      seal: this.o.seal,
+      log,
+    });
+    let expand = true;
+    await this.ready;
+    while (this.running) {
+      try {
+        if (expand) {
+          const started = await store.expand(this.channels);
+          for (const id of started) log.info({ code: 'broadcast.started', id }, 'broadcast started');
+          expand = false;
+        }
+        const step = await feed.step(this.now());
+        if (step.empty) {
+          for (const id of await store.finish(this.now()))
+            log.info({ code: 'broadcast.done', id }, 'broadcast done');
+          expand = true;
+          feed.forget();
+          await this.sleep(this.o.idleMs ?? 1000);
+          continue;
+        }
+        await new Promise((r) => setTimeout(r, step.pauseMs));
+      } catch (e) {
+        log.error(
+          {
+            code: 'broadcast.loop',
+            channel: route.channel,
+            err: e instanceof Error ? e.message : String(e),
+          },
+          'the broadcast loop failed; it tries again',
+        );
+        await this.sleep(this.o.idleMs ?? 1000);
+      }
+    }
   }
 
   private async deliver(sender: BroadcastSender, d: Delivery, b: Broadcast): Promise<void> {

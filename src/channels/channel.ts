@@ -1,3 +1,4 @@
+import type { OutboxBroadcast } from '../broadcast/feeder.js';
 import type { BroadcastSender } from '../broadcast/worker.js';
 
 /** A running channel that can be stopped cleanly; `broadcast` when it sends broadcasts. */
@@ -9,8 +10,10 @@ export type RunningChannel = {
   state?: () => string;
   /** False when the channel cannot serve now: /health answers 503. */
   up?: () => boolean;
-  /** Set when the channel sends broadcasts. */
+  /** Set when the channel sends broadcasts itself. */
   broadcast?: BroadcastSender;
+  /** Set when the channel's broadcasts go through its outbox. */
+  broadcastOutbox?: OutboxBroadcast;
   /** Settles with a one-line reason when the channel has stopped for good; the process exits non-zero. */
   failure?: Promise<string>;
 };

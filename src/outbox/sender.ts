@@ -6,6 +6,7 @@ import {
   type HoldReason,
   LEASE_MS,
   type OutboxStore,
+  PRIORITY,
   type StoredOutgoing,
 } from './contract.js';
 import { Bucket } from './limiter.js';
@@ -60,6 +61,8 @@ export const DEFAULT_LIMITS: SenderLimits = {
 /** The whole outbox is looked at this often; chats that got new messages are looked at at once. */
 const SCAN_EVERY_MS = 1000;
 const SCAN_LIMIT = 500;
+/** How often held broadcast messages look whether the channel has stopped replying. */
+const HOLD_POLL_MS = 20;
 /** A failed message's row (its reason, no text or address) is kept this long for the operator. */
 const FAILED_KEPT_MS = 7 * 86_400_000;
 
@@ -110,6 +113,11 @@ export class OutboxSender {
       now?: () => number;
       /** The store's clock (the app's), when it is not `now`: tests move it. */
       storeNow?: () => number;
+      /**
+       * True while the channel is answering someone (a turn in progress, its reply not all sent):
+       * broadcast messages wait meanwhile, so replies always go first.
+       */
+      replying?: () => boolean;
       /** Waits by the clock of `now` (a fake clock in tests); a real timer by default. */
       sleep?: (ms: number) => Promise<void>;
     },
@@ -325,8 +333,20 @@ export class OutboxSender {
       const order = full
         ? []
         : [...this.ready.values()].sort((a, b) => a.priority - b.priority || a.id - b.id);
+      // Broadcast messages wait while a reply is on its way or waits for the limits.
+      const hold =
+        this.urgent > 0 ||
+        (order[0] !== undefined && order[0].priority < PRIORITY.broadcast) ||
+        this.options.replying?.() === true;
       for (const row of order) {
         if (this.inflight.size >= this.limits.concurrency) break;
+        // A chat that waits to be drained is being answered: its broadcast message is the first
+        // of its order, and the reply behind it goes after it.
+        if (hold && row.priority >= PRIORITY.broadcast && !this.drains.has(row.userKey)) {
+          // Nobody tells when the channel stops replying: look again soon.
+          wait = Math.min(wait, HOLD_POLL_MS);
+          continue;
+        }
         let chat = this.chats.get(row.userKey);
         if (!chat) {
           chat = new Bucket(this.limits.perChatPerSecond, this.limits.chatBurst, now);
@@ -355,8 +375,13 @@ export class OutboxSender {
     }
   }
 
+  /** Replies and relays in flight. */
+  private urgent = 0;
+
   private dispatch(row: Claimed): void {
     this.busy.add(row.userKey);
+    const urgent = row.priority < PRIORITY.broadcast;
+    if (urgent) this.urgent++;
     const p = this.options.transport
       .send(row.address, row.payload)
       .catch((e): { ok: false; kind: 'transient'; reason: string } => ({
@@ -367,6 +392,7 @@ export class OutboxSender {
       .then((outcome) => this.settle(row, outcome))
       .catch((e) => this.storeFault(e))
       .finally(() => {
+        if (urgent) this.urgent--;
         this.busy.delete(row.userKey);
         this.inflight.delete(p);
         // The chat's next message, if any, can go now.
@@ -407,9 +433,10 @@ export class OutboxSender {
         return;
       }
       case 'blocked':
-        // The user's pending messages go with their session; nothing is left to mark.
-        await hooks?.blocked?.(row.userKey);
+        // The user's pending messages go (a broadcast's deliveries among them are marked blocked),
+        // then their session and subscriptions.
         await store.deleteUser(row.userKey);
+        await hooks?.blocked?.(row.userKey);
         return;
       case 'rejected':
         log.warn(

@@ -222,6 +222,8 @@ export type Rows = {
     createdAt: number;
     nextAt: number;
     reason: string | null;
+    /** The broadcast delivery a message carries: without it a copied one would be moved again. */
+    deliveryId: number | null;
   };
 };
 export type Table = keyof Rows;

@@ -2,8 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { GrammyError } from 'grammy';
 import { Hono } from 'hono';
 import { dataDirOf } from '../../audio/file.js';
-import { broadcastRate } from '../../broadcast/channels.js';
+import { broadcastRate, outboxLimit } from '../../broadcast/channels.js';
 import type { HttpRoute } from '../../http/server.js';
+import { PRIORITY } from '../../outbox/contract.js';
 import { OutboxSender } from '../../outbox/sender.js';
 import type { App } from '../../runtime/app.js';
 import { isStoreError } from '../../store/fault.js';
@@ -16,7 +17,7 @@ import {
   registerCommands,
   TELEGRAM_CHANNEL,
 } from './bot.js';
-import { telegramBroadcastSender } from './broadcast.js';
+import { telegramOutboxBroadcast } from './broadcast.js';
 import { Poller } from './poll.js';
 import { registerProfile } from './profile.js';
 import { TelegramTransport } from './transport.js';
@@ -47,11 +48,13 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
     throw new ChannelStartError(why);
   }
   log.info({ username: bot.botInfo.username }, 'telegram bot ready');
-  const broadcast = telegramBroadcastSender(
-    bot.api,
-    () => app.bot.current.ctx.t,
-    broadcastRate(config, TELEGRAM_CHANNEL),
-  );
+  const rate = broadcastRate(config, TELEGRAM_CHANNEL);
+  const perSecond = outboxLimit(config.OUTBOX_TELEGRAM_PER_S, rate);
+  if (perSecond > config.OUTBOX_TELEGRAM_PER_S)
+    log.warn(
+      { code: 'telegram.broadcast_rate', rate, perSecond },
+      'telegram: BROADCAST_RATE is above 80 % of OUTBOX_TELEGRAM_PER_S; the outbox sends up to BROADCAST_RATE / 0.8 a second so replies keep a fifth. Above 30 a second Telegram needs paid broadcasts.',
+    );
   // The command menu and the first screen's texts, in each language; neither blocks the start.
   void registerCommands(bot, app).then(() => registerProfile(bot, app));
 
@@ -72,14 +75,16 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
     storeNow: app.bot.clock,
     transport: new TelegramTransport(bot.api, (api, chat, ref) => sendVoice(api, botId, chat, ref)),
     log,
+    replying: () => app.priority.replying(TELEGRAM_CHANNEL),
     limits: {
-      perSecond: config.OUTBOX_TELEGRAM_PER_S,
+      perSecond,
       perChatPerSecond: config.OUTBOX_PER_CHAT_PER_S,
       retryForMs: config.OUTBOX_RETRY_H * 3600_000,
     },
     hooks: {
       sent: (row, ids) => {
-        if (ids.length) app.metrics.repliesSent.inc({ channel: TELEGRAM_CHANNEL });
+        if (ids.length && row.priority !== PRIORITY.broadcast)
+          app.metrics.repliesSent.inc({ channel: TELEGRAM_CHANNEL });
         return app.store.outbox.markSent(row.id, row.userKey, ids);
       },
       blocked: (key) => app.bot.forgetKey(TELEGRAM_CHANNEL, key),
@@ -90,6 +95,11 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
   });
   app.bot.wakers.set(TELEGRAM_CHANNEL, (key, appended) => sender.wake(key, appended));
   sender.start();
+  const broadcast = telegramOutboxBroadcast(
+    () => app.bot.current.ctx.t,
+    rate,
+    (key) => sender.wake(key),
+  );
   const handle = createUpdateHandler(
     app,
     bot.api,
@@ -110,7 +120,7 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
       name: TELEGRAM_CHANNEL,
       routes: [{ path: url.pathname, app: route }],
       sender,
-      broadcast,
+      broadcastOutbox: broadcast,
       state: () => 'webhook',
       up: () => true,
       failure,
@@ -130,7 +140,7 @@ export async function startTelegram(app: App): Promise<TelegramChannel> {
     name: TELEGRAM_CHANNEL,
     routes: [],
     sender,
-    broadcast,
+    broadcastOutbox: broadcast,
     state: () => poller.state,
     up: () => poller.state === 'polling' || poller.state === 'starting',
     failure,

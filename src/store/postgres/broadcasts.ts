@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { nextDue, slots } from '../../broadcast/schedule.js';
 import {
   type Broadcast,
   type BroadcastFigures,
@@ -9,8 +10,12 @@ import {
   CLAIM_MS,
   type Delivery,
   type DeliveryOutcome,
+  type Moved,
+  type MovePlan,
+  type RenderDelivery,
   toBroadcast,
 } from '../../broadcast/store.js';
+import { PRIORITY } from '../../outbox/contract.js';
 import type { Lang } from '../../text/lang.js';
 import { inTransaction } from './transaction.js';
 
@@ -72,6 +77,12 @@ export class PostgresBroadcasts implements BroadcastStore {
         [this.now(), id],
       );
       if (!r.rowCount) return false;
+      // What waits in the outbox goes too; a message already on its way settles nothing.
+      await c.query(
+        `DELETE FROM outbox WHERE state = 0 AND delivery_id IN
+         (SELECT id FROM broadcast_deliveries WHERE broadcast_id = $1 AND state = 'queued')`,
+        [id],
+      );
       await c.query(
         `UPDATE broadcast_deliveries SET state = 'cancelled', address = '' WHERE broadcast_id = $1 AND state = 'queued'`,
         [id],
@@ -125,16 +136,7 @@ export class PostgresBroadcasts implements BroadcastStore {
        RETURNING id, broadcast_id, user_key, channel, lang, address`,
       [now + CLAIM_MS, owner, channel, now, limit],
     );
-    return rows
-      .map((r) => ({
-        id: r.id,
-        broadcastId: r.broadcast_id,
-        userKey: r.user_key,
-        channel: r.channel,
-        lang: r.lang,
-        address: r.address,
-      }))
-      .sort((a, b) => a.id - b.id);
+    return rows.map(toDelivery).sort((a, b) => a.id - b.id);
   }
 
   async release(owner: string | null): Promise<void> {
@@ -152,6 +154,77 @@ export class PostgresBroadcasts implements BroadcastStore {
        WHERE id = $3 AND state = 'queued'`,
       [outcome, at, id],
     );
+  }
+
+  async move(plan: MovePlan, render: RenderDelivery): Promise<Moved> {
+    return this.transaction(async (c) => {
+      // The channel's schedule is one row that every instance's feeder locks in turn: together
+      // they move at the set rate, not at that rate each.
+      await c.query('INSERT INTO broadcast_pace (channel, due) VALUES ($1, 0) ON CONFLICT DO NOTHING', [
+        plan.channel,
+      ]);
+      const { rows: pace } = await c.query<{ due: number }>(
+        'SELECT due FROM broadcast_pace WHERE channel = $1 FOR UPDATE',
+        [plan.channel],
+      );
+      const { rows: waiting } = await c.query<{ n: string }>(
+        `SELECT count(*) AS n FROM (SELECT 1 FROM outbox
+         WHERE channel = $1 AND priority = ${PRIORITY.broadcast} AND state = 0 LIMIT $2) w`,
+        [plan.channel, plan.ahead],
+      );
+      const room = plan.ahead - Number(waiting[0]!.n);
+      const soon = Math.min(Math.max(plan.gapMs, 5), 50);
+      if (room <= 0) return { keys: [], waitMs: soon, empty: false };
+      const { start, count } = slots(Number(pace[0]!.due), plan);
+      if (!count) return { keys: [], waitMs: start - plan.now, empty: false };
+      const { rows } = await c.query<DeliveryRow>(
+        `SELECT id, broadcast_id, user_key, channel, lang, address FROM broadcast_deliveries d
+         WHERE channel = $1 AND state = 'queued' AND claimed_until <= $2
+           AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id)
+         ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+        [plan.channel, plan.now, Math.min(count, room, plan.limit)],
+      );
+      if (!rows.length) {
+        await c.query('UPDATE broadcast_pace SET due = 0 WHERE channel = $1', [plan.channel]);
+        return { keys: [], waitMs: 0, empty: true };
+      }
+      const at = this.now();
+      const keys: string[] = [];
+      const failed: number[] = [];
+      const out = { key: [] as string[], body: [] as Buffer[], delivery: [] as number[] };
+      for (const r of rows.sort((a, b) => Number(a.id) - Number(b.id))) {
+        const bodies = render(toDelivery(r));
+        if (bodies === undefined) break;
+        if (bodies === null || !bodies.length) {
+          failed.push(Number(r.id));
+          continue;
+        }
+        for (const body of bodies) {
+          out.key.push(r.user_key);
+          out.body.push(Buffer.from(body));
+          out.delivery.push(Number(r.id));
+        }
+        keys.push(r.user_key);
+      }
+      if (failed.length)
+        await c.query(
+          `UPDATE broadcast_deliveries SET state = 'failed', sent_at = $1, address = '', claimed_by = ''
+           WHERE id = ANY($2::bigint[]) AND state = 'queued'`,
+          [at, failed],
+        );
+      if (out.key.length) {
+        await c.query(
+          `INSERT INTO outbox (channel, user_key, priority, state, body, created_at, next_at, delivery_id)
+           SELECT $1, k, ${PRIORITY.broadcast}, 0, b, $2, $2, d
+           FROM unnest($3::text[], $4::bytea[], $5::bigint[]) WITH ORDINALITY AS m(k, b, d, n) ORDER BY n`,
+          [plan.channel, at, out.key, out.body, out.delivery],
+        );
+        const due = nextDue(start, out.key.length, plan.gapMs);
+        await c.query('UPDATE broadcast_pace SET due = $2 WHERE channel = $1', [plan.channel, due]);
+        return { keys, waitMs: Math.max(0, due - plan.now), empty: false };
+      }
+      return { keys, waitMs: soon, empty: false };
+    });
   }
 
   async finish(at: number): Promise<number[]> {
@@ -186,4 +259,15 @@ export class PostgresBroadcasts implements BroadcastStore {
       subscribers: subscribers.rows,
     };
   }
+}
+
+function toDelivery(r: DeliveryRow): Delivery {
+  return {
+    id: r.id,
+    broadcastId: r.broadcast_id,
+    userKey: r.user_key,
+    channel: r.channel,
+    lang: r.lang,
+    address: r.address,
+  };
 }

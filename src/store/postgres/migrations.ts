@@ -152,4 +152,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_ref ON outbox (ref) WHERE ref IS NOT NULL;
   CREATE INDEX outbox_held ON outbox (user_key) WHERE state = 3;
   `,
+  // Broadcast messages go through the outbox: a delivery is moved into it as a row that names it,
+  // so the row's outcome settles the delivery in the same transaction. The pace of each channel's
+  // broadcasts is shared by every instance through broadcast_pace, so it does not add up.
+  `
+  ALTER TABLE outbox ADD COLUMN delivery_id bigint;
+  CREATE INDEX outbox_delivery ON outbox (delivery_id) WHERE delivery_id IS NOT NULL;
+  CREATE TABLE broadcast_pace (channel text PRIMARY KEY, due double precision NOT NULL);
+  `,
 ];

@@ -33,6 +33,25 @@ type Row = {
 const COLUMNS = 'id, channel, user_key, priority, body, attempts, created_at';
 
 /**
+ * A sent row goes; when it names a broadcast delivery, the delivery is sent once no other message
+ * of it waits. $1: the row, $2: the time.
+ */
+const SENT_SQL = `WITH gone AS (DELETE FROM outbox WHERE id = $1 RETURNING delivery_id)
+  UPDATE broadcast_deliveries d SET state = 'sent', sent_at = $2, address = '', claimed_by = ''
+  FROM gone WHERE d.id = gone.delivery_id AND d.state = 'queued'
+    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id AND o.id <> $1
+                    AND o.state IN (${PENDING}, ${HELD}))`;
+
+/** As SENT_SQL, for a row kept for its delivery report ($2 the hash of the platform's id, $3 the time). */
+const KEPT_SQL = `WITH kept AS (
+    UPDATE outbox SET state = ${SENT}, body = '\\x'::bytea, user_key = '', ref = $2, reason = NULL,
+      next_at = $3, lease_until = 0, lease_owner = NULL WHERE id = $1 RETURNING delivery_id)
+  UPDATE broadcast_deliveries d SET state = 'sent', sent_at = $3, address = '', claimed_by = ''
+  FROM kept WHERE d.id = kept.delivery_id AND d.state = 'queued'
+    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id AND o.id <> $1
+                    AND o.state IN (${PENDING}, ${HELD}))`;
+
+/**
  * The outbox on PostgreSQL, shared by every instance. A claim takes each chat's oldest pending
  * message with FOR UPDATE SKIP LOCKED and leases it to this instance: two senders never hold
  * the same chat, so a chat's messages go once and in order whichever instance sends them. A
@@ -88,12 +107,8 @@ export class PostgresOutbox implements OutboxStore {
     // Kept for its delivery report: no text, address or user key, only the hash of the platform's id.
     const done =
       ref === undefined
-        ? { sql: 'DELETE FROM outbox WHERE id = $1', params: [id] as unknown[] }
-        : {
-            sql: `UPDATE outbox SET state = ${SENT}, body = '\\x'::bytea, user_key = '', ref = $2, reason = NULL,
-                    next_at = $3, lease_until = 0, lease_owner = NULL WHERE id = $1`,
-            params: [id, ref, this.now()] as unknown[],
-          };
+        ? { sql: SENT_SQL, params: [id, this.now()] as unknown[] }
+        : { sql: KEPT_SQL, params: [id, ref, this.now()] as unknown[] };
     if (!ids.length) {
       await this.pool.query(done.sql, done.params);
       return;
@@ -154,9 +169,12 @@ export class PostgresOutbox implements OutboxStore {
 
   async markFailed(id: number, reason: FailReason): Promise<void> {
     await this.pool.query(
-      `UPDATE outbox SET state = ${FAILED}, body = '\\x'::bytea, user_key = '', reason = $2, next_at = $3,
-         lease_until = 0, lease_owner = NULL WHERE id = $1`,
-      [id, reason, this.now()],
+      `WITH failed AS (
+         UPDATE outbox SET state = ${FAILED}, body = '\\x'::bytea, user_key = '', reason = $2, next_at = $3,
+           lease_until = 0, lease_owner = NULL WHERE id = $1 RETURNING delivery_id)
+       UPDATE broadcast_deliveries d SET state = $4, sent_at = $3, address = '', claimed_by = ''
+       FROM failed WHERE d.id = failed.delivery_id AND d.state = 'queued'`,
+      [id, reason, this.now(), reason === 'blocked' ? 'blocked' : 'failed'],
     );
   }
 
@@ -169,9 +187,13 @@ export class PostgresOutbox implements OutboxStore {
   }
 
   async deleteUser(userKey: string): Promise<void> {
-    await this.pool.query(`DELETE FROM outbox WHERE user_key = $1 AND state IN (${PENDING}, ${HELD})`, [
-      userKey,
-    ]);
+    // The broadcast messages that waited for the user are deliveries to someone who blocked the bot.
+    await this.pool.query(
+      `WITH gone AS (DELETE FROM outbox WHERE user_key = $1 AND state IN (${PENDING}, ${HELD}) RETURNING delivery_id)
+       UPDATE broadcast_deliveries d SET state = 'blocked', sent_at = $2, address = '', claimed_by = ''
+       FROM gone WHERE d.id = gone.delivery_id AND d.state = 'queued'`,
+      [userKey, this.now()],
+    );
   }
 
   async stats(now: number, channel?: string): Promise<OutboxStats> {
@@ -197,8 +219,10 @@ export class PostgresOutbox implements OutboxStore {
 }
 
 /** Retention, inside the purge's transaction: pending rows of users idle since before `$1`, and anything older. */
-export const PURGE_OUTBOX_SQL = `DELETE FROM outbox WHERE created_at < $1 OR (state IN (${PENDING}, ${HELD}) AND user_key IN
-  (SELECT user_key FROM sessions WHERE updated_at < $1))`;
+export const PURGE_OUTBOX_SQL = `WITH gone AS (DELETE FROM outbox WHERE created_at < $1 OR (state IN (${PENDING}, ${HELD})
+  AND user_key IN (SELECT user_key FROM sessions WHERE updated_at < $1)) RETURNING delivery_id, state)
+  UPDATE broadcast_deliveries d SET state = 'failed', address = '', claimed_by = ''
+  FROM gone WHERE d.id = gone.delivery_id AND gone.state IN (${PENDING}, ${HELD}) AND d.state = 'queued'`;
 
 /** The user wrote: their held messages are pending again ($1 user key, $2 now). */
 export const RELEASE_HELD_SQL = `UPDATE outbox SET state = ${PENDING}, next_at = $2, reason = NULL

@@ -475,7 +475,7 @@ export class PostgresStore implements Store {
       broadcastDeliveries: `SELECT id, broadcast_id AS "broadcastId", user_key AS "userKey", channel, lang, address,
                             state, sent_at AS "sentAt", replied FROM broadcast_deliveries ORDER BY id`,
       outbox: `SELECT channel, user_key AS "userKey", priority, state, body, attempts, created_at AS "createdAt",
-               next_at AS "nextAt", reason FROM outbox WHERE state IN (0, 3) ORDER BY id`,
+               next_at AS "nextAt", reason, delivery_id AS "deliveryId" FROM outbox WHERE state IN (0, 3) ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       for (let offset = 0; ; offset += CHUNK) {
@@ -490,6 +490,7 @@ export class PostgresStore implements Store {
                   body: new Uint8Array(r.body),
                   createdAt: Number(r.createdAt),
                   nextAt: Number(r.nextAt),
+                  deliveryId: r.deliveryId === null ? null : Number(r.deliveryId),
                 }))
               : rows;
         yield { table, rows: out } as Chunk;
@@ -712,6 +713,7 @@ const COLUMNS: {
       ['createdAt', 'created_at'],
       ['nextAt', 'next_at'],
       ['reason', 'reason'],
+      ['deliveryId', 'delivery_id'],
     ],
     conflict: '',
   },

@@ -1,3 +1,5 @@
+import type { Transaction } from 'better-sqlite3';
+import { nextDue, slots } from '../../broadcast/schedule.js';
 import {
   type Broadcast,
   type BroadcastFigures,
@@ -8,8 +10,12 @@ import {
   CLAIM_MS,
   type Delivery,
   type DeliveryOutcome,
+  type Moved,
+  type MovePlan,
+  type RenderDelivery,
   toBroadcast,
 } from '../../broadcast/store.js';
+import { PRIORITY } from '../../outbox/contract.js';
 import type { Lang } from '../../text/lang.js';
 import type { Db } from './db.js';
 
@@ -29,6 +35,7 @@ type DeliveryRow = {
 export class SqliteBroadcasts implements BroadcastStore {
   private readonly claimTx;
   private readonly settleStmt;
+  private readonly moveTx: Transaction<(plan: MovePlan, render: RenderDelivery) => Moved>;
 
   constructor(
     private readonly db: Db,
@@ -51,6 +58,59 @@ export class SqliteBroadcasts implements BroadcastStore {
       `UPDATE broadcast_deliveries SET state = ?, sent_at = ?, address = '', claimed_by = ''
        WHERE id = ? AND state = 'queued'`,
     );
+    const waiting = db.prepare<[string, number], { n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM outbox
+       WHERE channel = ? AND priority = ${PRIORITY.broadcast} AND state = 0 LIMIT ?)`,
+    );
+    const dueOf = db.prepare<[string], { due: number }>('SELECT due FROM broadcast_pace WHERE channel = ?');
+    const setDue = db.prepare<[string, number]>(
+      'INSERT INTO broadcast_pace (channel, due) VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET due = excluded.due',
+    );
+    // A delivery whose row is in the outbox is not moved again.
+    const next = db.prepare<[string, number, number], DeliveryRow>(
+      `SELECT id, broadcast_id, user_key, channel, lang, address FROM broadcast_deliveries d
+       WHERE channel = ? AND state = 'queued' AND claimed_until <= ?
+         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id)
+       ORDER BY id LIMIT ?`,
+    );
+    const insert = db.prepare<[string, string, Buffer, number, number, number]>(
+      `INSERT INTO outbox (channel, user_key, priority, state, body, created_at, next_at, delivery_id)
+       VALUES (?, ?, ${PRIORITY.broadcast}, 0, ?, ?, ?, ?)`,
+    );
+    this.moveTx = db.transaction((plan: MovePlan, render: RenderDelivery): Moved => {
+      const room = plan.ahead - waiting.get(plan.channel, plan.ahead)!.n;
+      // The outbox holds enough of the broadcast already: look again in about one message's time.
+      const soon = Math.min(Math.max(plan.gapMs, 5), 50);
+      if (room <= 0) return { keys: [], waitMs: soon, empty: false };
+      const { start, count } = slots(dueOf.get(plan.channel)?.due ?? 0, plan);
+      if (!count) return { keys: [], waitMs: start - plan.now, empty: false };
+      const rows = next.all(plan.channel, plan.now, Math.min(count, room, plan.limit));
+      if (!rows.length) {
+        setDue.run(plan.channel, 0);
+        return { keys: [], waitMs: 0, empty: true };
+      }
+      const at = this.now();
+      const keys: string[] = [];
+      let messages = 0;
+      for (const r of rows) {
+        const bodies = render(toDelivery(r));
+        if (bodies === undefined) break;
+        if (bodies === null || !bodies.length) {
+          this.settleStmt.run('failed', at, r.id);
+          continue;
+        }
+        for (const body of bodies) insert.run(r.channel, r.user_key, Buffer.from(body), at, at, r.id);
+        messages += bodies.length;
+        keys.push(r.user_key);
+      }
+      const due = nextDue(start, messages, plan.gapMs);
+      if (messages) setDue.run(plan.channel, due);
+      return { keys, waitMs: messages ? Math.max(0, due - plan.now) : soon, empty: false };
+    });
+  }
+
+  async move(plan: MovePlan, render: RenderDelivery): Promise<Moved> {
+    return this.moveTx.immediate(plan, render);
   }
 
   async create(topic: string, texts: BroadcastTexts, missing: Lang[]): Promise<number> {
@@ -87,12 +147,20 @@ export class SqliteBroadcasts implements BroadcastStore {
             `UPDATE broadcasts SET status = 'cancelled', done_at = ? WHERE id = ? AND status IN ('draft', 'queued', 'sending')`,
           )
           .run(this.now(), id).changes;
-        if (changed)
+        if (changed) {
+          // What waits in the outbox goes too; a message already on its way settles nothing.
+          this.db
+            .prepare(
+              `DELETE FROM outbox WHERE state = 0 AND delivery_id IN
+               (SELECT id FROM broadcast_deliveries WHERE broadcast_id = ? AND state = 'queued')`,
+            )
+            .run(id);
           this.db
             .prepare(
               `UPDATE broadcast_deliveries SET state = 'cancelled', address = '' WHERE broadcast_id = ? AND state = 'queued'`,
             )
             .run(id);
+        }
         return changed > 0;
       })
       .immediate();
@@ -139,14 +207,7 @@ export class SqliteBroadcasts implements BroadcastStore {
 
   async claim(channel: string, limit: number, owner: string, now: number): Promise<Delivery[]> {
     const rows = this.claimTx.immediate(channel, limit, owner, now) as DeliveryRow[];
-    return rows.map((r) => ({
-      id: r.id,
-      broadcastId: r.broadcast_id,
-      userKey: r.user_key,
-      channel: r.channel,
-      lang: r.lang,
-      address: r.address,
-    }));
+    return rows.map(toDelivery);
   }
 
   async release(owner: string | null): Promise<void> {
@@ -198,4 +259,15 @@ export class SqliteBroadcasts implements BroadcastStore {
       .all() as BroadcastReport['subscribers'];
     return { broadcasts, subscribers };
   }
+}
+
+function toDelivery(r: DeliveryRow): Delivery {
+  return {
+    id: r.id,
+    broadcastId: r.broadcast_id,
+    userKey: r.user_key,
+    channel: r.channel,
+    lang: r.lang,
+    address: r.address,
+  };
 }

@@ -204,4 +204,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_ref ON outbox (ref) WHERE ref IS NOT NULL;
   CREATE INDEX outbox_held ON outbox (user_key) WHERE state = 3;
   `,
+  // Broadcast messages go through the outbox: a delivery is moved into it as a row that names it,
+  // so the row's outcome settles the delivery in the same transaction. The pace of each channel's
+  // broadcasts is kept here, so a restart goes on from where it was.
+  `
+  ALTER TABLE outbox ADD COLUMN delivery_id INTEGER;
+  CREATE INDEX outbox_delivery ON outbox (delivery_id) WHERE delivery_id IS NOT NULL;
+  CREATE INDEX outbox_due ON outbox (channel, priority, id) WHERE state = 0;
+  CREATE TABLE broadcast_pace (channel TEXT PRIMARY KEY, due REAL NOT NULL) WITHOUT ROWID;
+  `,
 ];

@@ -47,6 +47,9 @@ export class SqliteOutbox implements OutboxStore {
   private readonly count: Statement<[{ channel: string | null }], { n: number; oldest: number | null }>;
   private readonly purgeStmt: Statement<[number]>;
   private readonly sentTx: (id: number, key: string, ids: readonly string[]) => void;
+  private readonly delivered: Statement<[{ at: number; id: number }]>;
+  private readonly failTx: (id: number, reason: FailReason) => void;
+  private readonly blockedTx: (key: string) => void;
   private readonly keep: Statement<[string, number, number]>;
   private readonly holdStmt: Statement<[string, number]>;
   private readonly releaseStmt: Statement<[number, string]>;
@@ -115,9 +118,36 @@ export class SqliteOutbox implements OutboxStore {
        WHERE state = ${PENDING} AND (@channel IS NULL OR channel = @channel)`,
     );
     this.purgeStmt = db.prepare(`DELETE FROM outbox WHERE state IN (${SENT}, ${FAILED}) AND next_at < ?`);
+    // A broadcast message's row names its delivery: the row's end settles it, in the same
+    // transaction. A delivery of several messages is sent when the last of them is.
+    this.delivered = db.prepare<[{ at: number; id: number }]>(
+      `UPDATE broadcast_deliveries SET state = 'sent', sent_at = @at, address = '', claimed_by = ''
+       WHERE id = (SELECT delivery_id FROM outbox WHERE id = @id) AND state = 'queued'
+         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = broadcast_deliveries.id
+                         AND o.id <> @id AND o.state IN (${PENDING}, ${HELD}))`,
+    );
+    const undelivered = db.prepare<[{ state: string; at: number; id: number }]>(
+      `UPDATE broadcast_deliveries SET state = @state, sent_at = @at, address = '', claimed_by = ''
+       WHERE id = (SELECT delivery_id FROM outbox WHERE id = @id) AND state = 'queued'`,
+    );
+    const blocked = db.prepare<[{ at: number; key: string }]>(
+      `UPDATE broadcast_deliveries SET state = 'blocked', sent_at = @at, address = '', claimed_by = ''
+       WHERE state = 'queued' AND id IN
+         (SELECT delivery_id FROM outbox
+          WHERE user_key = @key AND state IN (${PENDING}, ${HELD}) AND delivery_id IS NOT NULL)`,
+    );
     this.sentTx = db.transaction((id: number, key: string, ids: readonly string[]) => {
+      this.delivered.run({ at: this.now(), id });
       this.remove.run(id);
       if (ids.length) recentOf.append(key, ids);
+    });
+    this.failTx = db.transaction((id: number, reason: FailReason) => {
+      undelivered.run({ state: reason === 'blocked' ? 'blocked' : 'failed', at: this.now(), id });
+      this.fail.run(reason, this.now(), id);
+    });
+    this.blockedTx = db.transaction((key: string) => {
+      blocked.run({ at: this.now(), key });
+      this.byUser.run(key);
     });
   }
 
@@ -157,6 +187,7 @@ export class SqliteOutbox implements OutboxStore {
     if (ref === undefined) this.sentTx(id, userKey, ids);
     else
       this.db.transaction(() => {
+        this.delivered.run({ at: this.now(), id });
         this.keep.run(ref, this.now(), id);
         if (ids.length) this.recentOf.append(userKey, ids);
       })();
@@ -185,7 +216,7 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async markFailed(id: number, reason: FailReason): Promise<void> {
-    this.fail.run(reason, this.now(), id);
+    this.failTx(id, reason);
   }
 
   async retryAt(id: number, at: number, reason: string): Promise<void> {
@@ -193,7 +224,7 @@ export class SqliteOutbox implements OutboxStore {
   }
 
   async deleteUser(userKey: string): Promise<void> {
-    this.byUser.run(userKey);
+    this.blockedTx(userKey);
   }
 
   async stats(now: number, channel?: string): Promise<OutboxStats> {
@@ -212,12 +243,18 @@ export class SqliteOutbox implements OutboxStore {
 
   /** Retention: pending rows of users idle since before `cutoff`, and anything older than it. */
   purgeBefore(cutoff: number): number {
-    return this.db
+    const which = `created_at < @cutoff OR (state IN (${PENDING}, ${HELD}) AND user_key IN
+      (SELECT user_key FROM sessions WHERE updated_at < @cutoff))`;
+    // A broadcast message that goes unsent this way is a failed delivery, not one still to send.
+    this.db
       .prepare(
-        `DELETE FROM outbox WHERE created_at < @cutoff OR (state IN (${PENDING}, ${HELD}) AND user_key IN
-           (SELECT user_key FROM sessions WHERE updated_at < @cutoff))`,
+        `UPDATE broadcast_deliveries SET state = 'failed', address = '', claimed_by = ''
+         WHERE state = 'queued' AND id IN
+           (SELECT delivery_id FROM outbox
+            WHERE state IN (${PENDING}, ${HELD}) AND delivery_id IS NOT NULL AND (${which}))`,
       )
-      .run({ cutoff }).changes;
+      .run({ cutoff });
+    return this.db.prepare(`DELETE FROM outbox WHERE ${which}`).run({ cutoff }).changes;
   }
 }
 

@@ -293,7 +293,7 @@ export class SqliteStore implements Store {
       broadcastDeliveries: `SELECT id, broadcast_id AS broadcastId, user_key AS userKey, channel, lang, address,
                             state, sent_at AS sentAt, replied FROM broadcast_deliveries ORDER BY id`,
       outbox: `SELECT channel, user_key AS userKey, priority, state, body, attempts, created_at AS createdAt,
-               next_at AS nextAt, reason FROM outbox WHERE state IN (0, 3) ORDER BY id`,
+               next_at AS nextAt, reason, delivery_id AS deliveryId FROM outbox WHERE state IN (0, 3) ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       let rows: unknown[] = [];
@@ -376,8 +376,10 @@ export class SqliteStore implements Store {
       broadcastDeliveries: `INSERT INTO broadcast_deliveries
                               (id, broadcast_id, user_key, channel, lang, address, state, sent_at, replied)
                             VALUES (@id, @broadcastId, @userKey, @channel, @lang, @address, @state, @sentAt, @replied)`,
-      outbox: `INSERT INTO outbox (channel, user_key, priority, state, body, attempts, created_at, next_at, reason)
-               VALUES (@channel, @userKey, @priority, @state, @body, @attempts, @createdAt, @nextAt, @reason)`,
+      outbox: `INSERT INTO outbox
+                 (channel, user_key, priority, state, body, attempts, created_at, next_at, reason, delivery_id)
+               VALUES (@channel, @userKey, @priority, @state, @body, @attempts, @createdAt, @nextAt, @reason,
+                 @deliveryId)`,
     };
     const values =
       table === 'feedback'
