@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { broadcastChannels, broadcastRate } from '../src/broadcast/channels.js';
-import { WhatsAppAdapter } from '../src/channels/whatsapp/adapter.js';
-import { whatsappWebBroadcastSender } from '../src/channels/whatsapp/broadcast.js';
+import { startBroadcasts } from '../src/broadcast/run.js';
+import type { BroadcastWorker } from '../src/broadcast/worker.js';
+import { WHATSAPP_CHANNEL, WhatsAppAdapter } from '../src/channels/whatsapp/adapter.js';
+import { whatsappWebOutboxBroadcast } from '../src/channels/whatsapp/broadcast.js';
 import { loadConfig } from '../src/config/env.js';
 import { FakeClock, type FakeShared, FakeWaClient, flush } from './support/fake-whatsapp.js';
 import { Harness } from './support/harness.js';
@@ -11,7 +13,12 @@ const env = (extra: Record<string, string>) => loadConfig({ DB_PATH: ':memory:',
 
 describe('broadcasts over WhatsApp Web', () => {
   let h: Harness | undefined;
-  afterEach(() => h?.close());
+  let worker: BroadcastWorker | null = null;
+  afterEach(async () => {
+    await worker?.stop();
+    worker = null;
+    h?.close();
+  });
 
   it('are off unless WHATSAPP_WEB_BROADCAST=1, and then never above 10 a minute', () => {
     expect(broadcastChannels(env({ WHATSAPP_ENABLED: '1' })).has('whatsapp')).toBe(false);
@@ -26,7 +33,7 @@ describe('broadcasts over WhatsApp Web', () => {
     expect(broadcastRate(env({ BROADCAST_RATE: '100' }), 'telegram')).toBe(100);
   });
 
-  it('with it on, warns about bans in the log and sends through the paced client', async () => {
+  it('with it on, warns about bans in the log and sends through the channel outbox', async () => {
     const sink = new LogSink('warn');
     h = new Harness({ WHATSAPP_ENABLED: '1', WHATSAPP_WEB_BROADCAST: '1' }, { log: sink.logger });
     const shared: FakeShared = { sent: [] };
@@ -37,18 +44,28 @@ describe('broadcasts over WhatsApp Web', () => {
     });
     adapter.start();
     await flush();
-    const sender = whatsappWebBroadcastSender(adapter, h.app);
+    const route = whatsappWebOutboxBroadcast(adapter, h.app);
     expect(sink.lines().some((l) => /ban/.test(String(l.msg)) && l.code === 'whatsapp.broadcast_on')).toBe(
       true,
     );
-    expect(sender.rate * 60).toBeLessThanOrEqual(10);
-    const id = await h.app.store.broadcasts.create('covid', { es: 'Vacunas gratis.' }, ['en', 'ht']);
-    const outcome = await sender.send({
-      address: '50688887777',
+    expect(route.rate * 60).toBeLessThanOrEqual(10);
+    const { bot, store } = h.app;
+    const phone = '50688887777';
+    await store.subscriptions.add(bot.userKeyOf(WHATSAPP_CHANNEL, phone), {
+      topic: 'covid',
       lang: 'ht',
-      broadcast: (await h.app.store.broadcasts.get(id))!,
+      channel: WHATSAPP_CHANNEL,
+      address: bot.addresses.seal(WHATSAPP_CHANNEL, phone),
+      how: 'offer',
     });
-    expect(outcome).toBe('sent');
+    const id = await store.broadcasts.create('covid', { es: 'Vacunas gratis.' }, ['en', 'ht']);
+    await store.broadcasts.queue(id);
+    worker = startBroadcasts(h.app, [
+      { name: WHATSAPP_CHANNEL, stop: async () => {}, broadcastOutbox: route },
+    ]);
+    for (let i = 0; i < 400 && (await store.broadcasts.get(id))?.status !== 'done'; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await store.broadcasts.figures(id)).toMatchObject({ sent: 1, failed: 0, queued: 0 });
     expect(shared.sent).toHaveLength(1);
     expect(shared.sent[0]!.chatId).toBe('50688887777@c.us');
     expect(shared.sent[0]!.text).toContain('Vacunas gratis.');

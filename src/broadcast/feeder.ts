@@ -16,6 +16,8 @@ export interface OutboxBroadcast {
   readonly rate: number;
   /** One subscriber's message as the channel's outbox calls (its transport's payloads). */
   render(broadcast: Broadcast, lang: Lang): unknown[];
+  /** The outbox address of a subscriber's stored address, when the channel's differs. */
+  address?(user: string): string;
   /** Tells the channel's sender that a chat has a message waiting. */
   wake(userKey: string): void;
 }
@@ -109,12 +111,13 @@ export class OutboxFeed {
       );
       return null;
     }
+    const to = this.route.address ? this.route.address(address) : address;
     const key = `${b.id}:${d.lang}`;
     let payloads = this.made.get(key);
     if (!payloads) {
       payloads = this.route.render(b, d.lang);
       this.made.set(key, payloads);
     }
-    return payloads.map((p) => this.o.seal.seal(JSON.stringify({ a: address, p })));
+    return payloads.map((p) => this.o.seal.seal(JSON.stringify({ a: to, p })));
   }
 }

@@ -7,13 +7,12 @@ import { BroadcastWorker } from './worker.js';
  * queues; this loop, in the running bot, does the sending, so a broadcast survives restarts.
  */
 export function startBroadcasts(app: App, channels: readonly RunningChannel[]): BroadcastWorker | null {
-  const senders = channels.flatMap((c) => (c.broadcast ? [c.broadcast] : []));
   const outboxes = channels.flatMap((c) => (c.broadcastOutbox ? [c.broadcastOutbox] : []));
-  if (!senders.length && !outboxes.length) return null;
+  if (!outboxes.length) return null;
   const worker = new BroadcastWorker({
     store: app.store.broadcasts,
     alone: app.store.engine === 'sqlite',
-    senders,
+    senders: [],
     outboxes,
     seal: app.bot.seal,
     priority: app.priority,
@@ -31,7 +30,7 @@ export function startBroadcasts(app: App, channels: readonly RunningChannel[]): 
   app.log.info(
     {
       code: 'broadcast.ready',
-      channels: [...senders, ...outboxes].map((s) => `${s.channel}@${Math.round(s.rate * 1000) / 1000}/s`),
+      channels: outboxes.map((s) => `${s.channel}@${Math.round(s.rate * 1000) / 1000}/s`),
     },
     'broadcasts: sending queued broadcasts',
   );

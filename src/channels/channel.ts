@@ -1,7 +1,6 @@
 import type { OutboxBroadcast } from '../broadcast/feeder.js';
-import type { BroadcastSender } from '../broadcast/worker.js';
 
-/** A running channel that can be stopped cleanly; `broadcast` when it sends broadcasts. */
+/** A running channel that can be stopped cleanly; `broadcastOutbox` when it sends broadcasts. */
 export type RunningChannel = {
   name: string;
   /** Stops intake, then lets the channel's outbox send for up to `graceMs`. */
@@ -10,8 +9,6 @@ export type RunningChannel = {
   state?: () => string;
   /** False when the channel cannot serve now: /health answers 503. */
   up?: () => boolean;
-  /** Set when the channel sends broadcasts itself. */
-  broadcast?: BroadcastSender;
   /** Set when the channel's broadcasts go through its outbox. */
   broadcastOutbox?: OutboxBroadcast;
   /** Settles with a one-line reason when the channel has stopped for good; the process exits non-zero. */

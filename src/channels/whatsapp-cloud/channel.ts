@@ -49,7 +49,7 @@ export type CloudChannelOptions = {
   /** Every message held in the outbox (24-hour window, re-engagement). */
   onHeld?: (held: Held) => void;
   /** Replies before broadcasts: held from a message's turn until its reply has left the outbox. */
-  priority?: { hold(channel: string): () => void };
+  priority?: { hold(channel: string): () => void; replying?(channel: string): boolean };
   /** The content's data/ folder, where recorded answers are; without it answers go as text only. */
   dataDir?: string;
   /** Counts for /metrics: messages accepted by Meta, send failures by reason. */
@@ -126,6 +126,7 @@ export class CloudChannel {
       seal: bot.seal,
       transport,
       log,
+      replying: () => options.priority?.replying?.(WHATSAPP_CLOUD_CHANNEL) === true,
       // Meta's default throughput is 80 messages a second per number.
       limits: { perSecond: 80, chatBurst: 10, ...options.limits },
       now: () => this.clock.now(),
@@ -135,7 +136,7 @@ export class CloudChannel {
       hooks: {
         // The message id Meta gave is kept as a keyed hash, so its delivery report can find the row.
         sent: (row, ids) => {
-          options.metrics?.sent();
+          if (row.priority !== PRIORITY.broadcast) options.metrics?.sent();
           const note = (row.payload as Partial<CloudOutgoing>).n;
           const told = note ? this.notes.get(note) : undefined;
           if (note) this.notes.delete(note);

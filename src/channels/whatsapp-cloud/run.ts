@@ -5,7 +5,7 @@ import { commonText } from '../../i18n/keys.js';
 import { PRIORITY } from '../../outbox/contract.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
-import { cloudBroadcastSender } from './broadcast.js';
+import { cloudOutboxBroadcast } from './broadcast.js';
 import { CloudChannel, type CloudChannelOptions, WHATSAPP_CLOUD_CHANNEL } from './channel.js';
 import { buildTemplateMessage } from './templates.js';
 import { windowOpen } from './window.js';
@@ -60,7 +60,7 @@ export async function startWhatsAppCloud(
       stop: (graceMs) => cloud.stop(graceMs),
       state: () => (cloud.health.ok ? 'webhook' : `refused: ${cloud.health.problem}`),
       up: () => cloud.health.ok,
-      broadcast: cloudBroadcastSender(cloud, app),
+      broadcastOutbox: cloudOutboxBroadcast(cloud, app),
     },
     routes: [{ path: WEBHOOK_PATH, app: cloud.webhook }],
   };

@@ -9,6 +9,7 @@ import { classifyError, type GraphFailure, UNDELIVERABLE_CODE } from './errors.j
 import type { CloudHealth, CloudProblem } from './health.js';
 import type { CloudAddress } from './incoming.js';
 import type { AudioPayload, CloudPayload, QueuedPayload } from './outgoing.js';
+import type { TemplateMessage } from './templates.js';
 import { sendDecision } from './window.js';
 
 /**
@@ -34,6 +35,17 @@ export const CloudOutgoingSchema = z.object({
    * window it fails (reported as held to whoever waits) instead of waiting in the outbox.
    */
   hold: z.boolean().optional(),
+  /**
+   * A broadcast message: outside the window this template goes in its place (null: it went
+   * with an earlier part of the same message, which is then done).
+   */
+  instead: z
+    .custom<TemplateMessage>(
+      (v) => typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'template',
+      'a template message',
+    )
+    .nullable()
+    .optional(),
 });
 export type CloudOutgoing = z.infer<typeof CloudOutgoingSchema>;
 
@@ -85,7 +97,7 @@ export class CloudTransport implements Transport {
         Number.isFinite(last) ? last : null,
         this.options.clock.now(),
       );
-      if (decision === 'hold') return this.hold(out, 'window');
+      if (decision === 'hold') return this.hold(out, 'window', addressOf(address));
     }
     const to = addressOf(address);
     if (out.msg.type === 'voice') return this.sendVoice(out, to, out.msg.voice.file);
@@ -124,7 +136,7 @@ export class CloudTransport implements Transport {
           ? { ok: false, kind: 'retry_after', seconds: Math.max(1, Math.ceil(action.delayMs / 1000)) }
           : { ok: false, kind: 'transient', reason: `${f.httpStatus ?? ''} ${f.code ?? ''}`.trim() };
       case 'hold':
-        return this.hold(out, action.reason);
+        return this.hold(out, action.reason, to);
       case 'fail': {
         const failed: Outcome =
           f.code === undefined
@@ -163,7 +175,13 @@ export class CloudTransport implements Transport {
     return refused;
   }
 
-  private hold(out: CloudOutgoing, reason: HoldReason): SendOutcome {
+  private async hold(out: CloudOutgoing, reason: HoldReason, to: CloudAddress): Promise<SendOutcome> {
+    // A broadcast outside the window: its template instead, sent now, never held.
+    if (out.instead !== undefined && (reason === 'window' || reason === 'reengagement')) {
+      if (out.instead === null) return { ok: true, ids: [] };
+      const { instead: template, ...rest } = out;
+      return this.attempt(rest, to, template);
+    }
     this.settle(out, { status: 'held', reason });
     if (out.hold === false) return { ok: false, kind: 'rejected', reason };
     return { ok: false, kind: 'held', reason };

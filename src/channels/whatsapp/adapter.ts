@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { OutMessage } from '../../engine/types.js';
 import type { HandoffHost } from '../../handoff/host.js';
@@ -77,8 +76,6 @@ export class WhatsAppAdapter {
   /** Drains the channel's outbox: replies, staff replies and recordings, within the pacing. */
   readonly sender: OutboxSender;
   private readonly apologies: ApologyLimiter;
-  /** Broadcast messages waiting to be sent, by the ticket written with them. */
-  private readonly waiting = new Map<string, (sent: boolean) => void>();
   /** Each user's chat as WhatsApp named it (a number or a @lid), in memory only, for staff replies. */
   private readonly chats = new Map<string, string>();
   /** The chain of turns in progress: each message waits for the one before. */
@@ -104,11 +101,6 @@ export class WhatsAppAdapter {
         pacing,
         log,
         dataDir: options.dataDir,
-        settled: (ticket, sent) => {
-          const done = this.waiting.get(ticket);
-          this.waiting.delete(ticket);
-          done?.(sent);
-        },
       }),
       log,
       limits: {
@@ -329,23 +321,6 @@ export class WhatsAppAdapter {
           'the apology could not be sent',
         ),
       );
-  }
-
-  /**
-   * A broadcast message, through the outbox after the chat's replies, with the same pacing.
-   * Resolves once it is sent; throws when it was given up on.
-   */
-  async sendBroadcast(user: string, parts: readonly string[]): Promise<void> {
-    const tickets = parts.map(() => randomBytes(9).toString('base64url'));
-    const sent = tickets.map((t) => new Promise<boolean>((resolve) => this.waiting.set(t, resolve)));
-    const payloads = parts.map((text, i): WaPayload => ({ m: 'text', text, t: tickets[i]! }));
-    try {
-      await this.bot.deliver(WHATSAPP_CHANNEL, user, `${user}@c.us`, payloads, PRIORITY.broadcast);
-    } catch (e) {
-      for (const t of tickets) this.waiting.delete(t);
-      throw e;
-    }
-    if (!(await Promise.all(sent)).every(Boolean)) throw new Error('the broadcast message was not sent');
   }
 
   /**

@@ -1,16 +1,17 @@
 import { broadcastRate } from '../../broadcast/channels.js';
+import type { OutboxBroadcast } from '../../broadcast/feeder.js';
 import { composeBroadcast } from '../../broadcast/message.js';
-import type { BroadcastSender } from '../../broadcast/worker.js';
 import type { App } from '../../runtime/app.js';
 import type { WhatsAppAdapter } from './adapter.js';
 import { WHATSAPP_CHANNEL } from './adapter.js';
-import { convertMessageToWhatsApp } from './convert.js';
+import { renderWhatsApp } from './transport.js';
 
 /**
  * Broadcasts over WhatsApp Web, only with WHATSAPP_WEB_BROADCAST=1: WhatsApp bans numbers that
- * send many similar messages from an unofficial client. At most 10 a minute, with the replies' pacing.
+ * send many similar messages from an unofficial client. At most 10 a minute, through the
+ * channel's outbox after the replies, with the replies' pacing.
  */
-export function whatsappWebBroadcastSender(adapter: WhatsAppAdapter, app: App): BroadcastSender {
+export function whatsappWebOutboxBroadcast(adapter: WhatsAppAdapter, app: App): OutboxBroadcast {
   const rate = broadcastRate(app.config, WHATSAPP_CHANNEL);
   app.log.warn(
     { code: 'whatsapp.broadcast_on', perMinute: Math.round(rate * 60 * 10) / 10 },
@@ -19,17 +20,14 @@ export function whatsappWebBroadcastSender(adapter: WhatsAppAdapter, app: App): 
   return {
     channel: WHATSAPP_CHANNEL,
     rate,
-    async send({ address, lang, broadcast }) {
-      const text = composeBroadcast(broadcast, lang, app.bot.current.ctx.t);
-      try {
-        await adapter.sendBroadcast(
-          address,
-          convertMessageToWhatsApp({ text, options: [], flow: null, step: null }),
-        );
-        return 'sent';
-      } catch {
-        return 'failed';
-      }
-    },
+    render: (broadcast, lang) =>
+      renderWhatsApp(
+        [{ text: composeBroadcast(broadcast, lang, app.bot.current.ctx.t), options: [], flow: null, step: null }],
+        [],
+        false,
+      ),
+    // The subscriber's number; WhatsApp Web names their chat by it.
+    address: (user) => `${user}@c.us`,
+    wake: (key) => adapter.sender.wake(key),
   };
 }

@@ -5,7 +5,7 @@ import { dataDirOf } from '../../audio/file.js';
 import type { App } from '../../runtime/app.js';
 import type { RunningChannel } from '../channel.js';
 import { connectWhatsAppHandoff, WhatsAppAdapter } from './adapter.js';
-import { whatsappWebBroadcastSender } from './broadcast.js';
+import { whatsappWebOutboxBroadcast } from './broadcast.js';
 import { whatsappFiles, writeWaState } from './state.js';
 import { createWwebClient } from './wweb.js';
 
@@ -50,14 +50,14 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
   // Staff replies from the inbox reach WhatsApp users through the outbox, after the bot's.
   if (app.handoff) connectWhatsAppHandoff(app.handoff, adapter);
   adapter.start();
-  const broadcast = config.WHATSAPP_WEB_BROADCAST ? whatsappWebBroadcastSender(adapter, app) : undefined;
+  const broadcastOutbox = config.WHATSAPP_WEB_BROADCAST ? whatsappWebOutboxBroadcast(adapter, app) : undefined;
   const health = setInterval(() => void adapter.checkHealth(), HEALTH_EVERY_MS);
   health.unref();
   return {
     name: 'whatsapp',
     state: () => (adapter.isReady() ? 'connected' : 'disconnected'),
     up: () => adapter.isReady(),
-    broadcast,
+    broadcastOutbox,
     stop: async (graceMs = 0) => {
       clearInterval(health);
       await adapter.stop(graceMs);

@@ -9,7 +9,7 @@ import { sendWhatsAppVoice } from './voice.js';
 
 /** One WhatsApp Web call, as the outbox keeps it (sealed, with the chat id as its address). */
 export const WaPayloadSchema = z.discriminatedUnion('m', [
-  z.object({ m: z.literal('text'), text: z.string(), t: z.string().optional() }),
+  z.object({ m: z.literal('text'), text: z.string() }),
   /** A recorded answer (a file under data/), after its text. */
   z.object({ m: z.literal('voice'), ref: z.string() }),
   /** Quick exit: the bot's own recent messages, deleted for everyone, by their keys. */
@@ -67,8 +67,6 @@ export type WaTransportOptions = {
   dataDir?: string;
   /** How long a send waits for a client that is down before the channel pauses. */
   readyWaitMs?: number;
-  /** The outcome of a message someone waits for (its `t`): a broadcast. */
-  settled?: (ticket: string, sent: boolean) => void;
 };
 
 /** While the client is down, the channel pauses this long between looks: nothing is dropped. */
@@ -95,7 +93,6 @@ export class WaTransport implements Transport {
       switch (payload.m) {
         case 'text': {
           const id = await client.sendMessage(chatId, payload.text);
-          if (payload.t) this.options.settled?.(payload.t, true);
           const key = messageKey(id);
           return { ok: true, ids: key ? [key] : [] };
         }
