@@ -185,7 +185,6 @@ describe('broadcasts through the outbox on PostgreSQL, two instances', () => {
       });
       const w = new BroadcastWorker({
         store: store.broadcasts,
-        senders: [],
         outboxes: [
           {
             channel: 'telegram',
@@ -195,10 +194,8 @@ describe('broadcasts through the outbox on PostgreSQL, two instances', () => {
           },
         ],
         seal: pg.app.bot.seal,
-        priority: pg.app.priority,
         addresses: pg.app.bot.addresses,
         log,
-        onBlocked: () => {},
         idleMs: 50,
       });
       return { sender, w };

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReplyPriority } from '../src/broadcast/priority.js';
-import { type BroadcastSender, BroadcastWorker } from '../src/broadcast/worker.js';
+import { BroadcastWorker } from '../src/broadcast/worker.js';
+import { OutboxSender } from '../src/outbox/sender.js';
 import { createLogger } from '../src/runtime/log.js';
 import { PostgresStore } from '../src/store/postgres/store.js';
 import { TEXTS } from './support/broadcast-seed.js';
@@ -71,34 +71,53 @@ describe('broadcasts on PostgreSQL', () => {
     await h.app.store.broadcasts.queue(id);
     const other = await PostgresStore.open(h.url);
     const sent: string[] = [];
-    const worker = (store: PostgresStore | typeof h.app.store) => {
-      const sender: BroadcastSender = {
+    const log = createLogger('silent');
+    const instance = (store: PostgresStore | typeof h.app.store) => {
+      const sender = new OutboxSender({
         channel: 'telegram',
-        rate: 200,
-        send: async ({ address }) => {
-          sent.push(address);
-          await new Promise((r) => setTimeout(r, 5));
-          return 'sent';
+        store: store.outbox,
+        seal: h.app.bot.seal,
+        transport: {
+          send: async (address) => {
+            sent.push(address);
+            await new Promise((r) => setTimeout(r, 5));
+            return { ok: true, ids: [] };
+          },
         },
-      };
-      return new BroadcastWorker({
+        log,
+        limits: { perSecond: 1000 },
+      });
+      const w = new BroadcastWorker({
         store: store.broadcasts,
-        senders: [sender],
-        priority: new ReplyPriority(),
+        outboxes: [
+          {
+            channel: 'telegram',
+            rate: 200,
+            render: (b, lang) => [{ m: 'send', text: b.texts[lang] ?? '' }],
+            wake: (key) => sender.wake(key),
+          },
+        ],
+        seal: h.app.bot.seal,
         addresses: h.app.bot.addresses,
-        log: createLogger('silent'),
-        onBlocked: () => {},
+        log,
         idleMs: 20,
       });
+      return { sender, w };
     };
-    const workers = [worker(h.app.store), worker(other)];
-    for (const w of workers) w.start();
+    const both = [instance(h.app.store), instance(other)];
+    for (const i of both) {
+      i.sender.start();
+      i.w.start();
+    }
     try {
       const end = Date.now() + 30_000;
       while ((await h.app.store.broadcasts.get(id))?.status !== 'done' && Date.now() < end)
         await new Promise((r) => setTimeout(r, 50));
     } finally {
-      for (const w of workers) await w.stop();
+      for (const i of both) {
+        await i.w.stop();
+        await i.sender.stop();
+      }
       await other.close();
     }
     expect([...sent].sort()).toEqual(chats.map(String).sort());

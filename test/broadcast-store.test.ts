@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReplyPriority } from '../src/broadcast/priority.js';
-import { type BroadcastSender, BroadcastWorker } from '../src/broadcast/worker.js';
+import { BroadcastWorker } from '../src/broadcast/worker.js';
+import { OutboxSender } from '../src/outbox/sender.js';
 import { createLogger } from '../src/runtime/log.js';
 import { range, seedSubscribers, TEXTS } from './support/broadcast-seed.js';
 import { Harness } from './support/harness.js';
@@ -57,27 +58,49 @@ describe('broadcast store and worker', () => {
     await h.app.store.broadcasts.queue(id);
     const priority = new ReplyPriority();
     const sent: string[] = [];
-    const sender: BroadcastSender = {
-      channel: 'telegram',
-      rate: 200,
-      send: async ({ address }) => {
-        sent.push(address);
-        return address === '5' ? 'blocked' : 'sent';
-      },
-    };
     const blocked: string[] = [];
+    const log = createLogger('silent');
+    const { bot } = h.app;
+    const sender = new OutboxSender({
+      channel: 'telegram',
+      store: h.app.store.outbox,
+      seal: bot.seal,
+      transport: {
+        send: async (address) => {
+          sent.push(address);
+          return address === '5' ? { ok: false, kind: 'blocked' } : { ok: true, ids: [] };
+        },
+      },
+      log,
+      replying: () => priority.replying('telegram'),
+      limits: { perSecond: 1000 },
+      hooks: {
+        blocked: (key) => {
+          blocked.push(
+            range(1, 12)
+              .find((c) => bot.userKeyOf('telegram', String(c)) === key)!
+              .toString(),
+          );
+        },
+      },
+    });
     const release = priority.hold('telegram');
     const worker = new BroadcastWorker({
       store: h.app.store.broadcasts,
-      senders: [sender],
-      priority,
-      addresses: h.app.bot.addresses,
-      log: createLogger('silent'),
-      onBlocked: (_channel, address) => {
-        blocked.push(address);
-      },
+      outboxes: [
+        {
+          channel: 'telegram',
+          rate: 200,
+          render: (b, lang) => [{ m: 'send', text: b.texts[lang] ?? '' }],
+          wake: (key) => sender.wake(key),
+        },
+      ],
+      seal: bot.seal,
+      addresses: bot.addresses,
+      log,
       idleMs: 20,
     });
+    sender.start();
     worker.start();
     await new Promise((r) => setTimeout(r, 200));
     expect(sent).toEqual([]);
@@ -86,6 +109,7 @@ describe('broadcast store and worker', () => {
     while ((await h.app.store.broadcasts.get(id))?.status !== 'done' && Date.now() < end)
       await new Promise((r) => setTimeout(r, 20));
     await worker.stop();
+    await sender.stop();
     expect([...sent].sort((a, b) => Number(a) - Number(b))).toEqual(range(1, 12).map(String));
     expect(blocked).toEqual(['5']);
     expect(await h.app.store.broadcasts.figures(id)).toMatchObject({ sent: 11, blocked: 1, queued: 0 });

@@ -36,6 +36,18 @@ const MAX_PAUSE_MS = 100;
 export type FeedStep = { pauseMs: number; empty: boolean };
 
 /**
+ * How a channel's deliveries move at `rate` a second. Below one a second (WhatsApp Web, at most
+ * 10 a minute) a pause is never made up and one message at a time waits in the outbox, so a
+ * slow or disconnected channel never sends a burst afterwards.
+ */
+export function movePlan(channel: string, rate: number): Omit<MovePlan, 'now'> {
+  const gapMs = 1000 / rate;
+  if (rate < 1) return { channel, gapMs, maxLateMs: 0, ahead: 1, limit: 1 };
+  const ahead = Math.max(AHEAD_MIN, Math.ceil(rate * AHEAD_S));
+  return { channel, gapMs, maxLateMs: Math.max(MAX_LATE_MS, 2 * gapMs), ahead, limit: ahead };
+}
+
+/**
  * Moves one channel's queued deliveries into its outbox at the channel's broadcast rate. The
  * schedule is in the database, so a restart goes on with it and several instances share it.
  */
@@ -53,14 +65,7 @@ export class OutboxFeed {
       log: Logger;
     },
   ) {
-    const gapMs = 1000 / route.rate;
-    this.plan = {
-      channel: route.channel,
-      gapMs,
-      maxLateMs: Math.max(MAX_LATE_MS, 2 * gapMs),
-      ahead: Math.max(AHEAD_MIN, Math.ceil(route.rate * AHEAD_S)),
-      limit: Math.max(AHEAD_MIN, Math.ceil(route.rate * AHEAD_S)),
-    };
+    this.plan = movePlan(route.channel, route.rate);
   }
 
   get channel(): string {

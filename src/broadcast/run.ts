@@ -12,19 +12,10 @@ export function startBroadcasts(app: App, channels: readonly RunningChannel[]): 
   const worker = new BroadcastWorker({
     store: app.store.broadcasts,
     alone: app.store.engine === 'sqlite',
-    senders: [],
     outboxes,
     seal: app.bot.seal,
-    priority: app.priority,
     addresses: app.bot.addresses,
     log: app.log,
-    onBlocked: async (channel, address) => {
-      await app.bot.forgetUser(channel, address);
-      app.log.info(
-        { code: 'broadcast.blocked', channel },
-        'a subscriber blocked the bot; their data is deleted',
-      );
-    },
   });
   worker.start();
   app.log.info(

@@ -35,8 +35,11 @@ export function cloudOutboxBroadcast(cloud: CloudChannel, app: App): OutboxBroad
       // The template stands for the whole message: a text in several parts sends it once.
       return cloud
         .render([{ text, options: [], flow: null, step: null }], lang)
-        .map((msg, i): CloudOutgoing =>
-          template === undefined ? { msg, hold: false } : { msg, hold: false, instead: i ? null : template },
+        .map(
+          (msg, i): CloudOutgoing =>
+            template === undefined
+              ? { msg, hold: false }
+              : { msg, hold: false, instead: i ? null : template },
         );
     },
     wake: (key) => cloud.sender.wake(key),

@@ -22,7 +22,14 @@ export function whatsappWebOutboxBroadcast(adapter: WhatsAppAdapter, app: App): 
     rate,
     render: (broadcast, lang) =>
       renderWhatsApp(
-        [{ text: composeBroadcast(broadcast, lang, app.bot.current.ctx.t), options: [], flow: null, step: null }],
+        [
+          {
+            text: composeBroadcast(broadcast, lang, app.bot.current.ctx.t),
+            options: [],
+            flow: null,
+            step: null,
+          },
+        ],
         [],
         false,
       ),

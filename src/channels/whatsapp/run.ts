@@ -50,7 +50,9 @@ export async function startWhatsApp(app: App): Promise<RunningChannel | null> {
   // Staff replies from the inbox reach WhatsApp users through the outbox, after the bot's.
   if (app.handoff) connectWhatsAppHandoff(app.handoff, adapter);
   adapter.start();
-  const broadcastOutbox = config.WHATSAPP_WEB_BROADCAST ? whatsappWebOutboxBroadcast(adapter, app) : undefined;
+  const broadcastOutbox = config.WHATSAPP_WEB_BROADCAST
+    ? whatsappWebOutboxBroadcast(adapter, app)
+    : undefined;
   const health = setInterval(() => void adapter.checkHealth(), HEALTH_EVERY_MS);
   health.unref();
   return {
