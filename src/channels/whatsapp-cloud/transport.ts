@@ -175,7 +175,7 @@ export class CloudTransport implements Transport {
     return refused;
   }
 
-  private async hold(out: CloudOutgoing, reason: HoldReason, to: CloudAddress): Promise<SendOutcome> {
+  private hold(out: CloudOutgoing, reason: HoldReason, to: CloudAddress): SendOutcome | Promise<SendOutcome> {
     // A broadcast outside the window: its template instead, sent now, never held.
     if (out.instead !== undefined && (reason === 'window' || reason === 'reengagement')) {
       if (out.instead === null) return { ok: true, ids: [] };
