@@ -76,7 +76,14 @@ class LangLexicon {
       for (const [re, replace] of this.rules) out = out.replace(re, replace);
       spelled = this.spellings.get(out) ?? [out];
     }
-    return spelled.map((w) => this.canonical.get(w) ?? w);
+    return spelled.map((w) => this.regional(w) ?? w);
+  }
+
+  /** The common word a regional word stands for; a plural ("cedulas", "jefes", "bosses") as its singular. */
+  private regional(word: string): string | undefined {
+    const own = this.canonical.get(word);
+    if (own !== undefined || this.lang === 'ht' || word.length < 4 || !word.endsWith('s')) return own;
+    return this.canonical.get(word.slice(0, -1)) ?? (word.endsWith('es') ? this.canonical.get(word.slice(0, -2)) : undefined);
   }
 
   /** The words of a text, folded and spelled. */
@@ -263,7 +270,10 @@ function longestPhrase(stems: string[], i: number, lexicons: LangLexicon[]): Phr
   return best;
 }
 
-/** A run of words cut where a question cue starts and ends: "no me pagan | que hago | si me voy". */
+/**
+ * A run of words cut where a question cue starts and ends: "no me pagan | que hago | si me voy". A concept
+ * phrase that starts with a cue ("how do i | report", "kote pou m al | plenyen") is the cue: it is not cut.
+ */
 function splitAtCues(words: string[], lex: LangLexicon, cues: Set<string[]>): string[][] {
   const stems = words.map((w) => stem(w, lex.lang));
   const out: string[][] = [];
@@ -272,10 +282,12 @@ function splitAtCues(words: string[], lex: LangLexicon, cues: Set<string[]>): st
     for (const cue of lex.cues.get(stems[i]!) ?? []) {
       if (!cue.words.every((w, k) => stems[i + k] === w)) continue;
       if (i > start) out.push(words.slice(start, i));
-      const segment = words.slice(i, i + cue.words.length);
+      const phrase = longestPhrase(stems, i, [lex]);
+      const length = Math.max(cue.words.length, phrase?.token ? phrase.words.length : 0);
+      const segment = words.slice(i, i + length);
       cues.add(segment);
       out.push(segment);
-      start = i + cue.words.length;
+      start = i + length;
       i = start - 1;
       break;
     }
