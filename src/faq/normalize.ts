@@ -180,6 +180,8 @@ export class Lexicon {
     const phraseWeights = segments.map((words, s) => (cueSegments.has(words) ? CUE_WEIGHT : weights[s]!));
     const tokens: QueryToken[] = [];
     const outside: string[] = [];
+    const push = (form: string, weight: number) =>
+      tokens.push({ form, alternatives: [], stopElsewhere: false, weight });
     segments.forEach((words, s) => {
       const stems = words.map((w) => stem(w, lang));
       for (let i = 0; i < words.length; ) {
@@ -190,13 +192,7 @@ export class Lexicon {
         }
         if (phrase) {
           if (phrase.token.startsWith(`${CONCEPT_MARK}OUT_`)) outside.push(phrase.token);
-          else
-            tokens.push({
-              form: phrase.token,
-              alternatives: [],
-              stopElsewhere: false,
-              weight: phraseWeights[s]!,
-            });
+          else push(phrase.token, phraseWeights[s]!);
           // In a message, the phrase's own words keep the concepts they have: "es trata" is a
           // question about the signs, and still about trafficking. An entry's phrase stands for its
           // concept alone: "legal clinic" does not make the legal aid entry one about health.
@@ -224,7 +220,7 @@ export class Lexicon {
           continue;
         }
         if (concept || !query) {
-          tokens.push({ form: concept ?? st, alternatives: [], stopElsewhere: false, weight: weights[s]! });
+          push(concept ?? st, weights[s]!);
           continue;
         }
         // A word this language does not know may be another's ("wages" in Spanish, "patron" in
@@ -279,18 +275,20 @@ function splitAtCues(words: string[], lex: LangLexicon, cues: Set<string[]>): st
   const out: string[][] = [];
   let start = 0;
   for (let i = 0; i < words.length; i++) {
-    for (const cue of lex.cues.get(stems[i]!) ?? []) {
-      if (!cue.words.every((w, k) => stems[i + k] === w)) continue;
-      if (i > start) out.push(words.slice(start, i));
-      const phrase = longestPhrase(stems, i, [lex]);
-      const length = Math.max(cue.words.length, phrase?.token ? phrase.words.length : 0);
-      const segment = words.slice(i, i + length);
-      cues.add(segment);
-      out.push(segment);
-      start = i + length;
-      i = start - 1;
-      break;
+    const phrase = longestPhrase(stems, i, [lex]);
+    const cue = lex.cues.get(stems[i]!)?.find((c) => c.words.every((w, k) => stems[i + k] === w));
+    // A cue inside a phrase ("cuanto | me tienen que pagar") does not cut it.
+    if (!cue) {
+      if (phrase) i += phrase.words.length - 1;
+      continue;
     }
+    if (i > start) out.push(words.slice(start, i));
+    const length = Math.max(cue.words.length, phrase?.token ? phrase.words.length : 0);
+    const segment = words.slice(i, i + length);
+    cues.add(segment);
+    out.push(segment);
+    start = i + length;
+    i = start - 1;
   }
   if (start < words.length) out.push(words.slice(start));
   return out;
