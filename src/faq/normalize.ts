@@ -64,6 +64,14 @@ class LangLexicon {
     }
   }
 
+  /** A stop word, or in Spanish a stop verb with a pronoun joined to it ("hacerme", "decirle"). */
+  isStop(word: string): boolean {
+    if (this.stop.has(word)) return true;
+    if (this.lang !== 'es') return false;
+    const verb = word.replace(/(?<=[aei]r)(me|te|le|les|lo|la|los|las|nos|se)$/, '');
+    return verb !== word && this.stop.has(verb);
+  }
+
   private stems(text: string): string[] {
     return this.words(text).map((w) => stem(w, this.lang));
   }
@@ -174,7 +182,7 @@ export class Lexicon {
       if (query) segments.push(...splitAtCues(words, own, cueSegments));
       else segments.push(words);
     }
-    const weights = query ? segmentWeights(segments, own, text.length) : segments.map(() => 1);
+    const weights = query ? segmentWeights(segments, own, text.length, cueSegments) : segments.map(() => 1);
     // A question cue that is a concept of its own ("a quien llamo", "is that trafficking") says
     // what is asked; the plain words of a cue ("es legal") weigh as any other.
     const phraseWeights = segments.map((words, s) => (cueSegments.has(words) ? CUE_WEIGHT : weights[s]!));
@@ -213,7 +221,7 @@ export class Lexicon {
         const word = words[i]!;
         const st = stems[i]!;
         i++;
-        if (word.length < 2 || own.stop.has(word)) continue;
+        if (word.length < 2 || own.isStop(word)) continue;
         const concept = own.concepts.get(st);
         if (concept?.startsWith(`${CONCEPT_MARK}OUT_`)) {
           outside.push(concept);
@@ -295,15 +303,21 @@ function splitAtCues(words: string[], lex: LangLexicon, cues: Set<string[]>): st
 }
 
 /**
- * The question part of a long message weighs 1, the story STORY_WEIGHT: the last segment with two
- * words that mean something, together with the question cues next to it.
+ * The question part of a long message weighs 1, the story STORY_WEIGHT: the last segments that hold two
+ * words that mean something, or one beside a question cue ("| es normal | o es estafa").
  */
-function segmentWeights(segments: string[][], lex: LangLexicon, length: number): number[] {
+function segmentWeights(segments: string[][], lex: LangLexicon, length: number, cues: Set<string[]>): number[] {
   const weights = segments.map(() => 1);
   if (length < LONG_MESSAGE || segments.length < 2) return weights;
-  const meaningful = (words: string[]) => words.filter((w) => w.length > 1 && !lex.stop.has(w)).length;
+  const meaningful = (words: string[]) => words.filter((w) => w.length > 1 && !lex.isStop(w)).length;
   let q = segments.length - 1;
-  while (q > 0 && meaningful(segments[q]!) < 2) q--;
+  let found = meaningful(segments[q]!);
+  let cue = cues.has(segments[q]!);
+  while (q > 0 && found < 2 && !(cue && found > 0)) {
+    q--;
+    found += meaningful(segments[q]!);
+    cue ||= cues.has(segments[q]!);
+  }
   for (let s = 0; s < q; s++) weights[s] = STORY_WEIGHT;
   return weights;
 }
