@@ -291,7 +291,12 @@ function splitAtCues(words: string[], lex: LangLexicon, cues: Set<string[]>): st
       continue;
     }
     if (i > start) out.push(words.slice(start, i));
-    const length = Math.max(cue.words.length, phrase?.token ? phrase.words.length : 0);
+    // A phrase that starts inside the cue and ends after it ("kijan pou m | fe papye") goes with the cue.
+    let length = cue.words.length;
+    for (let k = i; k < i + cue.words.length; k++) {
+      const inner = k === i ? phrase : longestPhrase(stems, k, [lex]);
+      if (inner?.token) length = Math.max(length, k - i + inner.words.length);
+    }
     const segment = words.slice(i, i + length);
     cues.add(segment);
     out.push(segment);
