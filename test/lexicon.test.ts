@@ -73,6 +73,43 @@ describe('the lexicon (data/lexicon/<lang>.yaml)', () => {
       expect(lex.indexTokens(w, l), w).toContain('@EMPLOYER');
   });
 
+  it('reads held-down letters, texting k, plurals of regional words and stop verbs with a pronoun', () => {
+    const lex = defaultLexicon();
+    expect(lex.tokens('no me pagannn, ayudaaa', 'es')).toEqual(lex.tokens('no me pagan, ayuda', 'es'));
+    expect(lex.tokens('pleaseee helppp', 'en')).toEqual(lex.tokens('please help', 'en'));
+    expect(lex.tokens('patwon an pa peyeee m', 'ht')).toEqual(lex.tokens('patwon an pa peye m', 'ht'));
+    expect(lex.tokens('kiere kejarme aki', 'es')).toEqual(lex.tokens('quiere quejarme aqui', 'es'));
+    expect(lex.tokens('kinder', 'es')).toEqual(lex.tokens('escuela', 'es'));
+    expect(lex.indexTokens('las cedulas', 'es')).toEqual(lex.indexTokens('la cedula', 'es'));
+    expect(lex.indexTokens('los jefes', 'es')).toContain('@EMPLOYER');
+    expect(lex.analyse('hacerme decirle', 'es').tokens).toEqual([]);
+    // "trato" is a deal, not "trata" (trafficking), though both stem alike.
+    expect(lex.indexTokens('un trato de palabra', 'es')).not.toContain('@TRAFFICKING');
+  });
+
+  it('keeps a concept phrase whole where a question cue starts or ends inside it', () => {
+    const lex = defaultLexicon();
+    const forms = (q: string, l: 'es' | 'en' | 'ht') => lex.analyse(q, l).tokens.map((t) => t.form);
+    // "me tienen que pagar" is a cue; "cuanto me tienen que pagar" is the minimum wage.
+    expect(forms('cuanto me tienen que pagar', 'es')).toContain('@MINIMUM');
+    // "how do i" is a cue; "how do i report" asks how to complain, and "report my" is no "report me".
+    expect(forms('how do i report my employer', 'en')).toContain('@COMPLAINT_HOW');
+    expect(forms('how do i report my employer', 'en')).not.toContain('@IMMIGRATION');
+    // "kijan pou m fe" is a cue; "fe papye" is getting papers.
+    expect(forms('kijan pou m fe papye m', 'ht')).toContain('@REGULARISE');
+  });
+
+  it('takes one word beside a question cue as the question of a long message', () => {
+    const lex = defaultLexicon();
+    const a = lex.analyse(
+      'mi vecino me dijo que en la empresa donde trabaja pagan bien pero antes hay que darle 300 dolares al senor. eso es normal o es estafa?',
+      'es',
+    );
+    const weight = (form: string) => a.tokens.find((t) => t.form === form)?.weight;
+    expect(weight('@SCAM')).toBe(1);
+    expect(weight('@EMPLOYER')).toBeLessThan(1);
+  });
+
   it('weighs the question part of a long message more than the story, and keeps the story', () => {
     const lex = defaultLexicon();
     const a = lex.analyse(

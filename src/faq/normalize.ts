@@ -91,7 +91,10 @@ class LangLexicon {
   private regional(word: string): string | undefined {
     const own = this.canonical.get(word);
     if (own !== undefined || this.lang === 'ht' || word.length < 4 || !word.endsWith('s')) return own;
-    return this.canonical.get(word.slice(0, -1)) ?? (word.endsWith('es') ? this.canonical.get(word.slice(0, -2)) : undefined);
+    return (
+      this.canonical.get(word.slice(0, -1)) ??
+      (word.endsWith('es') ? this.canonical.get(word.slice(0, -2)) : undefined)
+    );
   }
 
   /** The words of a text, folded and spelled. */
@@ -311,7 +314,12 @@ function splitAtCues(words: string[], lex: LangLexicon, cues: Set<string[]>): st
  * The question part of a long message weighs 1, the story STORY_WEIGHT: the last segments that hold two
  * words that mean something, or one beside a question cue ("| es normal | o es estafa").
  */
-function segmentWeights(segments: string[][], lex: LangLexicon, length: number, cues: Set<string[]>): number[] {
+function segmentWeights(
+  segments: string[][],
+  lex: LangLexicon,
+  length: number,
+  cues: Set<string[]>,
+): number[] {
   const weights = segments.map(() => 1);
   if (length < LONG_MESSAGE || segments.length < 2) return weights;
   const meaningful = (words: string[]) => words.filter((w) => w.length > 1 && !lex.isStop(w)).length;
