@@ -15,7 +15,7 @@ import {
   type RenderDelivery,
   toBroadcast,
 } from '../../broadcast/store.js';
-import { PRIORITY } from '../../outbox/contract.js';
+import { OUTBOX_STATE, PRIORITY } from '../../outbox/contract.js';
 import type { Lang } from '../../text/lang.js';
 import { inTransaction } from './transaction.js';
 
@@ -79,7 +79,7 @@ export class PostgresBroadcasts implements BroadcastStore {
       if (!r.rowCount) return false;
       // What waits in the outbox goes too; a message already on its way settles nothing.
       await c.query(
-        `DELETE FROM outbox WHERE state = 0 AND delivery_id IN
+        `DELETE FROM outbox WHERE state = ${OUTBOX_STATE.pending} AND delivery_id IN
          (SELECT id FROM broadcast_deliveries WHERE broadcast_id = $1 AND state = 'queued')`,
         [id],
       );
@@ -169,7 +169,7 @@ export class PostgresBroadcasts implements BroadcastStore {
       );
       const { rows: waiting } = await c.query<{ n: string }>(
         `SELECT count(*) AS n FROM (SELECT 1 FROM outbox
-         WHERE channel = $1 AND priority = ${PRIORITY.broadcast} AND state = 0 LIMIT $2) w`,
+         WHERE channel = $1 AND priority = ${PRIORITY.broadcast} AND state = ${OUTBOX_STATE.pending} LIMIT $2) w`,
         [plan.channel, plan.ahead],
       );
       const room = plan.ahead - Number(waiting[0]!.n);

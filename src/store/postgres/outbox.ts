@@ -5,6 +5,7 @@ import {
   type FailReason,
   type HoldReason,
   LEASE_MS,
+  OUTBOX_STATE,
   type OutboxStats,
   type OutboxStore,
   type Priority,
@@ -13,12 +14,7 @@ import {
 import { addRecent } from '../recent-messages.js';
 import { inTransaction } from './transaction.js';
 
-const PENDING = 0;
-/** Sent, kept (with a hash of the platform's id only) until its delivery is reported. */
-const SENT = 1;
-const FAILED = 2;
-/** Waiting for the person to write again. */
-const HELD = 3;
+const { pending: PENDING, sent: SENT, failed: FAILED, held: HELD } = OUTBOX_STATE;
 
 type Row = {
   id: number;

@@ -15,7 +15,7 @@ import {
   type RenderDelivery,
   toBroadcast,
 } from '../../broadcast/store.js';
-import { PRIORITY } from '../../outbox/contract.js';
+import { OUTBOX_STATE, PRIORITY } from '../../outbox/contract.js';
 import type { Lang } from '../../text/lang.js';
 import type { Db } from './db.js';
 
@@ -60,7 +60,7 @@ export class SqliteBroadcasts implements BroadcastStore {
     );
     const waiting = db.prepare<[string, number], { n: number }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM outbox
-       WHERE channel = ? AND priority = ${PRIORITY.broadcast} AND state = 0 LIMIT ?)`,
+       WHERE channel = ? AND priority = ${PRIORITY.broadcast} AND state = ${OUTBOX_STATE.pending} LIMIT ?)`,
     );
     const dueOf = db.prepare<[string], { due: number }>('SELECT due FROM broadcast_pace WHERE channel = ?');
     const setDue = db.prepare<[string, number]>(
@@ -151,7 +151,7 @@ export class SqliteBroadcasts implements BroadcastStore {
           // What waits in the outbox goes too; a message already on its way settles nothing.
           this.db
             .prepare(
-              `DELETE FROM outbox WHERE state = 0 AND delivery_id IN
+              `DELETE FROM outbox WHERE state = ${OUTBOX_STATE.pending} AND delivery_id IN
                (SELECT id FROM broadcast_deliveries WHERE broadcast_id = ? AND state = 'queued')`,
             )
             .run(id);
