@@ -77,6 +77,15 @@ describe('talking to a person: a WhatsApp Cloud API user and the 24-hour window'
       template: { name: 'puente_reply_waiting' },
     });
     expect(texts()).not.toContain('Eske w la toujou?');
+    // A second reply while they are away joins the first: no second note, no second template.
+    const templates = () => rig!.api.delivered(from).filter((m) => m.type === 'template').length;
+    expect(templates()).toBe(1);
+    const before = api.inTopic(STAFF, thread!).length;
+    api.push(supergroupUpdate(STAFF, 9, 'Nou ka ede w ak papye yo.', thread));
+    await api.until(() => api!.inTopic(STAFF, thread!).length > before);
+    await settle();
+    expect(templates()).toBe(1);
+    expect(texts()).not.toContain('ede w ak papye');
 
     // The user writes back: the window is open again and the held reply is delivered.
     await say('wi mwen la');
@@ -87,6 +96,9 @@ describe('talking to a person: a WhatsApp Cloud API user and the 24-hour window'
     }
     expect(texts()).toContain('Eske w la toujou?');
     expect(texts()).toContain('Pandan ou pa t la');
+    await api.until(() => texts().includes('ede w ak papye'));
+    expect(texts().split('Pandan ou pa t la').length - 1).toBe(1);
+    expect(texts().indexOf('Eske w la toujou?')).toBeLessThan(texts().indexOf('ede w ak papye'));
     // The held reply waited in the outbox, not in memory; staff are told once it went.
     await api.until(() => api!.inTopic(STAFF, thread!).at(-1)?.includes('respuestas en espera') ?? false);
     expect(await rig.h.app.store.outbox.heldCounts()).toEqual([]);

@@ -123,6 +123,30 @@ describe.each(ENGINES)('outbox store contract: $name', (engine) => {
     expect((await store.outbox.stats(t, 'whatsapp')).backlog).toBe(1);
   });
 
+  it("counts a user's unsent messages of one priority, pending or held, on one channel", async () => {
+    const t = T0;
+    const { store } = await engine.open(() => t);
+    const relay = 1 as const;
+    expect(await store.outbox.unsent('whatsapp-cloud', 'a', relay)).toBe(0);
+    await write(store, 'a', [
+      out('A', { n: 1 }, 'whatsapp-cloud', relay),
+      out('A', { n: 2 }, 'whatsapp-cloud', relay),
+      out('A', { n: 3 }, 'whatsapp-cloud', 2),
+      out('A', { n: 4 }, 'telegram', relay),
+    ]);
+    await write(store, 'b', [out('B', { n: 1 }, 'whatsapp-cloud', relay)]);
+    expect(await store.outbox.unsent('whatsapp-cloud', 'a', relay)).toBe(2);
+    const [head] = await store.outbox.claim('whatsapp-cloud', t, 10, new Set());
+    await store.outbox.hold(head!.id, 'window');
+    expect(await store.outbox.unsent('whatsapp-cloud', 'a', relay)).toBe(2);
+    await store.outbox.release('a', t);
+    const [again] = await store.outbox.claim('whatsapp-cloud', t, 10, new Set(['b']));
+    await store.outbox.markSent(again!.id, 'a', []);
+    expect(await store.outbox.unsent('whatsapp-cloud', 'a', relay)).toBe(1);
+    expect(await store.outbox.unsent('whatsapp-cloud', 'a', 2)).toBe(1);
+    expect(await store.outbox.unsent('whatsapp-cloud', 'b', relay)).toBe(1);
+  });
+
   it('a message to retry later holds back the rest of its chat until then', async () => {
     const t = T0;
     const { store } = await engine.open(() => t);

@@ -106,6 +106,8 @@ export interface OutboxStore {
    * failed, it is marked failed with `reason`. False when no such sent message is kept.
    */
   status(channel: string, ref: string, status: DeliveryStatus, reason?: FailReason): Promise<boolean>;
+  /** How many messages of `priority` a user has not been sent yet (pending or held), on `channel`. */
+  unsent(channel: string, userKey: string, priority: Priority): Promise<number>;
   /** Held messages by reason (of `channel`, or all). */
   heldCounts(channel?: string): Promise<Array<{ reason: string; count: number }>>;
   /** Given up on: the text and address go, the reason stays until the purge. */

@@ -74,7 +74,8 @@ export const REPLY_WAITING_TEMPLATE = 'reply_waiting';
  * Within 24 hours of the user's last message they go as they are. Outside it they wait in the
  * outbox, held (never attempted), behind a short note saying they came while the user was away,
  * and the `reply_waiting` template (when data/templates.yaml has it) asks the user to write back;
- * when they do, the held messages go first.
+ * when they do, the held messages go first. Later replies join the waiting ones without a
+ * second note or template.
  */
 export function connectHandoff(app: App, cloud: CloudChannel): void {
   // A user's voice note is fetched from the media endpoint when it is passed on to staff.
@@ -95,6 +96,13 @@ export function connectHandoff(app: App, cloud: CloudChannel): void {
     if (windowOpen(last, cloud.now())) {
       await cloud.queue(user, cloud.render(messages, lang));
       return 'sent';
+    }
+    // A reply already waits for them behind the note and the template: this one joins it, so
+    // staff writing several times never sends the person several notes and paid templates.
+    const key = app.bot.userKeyOf(WHATSAPP_CLOUD_CHANNEL, user);
+    if (await app.bot.store.outbox.unsent(WHATSAPP_CLOUD_CHANNEL, key, PRIORITY.relay)) {
+      await cloud.queue(user, cloud.render(messages, lang), PRIORITY.relay, delivered);
+      return 'held';
     }
     const content = app.bot.current;
     const intro = commonText(content.ctx.t, lang, 'handoff.held', { org: content.ctx.handoff?.org ?? '' });

@@ -161,6 +161,15 @@ export class PostgresOutbox implements OutboxStore {
     return (r.rowCount ?? 0) > 0;
   }
 
+  async unsent(channel: string, userKey: string, priority: Priority): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM outbox
+       WHERE channel = $1 AND user_key = $2 AND priority = $3 AND state IN (${PENDING}, ${HELD})`,
+      [channel, userKey, priority],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async heldCounts(channel?: string): Promise<Array<{ reason: string; count: number }>> {
     const { rows } = await this.pool.query(
       `SELECT reason, count(*) AS count FROM outbox

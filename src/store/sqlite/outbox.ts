@@ -51,6 +51,7 @@ export class SqliteOutbox implements OutboxStore {
   private readonly releaseStmt: Statement<[number, string]>;
   private readonly reported: Statement<[string, string]>;
   private readonly reportedFailed: Statement<[string, number, string, string]>;
+  private readonly unsentStmt: Statement<[string, string, number], number>;
   private readonly heldStmt: Statement<[{ channel: string | null }], { reason: string; count: number }>;
 
   constructor(
@@ -105,6 +106,12 @@ export class SqliteOutbox implements OutboxStore {
       `UPDATE outbox SET state = ${FAILED}, reason = ?, next_at = ?, ref = NULL
        WHERE ref = ? AND channel = ? AND state = ${SENT}`,
     );
+    this.unsentStmt = db
+      .prepare<[string, string, number], number>(
+        `SELECT count(*) FROM outbox
+         WHERE channel = ? AND user_key = ? AND priority = ? AND state IN (${PENDING}, ${HELD})`,
+      )
+      .pluck();
     this.heldStmt = db.prepare(
       `SELECT reason, count(*) AS count FROM outbox
        WHERE state = ${HELD} AND (@channel IS NULL OR channel = @channel) GROUP BY reason ORDER BY reason`,
@@ -210,6 +217,10 @@ export class SqliteOutbox implements OutboxStore {
   async status(channel: string, ref: string, status: DeliveryStatus, reason?: FailReason): Promise<boolean> {
     if (status !== 'failed') return this.reported.run(ref, channel).changes > 0;
     return this.reportedFailed.run(reason ?? 'rejected', this.now(), ref, channel).changes > 0;
+  }
+
+  async unsent(channel: string, userKey: string, priority: Priority): Promise<number> {
+    return this.unsentStmt.get(channel, userKey, priority) ?? 0;
   }
 
   async heldCounts(channel?: string): Promise<Array<{ reason: string; count: number }>> {
