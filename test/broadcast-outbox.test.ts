@@ -49,93 +49,83 @@ describe('broadcasts through the outbox', () => {
     h?.close();
   });
 
-  it('a reply written while broadcast messages wait in the outbox goes before all of them', async () => {
-    api = new BotApiStandIn();
-    const root = await api.start();
-    h = new Harness({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: root, BROADCAST_RATE: '50' });
-    const chats = range(600_000, 200);
-    seedSubscribers(h, chats);
-    const id = await h.app.store.broadcasts.create('covid', TEXTS, []);
-    await h.app.store.broadcasts.queue(id);
-    channel = await startTelegram(h.app);
-    worker = startBroadcasts(h.app, [channel]);
-    const set = new Set(chats);
-    const broadcastCalls = () => api!.sent().filter((c) => set.has(Number(c.params.chat_id)));
-    await api.until(() => broadcastCalls().length >= 10, 30_000);
-    // Telegram asks to wait: the channel pauses, and the broadcast piles up in the outbox meanwhile.
-    api.failNext('sendMessage', {
-      error_code: 429,
-      description: 'Too Many Requests: retry after 3',
-      parameters: { retry_after: 3 },
+  /**
+   * A Telegram bot with `count` subscribers from chat `first` and a queued broadcast, sending it
+   * at 50 a second until the first ten messages have gone.
+   */
+  async function startRig(first: number, count: number) {
+    const stand = new BotApiStandIn();
+    api = stand;
+    const root = await stand.start();
+    const harness = new Harness({
+      TELEGRAM_BOT_TOKEN: stand.token,
+      TELEGRAM_API_ROOT: root,
+      BROADCAST_RATE: '50',
     });
-    await api.until(() => waitingBroadcast(h!).size >= 8, 20_000);
+    h = harness;
+    const chats = range(first, count);
+    seedSubscribers(harness, chats);
+    const id = await harness.app.store.broadcasts.create('covid', TEXTS, []);
+    await harness.app.store.broadcasts.queue(id);
+    channel = await startTelegram(harness.app);
+    worker = startBroadcasts(harness.app, [channel]);
+    const set = new Set(chats);
+    const broadcastCalls = () => stand.sent().filter((c) => set.has(Number(c.params.chat_id)));
+    await stand.until(() => broadcastCalls().length >= 10, 30_000);
+    return { api: stand, h: harness, id, chats, broadcastCalls };
+  }
+
+  /** Telegram asks to wait: the channel pauses, and the broadcast piles up in the outbox meanwhile. */
+  async function pause(rig: { api: BotApiStandIn; h: Harness }, seconds: number): Promise<void> {
+    rig.api.failNext('sendMessage', {
+      error_code: 429,
+      description: `Too Many Requests: retry after ${seconds}`,
+      parameters: { retry_after: seconds },
+    });
+    await rig.api.until(() => waitingBroadcast(rig.h).size >= 8, 20_000);
+  }
+
+  it('a reply written while broadcast messages wait in the outbox goes before all of them', async () => {
+    const rig = await startRig(600_000, 200);
+    const { api, h, id, chats, broadcastCalls } = rig;
+    await pause(rig, 3);
     // A reply outside any update (no channel holds the broadcasts back): the outbox alone orders it.
     await h.app.bot.deliver('telegram', '9001', '9001', [{ m: 'send', text: 'respuesta' }], PRIORITY.reply);
     const waiting = waitingBroadcast(h);
-    await api.until(() => api!.sent(9001).length >= 1, 20_000);
+    await api.until(() => api.sent(9001).length >= 1, 20_000);
     const reply = api.calls.indexOf(api.sent(9001)[0]!);
-    const keyOf = (chat: number) => h!.app.bot.userKeyOf('telegram', String(chat));
+    const keyOf = (chat: number) => h.app.bot.userKeyOf('telegram', String(chat));
     const later = chats.filter((c) => waiting.has(keyOf(c)));
     expect(later.length).toBeGreaterThanOrEqual(8);
-    await api.until(() => later.every((c) => api!.sent(c).length > 0), 20_000);
+    await api.until(() => later.every((c) => api.sent(c).length > 0), 20_000);
     for (const c of later) expect(api.calls.indexOf(api.sent(c).at(-1)!)).toBeGreaterThan(reply);
-    await api.until(async () => (await h!.app.store.broadcasts.get(id))?.status === 'done', 30_000);
+    await api.until(async () => (await h.app.store.broadcasts.get(id))?.status === 'done', 30_000);
     expect(await h.app.store.broadcasts.figures(id)).toMatchObject({ queued: 0, sent: 200, failed: 0 });
     expect(new Set(broadcastCalls().map((c) => c.params.chat_id)).size).toBe(200);
   }, 90_000);
 
   it('someone who writes while their broadcast message waits gets it, then the reply, at once', async () => {
-    api = new BotApiStandIn();
-    const root = await api.start();
-    h = new Harness({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: root, BROADCAST_RATE: '50' });
-    const chats = range(800_000, 300);
-    seedSubscribers(h, chats);
-    const id = await h.app.store.broadcasts.create('covid', TEXTS, []);
-    await h.app.store.broadcasts.queue(id);
-    channel = await startTelegram(h.app);
-    worker = startBroadcasts(h.app, [channel]);
-    const set = new Set(chats);
-    const broadcastCalls = () => api!.sent().filter((c) => set.has(Number(c.params.chat_id)));
-    await api.until(() => broadcastCalls().length >= 10, 30_000);
-    api.failNext('sendMessage', {
-      error_code: 429,
-      description: 'Too Many Requests: retry after 2',
-      parameters: { retry_after: 2 },
-    });
-    await api.until(() => waitingBroadcast(h!).size >= 8, 20_000);
+    const rig = await startRig(800_000, 300);
+    const { api, h, id, chats, broadcastCalls } = rig;
+    await pause(rig, 2);
     const waiting = waitingBroadcast(h);
     const chat = chats.find(
-      (c) => waiting.has(h!.app.bot.userKeyOf('telegram', String(c))) && api!.sent(c).length === 0,
+      (c) => waiting.has(h.app.bot.userKeyOf('telegram', String(c))) && api.sent(c).length === 0,
     )!;
     api.push(textUpdate(chat, 'hola', 'es'));
     // The broadcast message first (it was first in the chat's order), then the reply; the rest of
     // the broadcast does not hold either back.
-    await api.until(() => api!.sent(chat).length >= 2, 15_000);
+    await api.until(() => api.sent(chat).length >= 2, 15_000);
     expect(String(api.sent(chat)[0]!.params.text)).toContain(TEXTS[LANGS[chats.indexOf(chat) % 3]!]);
     expect(broadcastCalls().length).toBeLessThan(300);
-    await api.until(async () => (await h!.app.store.broadcasts.get(id))?.status === 'done', 30_000);
+    await api.until(async () => (await h.app.store.broadcasts.get(id))?.status === 'done', 30_000);
     expect(await h.app.store.broadcasts.figures(id)).toMatchObject({ queued: 0, sent: 300 });
   }, 90_000);
 
   it('a broadcast cancelled half way takes back what waited in the outbox', async () => {
-    api = new BotApiStandIn();
-    const root = await api.start();
-    h = new Harness({ TELEGRAM_BOT_TOKEN: api.token, TELEGRAM_API_ROOT: root, BROADCAST_RATE: '50' });
-    const chats = range(700_000, 200);
-    seedSubscribers(h, chats);
-    const id = await h.app.store.broadcasts.create('covid', TEXTS, []);
-    await h.app.store.broadcasts.queue(id);
-    channel = await startTelegram(h.app);
-    worker = startBroadcasts(h.app, [channel]);
-    const set = new Set(chats);
-    const broadcastCalls = () => api!.sent().filter((c) => set.has(Number(c.params.chat_id)));
-    await api.until(() => broadcastCalls().length >= 10, 30_000);
-    api.failNext('sendMessage', {
-      error_code: 429,
-      description: 'Too Many Requests: retry after 2',
-      parameters: { retry_after: 2 },
-    });
-    await api.until(() => waitingBroadcast(h!).size >= 8, 20_000);
+    const rig = await startRig(700_000, 200);
+    const { h, id, broadcastCalls } = rig;
+    await pause(rig, 2);
     expect(await h.app.store.broadcasts.cancel(id)).toBe(true);
     expect(waitingBroadcast(h).size).toBe(0);
     const atCancel = broadcastCalls().length;

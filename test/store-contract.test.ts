@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLAIM_MS } from '../src/broadcast/store.js';
+import type { Delivery, MovePlan } from '../src/broadcast/store.js';
 import { newSession } from '../src/engine/types.js';
 import { type Chunk, type Store, type Write, WriteSchema } from '../src/store/contract.js';
 import { PostgresStore } from '../src/store/postgres/store.js';
@@ -489,7 +489,24 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     expect(await store.turn('s1', (l) => ({ result: l.subscribed, writes: [] }))).toEqual([]);
   });
 
-  it('expands a broadcast once, claims each delivery for one sender, settles, counts replies, finishes', async () => {
+  /** A pace that lets everything due move at once, no more than `limit` a move. */
+  const eager = (limit = 100): MovePlan => ({
+    channel: 'telegram',
+    now,
+    gapMs: 1,
+    maxLateMs: HOUR,
+    ahead: 100,
+    limit,
+  });
+  const one = () => [new Uint8Array([1])];
+  /** The broadcast messages waiting in the outbox, in the order of their deliveries. */
+  const waiting = async () =>
+    (await rowsOf(
+      store,
+      'SELECT id, user_key, delivery_id FROM outbox WHERE state = 0 AND delivery_id IS NOT NULL ORDER BY delivery_id, id',
+    )) as Array<{ id: number; user_key: string; delivery_id: number }>;
+
+  it('expands a broadcast once, moves each delivery once, settles it by its outbox row, counts replies, finishes', async () => {
     await fresh();
     for (const k of ['a', 'b', 'c', 'd'])
       await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
@@ -507,31 +524,44 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     const started = await Promise.all([b.expand(['telegram']), b.expand(['telegram'])]);
     expect(started.flat()).toEqual([id]);
     expect(await b.figures(id)).toEqual({ queued: 4, sent: 0, failed: 0, blocked: 0, replies: 0 });
-    // Two instances claim at once: nobody is claimed twice.
-    const [one, two] = await Promise.all([
-      b.claim('telegram', 3, 'one', now),
-      b.claim('telegram', 3, 'two', now),
-    ]);
-    const ids = [...one!, ...two!].map((d) => d.id);
-    expect(new Set(ids).size).toBe(4);
-    expect(await b.claim('telegram', 3, 'three', now)).toEqual([]);
-    expect(one!.concat(two!).every((d) => d.address === 'sealed-covid' && d.lang === 'es')).toBe(true);
-    // An owner that stops gives its claims back; a claim that runs out is free again.
-    await b.release('two');
-    const again = await b.claim('telegram', 10, 'three', now);
-    expect(again.map((d) => d.id).sort()).toEqual(two!.map((d) => d.id).sort());
-    expect(await b.claim('telegram', 10, 'four', now + CLAIM_MS + 1)).toHaveLength(4);
-    const all = [...one!, ...again].sort((x, y) => x.id - y.id);
-    await b.settle(all[0]!.id, 'sent', now);
-    await b.settle(all[0]!.id, 'failed', now);
-    await b.settle(all[1]!.id, 'failed', now);
-    await b.settle(all[2]!.id, 'blocked', now);
+    // The first delivery starts the channel's schedule; then two instances move at once, and
+    // nobody is moved twice. The first two deliveries are two messages each.
+    const rendered: Delivery[] = [];
+    const render = (d: Delivery) => {
+      rendered.push(d);
+      return rendered.length <= 2 ? [...one(), ...one()] : one();
+    };
+    expect((await b.move(eager(), render)).keys).toHaveLength(1);
+    now += 1000;
+    const [m1, m2] = await Promise.all([b.move(eager(2), render), b.move(eager(2), render)]);
+    expect(m1.keys.length + m2.keys.length).toBe(3);
+    expect(await b.move(eager(), render)).toMatchObject({ keys: [], empty: true });
+    expect(new Set(rendered.map((d) => Number(d.id))).size).toBe(4);
+    expect(new Set(rendered.map((d) => d.userKey))).toEqual(new Set(['a', 'b', 'c', 'd']));
+    expect(rendered.every((d) => d.address === 'sealed-covid' && d.lang === 'es')).toBe(true);
+    const rows = await waiting();
+    const [A, B, C, D] = rendered.map((d) => rows.filter((r) => Number(r.delivery_id) === Number(d.id)));
+    expect([A, B, C, D].map((r) => r!.length)).toEqual([2, 2, 1, 1]);
+    // Moved is not sent: every delivery is queued until its outbox rows end.
+    expect(await b.figures(id)).toMatchObject({ queued: 4, sent: 0 });
+    // A delivery of two messages is sent with the second of them.
+    await store.outbox.markSent(Number(A![0]!.id), A![0]!.user_key, ['1']);
+    expect(await b.figures(id)).toMatchObject({ queued: 4, sent: 0 });
+    await store.outbox.markSent(Number(A![1]!.id), A![1]!.user_key, ['2']);
+    expect(await b.figures(id)).toMatchObject({ queued: 3, sent: 1 });
+    // A row that ended settles nothing more: the first outcome stands.
+    await store.outbox.markFailed(Number(A![1]!.id), 'rejected');
+    await store.outbox.markFailed(Number(B![0]!.id), 'retries');
+    await store.outbox.markSent(Number(B![1]!.id), B![1]!.user_key, []);
+    await store.outbox.markFailed(Number(C![0]!.id), 'blocked');
+    expect(await b.figures(id)).toEqual({ queued: 1, sent: 1, failed: 1, blocked: 1, replies: 0 });
     expect(await b.finish(now)).toEqual([]);
-    await b.settle(all[3]!.id, 'sent', now);
+    expect((await b.get(id))?.status).toBe('sending');
+    await store.outbox.markSent(Number(D![0]!.id), D![0]!.user_key, ['3'], 'ref-3');
     expect(await b.finish(now)).toEqual([id]);
     expect((await b.get(id))?.status).toBe('done');
     // Whoever got it and writes within 24 hours counts a reply, once.
-    const replier = all[0]!.userKey;
+    const replier = A![0]!.user_key;
     for (let i = 0; i < 2; i++)
       await store.turn(replier, () => ({ result: null, writes: [{ type: 'broadcast.reply' }] }));
     expect(await b.figures(id)).toEqual({ queued: 0, sent: 2, failed: 1, blocked: 1, replies: 1 });
@@ -552,6 +582,40 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     expect(await b.cancel(id)).toBe(false);
   });
 
+  it('a delivery an earlier version claimed is moved once its claims are given back', async () => {
+    await fresh();
+    for (const k of ['a', 'b', 'c'])
+      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
+    const b = store.broadcasts;
+    const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
+    await b.queue(id);
+    await b.expand(['telegram']);
+    // As the claims of the earlier design left them: one per owner, each for an hour.
+    const claim = (key: string, owner: string) =>
+      rowsOf(
+        store,
+        `UPDATE broadcast_deliveries SET claimed_until = ${now + HOUR}, claimed_by = '${owner}'
+         WHERE user_key = '${key}' RETURNING id`,
+      );
+    await claim('a', 'old-1');
+    await claim('b', 'old-2');
+    const moved = async () => {
+      now += 1000;
+      return b.move(eager(), one);
+    };
+    expect((await moved()).keys).toEqual(['c']);
+    expect(await moved()).toMatchObject({ keys: [], empty: true });
+    await b.release('old-2');
+    expect((await moved()).keys).toEqual(['b']);
+    expect(await moved()).toMatchObject({ keys: [], empty: true });
+    await b.release(null);
+    expect((await moved()).keys).toEqual(['a']);
+    const rows = await rowsOf(store, 'SELECT claimed_by FROM broadcast_deliveries');
+    expect(rows.every((r) => r.claimed_by === '')).toBe(true);
+    expect((await waiting()).map((r) => r.user_key).sort()).toEqual(['a', 'b', 'c']);
+    expect(await b.figures(id)).toMatchObject({ queued: 3, sent: 0 });
+  });
+
   it('a forgotten user leaves no key or address in the deliveries, and gets nothing more', async () => {
     await fresh();
     for (const k of ['a', 'b'])
@@ -560,12 +624,16 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
     await b.queue(id);
     await b.expand(['telegram']);
-    const [first] = await b.claim('telegram', 1, 'one', now);
-    await b.settle(first!.id, 'sent', now);
-    await store.turn(first!.userKey, () => ({ result: null, writes: [{ type: 'forget' }] }));
-    const other = first!.userKey === 'a' ? 'b' : 'a';
+    // One is moved and sent; the other still waits to move when both are forgotten.
+    expect((await b.move(eager(), one)).keys).toHaveLength(1);
+    const [first] = await waiting();
+    await store.outbox.markSent(Number(first!.id), first!.user_key, []);
+    await store.turn(first!.user_key, () => ({ result: null, writes: [{ type: 'forget' }] }));
+    const other = first!.user_key === 'a' ? 'b' : 'a';
     await store.forget(other);
-    expect(await b.claim('telegram', 10, 'two', now)).toEqual([]);
+    now += 1000;
+    expect(await b.move(eager(), one)).toMatchObject({ keys: [], empty: true });
+    expect(await rowsOf(store, 'SELECT id FROM outbox')).toEqual([]);
     expect(await b.figures(id)).toMatchObject({ queued: 0, sent: 1 });
     expect(await b.finish(now)).toEqual([id]);
     const rows = await rowsOf(store, `SELECT user_key, address FROM broadcast_deliveries`);
@@ -576,7 +644,8 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     await b.queue(next);
     await b.expand(['telegram']);
     expect(await b.cancel(next)).toBe(true);
-    expect(await b.claim('telegram', 10, 'three', now)).toEqual([]);
+    expect(await b.move(eager(), one)).toMatchObject({ keys: [], empty: true });
+    expect(await rowsOf(store, 'SELECT id FROM outbox')).toEqual([]);
     expect(await b.figures(next)).toMatchObject({ queued: 0, sent: 0 });
   });
 
@@ -678,15 +747,17 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
     await b.queue(id);
     await b.expand(['telegram']);
-    const [first] = await b.claim('telegram', 1, 'one', now);
-    await b.settle(first!.id, 'sent', now);
+    expect((await b.move(eager(), one)).keys).toHaveLength(1);
+    const [first] = await waiting();
+    await store.outbox.markSent(Number(first!.id), first!.user_key, []);
     await store.purge(now + 1);
     const rows = await rowsOf(store, `SELECT user_key, state FROM broadcast_deliveries ORDER BY id`);
     // The settled row points at nobody; the one still queued keeps its user, to be sent.
     expect(rows.find((r) => r.state === 'sent')?.user_key).toMatch(/^gone:/);
     expect(rows.find((r) => r.state === 'queued')?.user_key).toMatch(/^[ab]$/);
     expect(await b.figures(id)).toMatchObject({ queued: 1, sent: 1 });
-    expect(await b.claim('telegram', 10, 'two', now + CLAIM_MS + 1)).toHaveLength(1);
+    now += 1000;
+    expect((await b.move(eager(), one)).keys).toHaveLength(1);
   });
 
   it('holds outbox messages until the user writes, keeps a sent message by the hash of its id until its report', async () => {
@@ -819,8 +890,14 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
       const id = await store.broadcasts.create('covid', { es: 'Hola', ht: 'Bonjou' }, ['en']);
       await store.broadcasts.queue(id);
       await store.broadcasts.expand(['telegram']);
-      const [d] = await store.broadcasts.claim('telegram', 1, 'one', now);
-      await store.broadcasts.settle(d!.id, 'sent', now);
+      expect((await store.broadcasts.move(eager(), () => [new Uint8Array([7])])).keys).toEqual(['c1']);
+      const [d] = await waiting();
+      await store.outbox.markSent(Number(d!.id), 'c1', []);
+      // Nothing more of it: the channel's schedule starts again with the next broadcast.
+      expect(await store.broadcasts.move({ ...eager(), now: now + 1 }, one)).toMatchObject({
+        keys: [],
+        empty: true,
+      });
       await store.turn('c1', () => ({ result: null, writes: [{ type: 'broadcast.reply' }] }));
       // A reply not sent yet, sealed as the turn wrote it.
       const body = new Uint8Array([1, 2, 3, 250]);

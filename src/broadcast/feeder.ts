@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { AddressSeal } from '../outbox/seal.js';
 import type { AddressBox } from '../store/address.js';
 import type { Lang } from '../text/lang.js';
-import { MAX_LATE_MS } from './pace.js';
 import type { Broadcast, BroadcastStore, Delivery, MovePlan } from './store.js';
 
 /**
@@ -32,6 +31,11 @@ const AHEAD_S = 0.1;
 /** The shortest pause between two moves: at high rates several messages move at once. */
 const MIN_PAUSE_MS = 5;
 const MAX_PAUSE_MS = 100;
+/**
+ * How late a broadcast may fall behind its schedule and still catch up: after a longer pause
+ * (a busy machine, replies going first) the lost time is forgiven, so it never comes out as a burst.
+ */
+const MAX_LATE_MS = 2000;
 
 export type FeedStep = { pauseMs: number; empty: boolean };
 

@@ -43,8 +43,6 @@ export type Delivery = {
   address: string;
 };
 
-export type DeliveryOutcome = 'sent' | 'failed' | 'blocked';
-
 /** Broadcasts and subscribers, listed by the text report after the counts. */
 export type BroadcastReport = {
   /** Every broadcast with its figures, newest first, whenever it was made. */
@@ -98,17 +96,14 @@ export type Moved = {
   empty: boolean;
 };
 
-/** How long a claimed delivery stays with the instance that claimed it before another may send it. */
-export const CLAIM_MS = 60_000;
-
 /**
  * Broadcasts and their deliveries. Deliveries are made once per (broadcast, subscriber) under a
  * unique constraint, in the same transaction that moves the broadcast from queued to sending, so
  * a crash at any point leaves either no rows or all of them. Each engine implements it.
  *
- * Several instances may send at once (PostgreSQL): a delivery is claimed before it is sent, by one
- * instance only, for CLAIM_MS. A claim that is never settled (the instance died) runs out, and
- * the delivery is sent by whoever claims it next: nobody is missed.
+ * Several instances may move deliveries at once (PostgreSQL): `move` takes each delivery in a
+ * transaction that skips rows another instance holds, so nobody is moved twice; the outbox then
+ * sends what was moved and settles it.
  */
 export interface BroadcastStore {
   create(topic: string, texts: BroadcastTexts, missing: Lang[]): Promise<number>;
@@ -122,16 +117,10 @@ export interface BroadcastStore {
   /** Turns queued broadcasts into one delivery per subscriber on these channels; returns their ids. */
   expand(channels: readonly string[]): Promise<number[]>;
   /**
-   * Claims the next deliveries to send on a channel, oldest broadcast first, for `owner` until
-   * `now + CLAIM_MS`: no other owner gets them meanwhile.
-   */
-  claim(channel: string, limit: number, owner: string, now: number): Promise<Delivery[]>;
-  /**
-   * Gives back what an owner claimed and did not send (a worker that stops); null gives back
-   * every claim (the only instance starts again after a crash).
+   * Gives back the deliveries an earlier version claimed (a claim held until a time, which
+   * `move` waits out) for `owner`, or every claim with null: the only instance, at start.
    */
   release(owner: string | null): Promise<void>;
-  settle(id: number, outcome: DeliveryOutcome, at: number): Promise<void>;
   /**
    * Moves the channel's next queued deliveries into the outbox as broadcast-priority rows that
    * name their delivery, as many as the pace allows now, in one transaction: a delivery is in

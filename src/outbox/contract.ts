@@ -8,6 +8,21 @@ export const PRIORITY = { reply: 0, relay: 1, broadcast: 2 } as const;
 export type Priority = (typeof PRIORITY)[keyof typeof PRIORITY];
 export const PrioritySchema = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 
+/**
+ * A row's state in the store's outbox table. The numbers are stored (and the migrations' partial
+ * indexes name them), so they are never renumbered.
+ */
+export const OUTBOX_STATE = {
+  pending: 0,
+  /** Sent, kept (with a hash of the platform's id only) until its delivery is reported. */
+  sent: 1,
+  failed: 2,
+  /** Waiting for the person to write again. */
+  held: 3,
+} as const;
+/** The states of rows not sent yet (pending or held), as an SQL list: what `stop` and retention delete. */
+export const UNSENT_STATES = `${OUTBOX_STATE.pending}, ${OUTBOX_STATE.held}`;
+
 /** One outgoing call, as the turn decided it; its payload is the channel's own (see the channel's transport). */
 export type NewOutgoing = {
   channel: string;

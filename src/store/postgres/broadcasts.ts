@@ -7,15 +7,13 @@ import {
   type BroadcastRow,
   type BroadcastStore,
   type BroadcastTexts,
-  CLAIM_MS,
   type Delivery,
-  type DeliveryOutcome,
   type Moved,
   type MovePlan,
   type RenderDelivery,
   toBroadcast,
 } from '../../broadcast/store.js';
-import { PRIORITY } from '../../outbox/contract.js';
+import { OUTBOX_STATE, PRIORITY } from '../../outbox/contract.js';
 import type { Lang } from '../../text/lang.js';
 import { inTransaction } from './transaction.js';
 
@@ -30,8 +28,8 @@ type DeliveryRow = {
 
 /**
  * Broadcasts on PostgreSQL, where several instances may send at once: queued broadcasts are
- * expanded by one of them (FOR UPDATE SKIP LOCKED on the broadcast), and each delivery is claimed
- * by one of them (FOR UPDATE SKIP LOCKED on the row, then a claim until a time).
+ * expanded by one of them (FOR UPDATE SKIP LOCKED on the broadcast), and each delivery is moved
+ * into the outbox by one of them (FOR UPDATE SKIP LOCKED on the row, in the move's transaction).
  */
 export class PostgresBroadcasts implements BroadcastStore {
   constructor(
@@ -79,7 +77,7 @@ export class PostgresBroadcasts implements BroadcastStore {
       if (!r.rowCount) return false;
       // What waits in the outbox goes too; a message already on its way settles nothing.
       await c.query(
-        `DELETE FROM outbox WHERE state = 0 AND delivery_id IN
+        `DELETE FROM outbox WHERE state = ${OUTBOX_STATE.pending} AND delivery_id IN
          (SELECT id FROM broadcast_deliveries WHERE broadcast_id = $1 AND state = 'queued')`,
         [id],
       );
@@ -126,33 +124,11 @@ export class PostgresBroadcasts implements BroadcastStore {
     });
   }
 
-  async claim(channel: string, limit: number, owner: string, now: number): Promise<Delivery[]> {
-    const { rows } = await this.pool.query<DeliveryRow>(
-      `UPDATE broadcast_deliveries SET claimed_until = $1, claimed_by = $2
-       WHERE id IN (
-         SELECT id FROM broadcast_deliveries
-         WHERE channel = $3 AND state = 'queued' AND claimed_until <= $4
-         ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED)
-       RETURNING id, broadcast_id, user_key, channel, lang, address`,
-      [now + CLAIM_MS, owner, channel, now, limit],
-    );
-    return rows.map(toDelivery).sort((a, b) => a.id - b.id);
-  }
-
   async release(owner: string | null): Promise<void> {
     await this.pool.query(
       `UPDATE broadcast_deliveries SET claimed_until = 0, claimed_by = ''
        WHERE ($1::text IS NULL OR claimed_by = $1) AND claimed_until > 0 AND state = 'queued'`,
       [owner],
-    );
-  }
-
-  async settle(id: number, outcome: DeliveryOutcome, at: number): Promise<void> {
-    // A sent message's address is not needed any more: it goes.
-    await this.pool.query(
-      `UPDATE broadcast_deliveries SET state = $1, sent_at = $2, address = '', claimed_by = ''
-       WHERE id = $3 AND state = 'queued'`,
-      [outcome, at, id],
     );
   }
 
@@ -169,7 +145,7 @@ export class PostgresBroadcasts implements BroadcastStore {
       );
       const { rows: waiting } = await c.query<{ n: string }>(
         `SELECT count(*) AS n FROM (SELECT 1 FROM outbox
-         WHERE channel = $1 AND priority = ${PRIORITY.broadcast} AND state = 0 LIMIT $2) w`,
+         WHERE channel = $1 AND priority = ${PRIORITY.broadcast} AND state = ${OUTBOX_STATE.pending} LIMIT $2) w`,
         [plan.channel, plan.ahead],
       );
       const room = plan.ahead - Number(waiting[0]!.n);

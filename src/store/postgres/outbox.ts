@@ -5,6 +5,7 @@ import {
   type FailReason,
   type HoldReason,
   LEASE_MS,
+  OUTBOX_STATE,
   type OutboxStats,
   type OutboxStore,
   type Priority,
@@ -13,12 +14,7 @@ import {
 import { addRecent } from '../recent-messages.js';
 import { inTransaction } from './transaction.js';
 
-const PENDING = 0;
-/** Sent, kept (with a hash of the platform's id only) until its delivery is reported. */
-const SENT = 1;
-const FAILED = 2;
-/** Waiting for the person to write again. */
-const HELD = 3;
+const { pending: PENDING, sent: SENT, failed: FAILED, held: HELD } = OUTBOX_STATE;
 
 type Row = {
   id: number;
@@ -33,23 +29,33 @@ type Row = {
 const COLUMNS = 'id, channel, user_key, priority, body, attempts, created_at';
 
 /**
+ * Settles the broadcast deliveries named by the outbox rows of `rows` (a CTE that returns their
+ * delivery_id) as their rows end: `state` (SQL), `sentAt` (SQL) when the outcome has a time, and
+ * `and`, a further condition. Only a delivery still queued changes, so the first outcome stands;
+ * its address is not needed any more and goes.
+ */
+function settleDeliveries(rows: string, state: string, sentAt: string | null, and?: string): string {
+  const at = sentAt === null ? '' : `sent_at = ${sentAt}, `;
+  return `UPDATE broadcast_deliveries d SET state = ${state}, ${at}address = '', claimed_by = ''
+  FROM ${rows} WHERE d.id = ${rows}.delivery_id AND d.state = 'queued'${and ? ` AND ${and}` : ''}`;
+}
+
+/** A delivery of several messages is sent with the last of them: no other of its rows waits ($1 the row). */
+const LAST_OF_DELIVERY = `NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id AND o.id <> $1
+                    AND o.state IN (${PENDING}, ${HELD}))`;
+
+/**
  * A sent row goes; when it names a broadcast delivery, the delivery is sent once no other message
  * of it waits. $1: the row, $2: the time.
  */
 const SENT_SQL = `WITH gone AS (DELETE FROM outbox WHERE id = $1 RETURNING delivery_id)
-  UPDATE broadcast_deliveries d SET state = 'sent', sent_at = $2, address = '', claimed_by = ''
-  FROM gone WHERE d.id = gone.delivery_id AND d.state = 'queued'
-    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id AND o.id <> $1
-                    AND o.state IN (${PENDING}, ${HELD}))`;
+  ${settleDeliveries('gone', "'sent'", '$2', LAST_OF_DELIVERY)}`;
 
 /** As SENT_SQL, for a row kept for its delivery report ($2 the hash of the platform's id, $3 the time). */
 const KEPT_SQL = `WITH kept AS (
     UPDATE outbox SET state = ${SENT}, body = '\\x'::bytea, user_key = '', ref = $2, reason = NULL,
       next_at = $3, lease_until = 0, lease_owner = NULL WHERE id = $1 RETURNING delivery_id)
-  UPDATE broadcast_deliveries d SET state = 'sent', sent_at = $3, address = '', claimed_by = ''
-  FROM kept WHERE d.id = kept.delivery_id AND d.state = 'queued'
-    AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id AND o.id <> $1
-                    AND o.state IN (${PENDING}, ${HELD}))`;
+  ${settleDeliveries('kept', "'sent'", '$3', LAST_OF_DELIVERY)}`;
 
 /**
  * The outbox on PostgreSQL, shared by every instance. A claim takes each chat's oldest pending
@@ -181,8 +187,7 @@ export class PostgresOutbox implements OutboxStore {
       `WITH failed AS (
          UPDATE outbox SET state = ${FAILED}, body = '\\x'::bytea, user_key = '', reason = $2, next_at = $3,
            lease_until = 0, lease_owner = NULL WHERE id = $1 RETURNING delivery_id)
-       UPDATE broadcast_deliveries d SET state = $4, sent_at = $3, address = '', claimed_by = ''
-       FROM failed WHERE d.id = failed.delivery_id AND d.state = 'queued'`,
+       ${settleDeliveries('failed', '$4', '$3')}`,
       [id, reason, this.now(), reason === 'blocked' ? 'blocked' : 'failed'],
     );
   }
@@ -199,8 +204,7 @@ export class PostgresOutbox implements OutboxStore {
     // The broadcast messages that waited for the user are deliveries to someone who blocked the bot.
     await this.pool.query(
       `WITH gone AS (DELETE FROM outbox WHERE user_key = $1 AND state IN (${PENDING}, ${HELD}) RETURNING delivery_id)
-       UPDATE broadcast_deliveries d SET state = 'blocked', sent_at = $2, address = '', claimed_by = ''
-       FROM gone WHERE d.id = gone.delivery_id AND d.state = 'queued'`,
+       ${settleDeliveries('gone', "'blocked'", '$2')}`,
       [userKey, this.now()],
     );
   }
@@ -230,8 +234,7 @@ export class PostgresOutbox implements OutboxStore {
 /** Retention, inside the purge's transaction: pending rows of users idle since before `$1`, and anything older. */
 export const PURGE_OUTBOX_SQL = `WITH gone AS (DELETE FROM outbox WHERE created_at < $1 OR (state IN (${PENDING}, ${HELD})
   AND user_key IN (SELECT user_key FROM sessions WHERE updated_at < $1)) RETURNING delivery_id, state)
-  UPDATE broadcast_deliveries d SET state = 'failed', address = '', claimed_by = ''
-  FROM gone WHERE d.id = gone.delivery_id AND gone.state IN (${PENDING}, ${HELD}) AND d.state = 'queued'`;
+  ${settleDeliveries('gone', "'failed'", null, `gone.state IN (${PENDING}, ${HELD})`)}`;
 
 /** The user wrote: their held messages are pending again ($1 user key, $2 now). */
 export const RELEASE_HELD_SQL = `UPDATE outbox SET state = ${PENDING}, next_at = $2, reason = NULL

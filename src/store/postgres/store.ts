@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { SessionSchema } from '../../engine/types.js';
 import type { FaqEntry } from '../../faq/schema.js';
+import { OUTBOX_STATE, UNSENT_STATES } from '../../outbox/contract.js';
 import type { PerDay, Report } from '../../report/report.js';
 import {
   type Chunk,
@@ -163,7 +164,7 @@ export class PostgresStore implements Store {
         state.recent = '';
         // Open conversations with a person close, pending messages and subscriptions go, and a broadcast's rows keep
         // their figures but no longer point at the user: nothing may point to the user any more.
-        return `DELETE FROM sessions WHERE user_key = ${k}; DELETE FROM outbox WHERE user_key = ${k} AND state IN (0, 3);
+        return `DELETE FROM sessions WHERE user_key = ${k}; DELETE FROM outbox WHERE user_key = ${k} AND state IN (${UNSENT_STATES});
           ${closeSql(now)} WHERE user_key = ${k} AND closed_at IS NULL;
           DELETE FROM subscriptions WHERE user_key = ${k};
           UPDATE broadcast_deliveries SET user_key = 'gone:' || id, address = '',
@@ -188,7 +189,7 @@ export class PostgresStore implements Store {
           VALUES (${lit(w.channel)}, ${k}, ${int(w.priority)}, 0, decode('${Buffer.from(w.body).toString('hex')}', 'hex'),
                   ${int(now)}, ${int(now)})`;
       case 'outbox.release':
-        return `UPDATE outbox SET state = 0, next_at = ${int(now)}, reason = NULL WHERE user_key = ${k} AND state = 3`;
+        return `UPDATE outbox SET state = ${OUTBOX_STATE.pending}, next_at = ${int(now)}, reason = NULL WHERE user_key = ${k} AND state = ${OUTBOX_STATE.held}`;
       case 'subscribe':
         // A yes given twice keeps the first consent: the record says when it was first given.
         return `INSERT INTO subscriptions (user_key, topic, lang, channel, address, consent_at, consent_how)
@@ -475,7 +476,7 @@ export class PostgresStore implements Store {
       broadcastDeliveries: `SELECT id, broadcast_id AS "broadcastId", user_key AS "userKey", channel, lang, address,
                             state, sent_at AS "sentAt", replied FROM broadcast_deliveries ORDER BY id`,
       outbox: `SELECT channel, user_key AS "userKey", priority, state, body, attempts, created_at AS "createdAt",
-               next_at AS "nextAt", reason, delivery_id AS "deliveryId" FROM outbox WHERE state IN (0, 3) ORDER BY id`,
+               next_at AS "nextAt", reason, delivery_id AS "deliveryId" FROM outbox WHERE state IN (${UNSENT_STATES}) ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       for (let offset = 0; ; offset += CHUNK) {
@@ -520,7 +521,7 @@ export class PostgresStore implements Store {
               + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts)
               + (SELECT count(*) FROM handoffs)
               + (SELECT count(*) FROM broadcasts)
-              + (SELECT count(*) FROM outbox WHERE state IN (0, 3)) AS n`,
+              + (SELECT count(*) FROM outbox WHERE state IN (${UNSENT_STATES})) AS n`,
       );
       const held = Number(rows[0].n) > 0;
       for await (const chunk of chunks) {

@@ -7,15 +7,13 @@ import {
   type BroadcastRow,
   type BroadcastStore,
   type BroadcastTexts,
-  CLAIM_MS,
   type Delivery,
-  type DeliveryOutcome,
   type Moved,
   type MovePlan,
   type RenderDelivery,
   toBroadcast,
 } from '../../broadcast/store.js';
-import { PRIORITY } from '../../outbox/contract.js';
+import { OUTBOX_STATE, PRIORITY } from '../../outbox/contract.js';
 import type { Lang } from '../../text/lang.js';
 import type { Db } from './db.js';
 
@@ -29,38 +27,24 @@ type DeliveryRow = {
 };
 
 /**
- * Broadcasts on SQLite. One process writes the file, so a claim is a plain update inside an
- * immediate transaction; the claim still matters for a worker that stops and one that starts.
+ * Broadcasts on SQLite. One process writes the file, so `move` is a plain immediate transaction;
+ * a claim left by an earlier version is given back when the worker starts (`release`).
  */
 export class SqliteBroadcasts implements BroadcastStore {
-  private readonly claimTx;
-  private readonly settleStmt;
   private readonly moveTx: Transaction<(plan: MovePlan, render: RenderDelivery) => Moved>;
 
   constructor(
     private readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {
-    const pick = db.prepare<[string, number, number], { id: number }>(
-      `SELECT id FROM broadcast_deliveries
-       WHERE channel = ? AND state = 'queued' AND claimed_until <= ?
-       ORDER BY id LIMIT ?`,
-    );
-    const mark = db.prepare<[number, string, number], DeliveryRow>(
-      `UPDATE broadcast_deliveries SET claimed_until = ?, claimed_by = ? WHERE id = ?
-       RETURNING id, broadcast_id, user_key, channel, lang, address`,
-    );
-    this.claimTx = db.transaction((channel: string, limit: number, owner: string, now: number) =>
-      pick.all(channel, now, limit).map((r) => mark.get(now + CLAIM_MS, owner, r.id)!),
-    );
-    // A sent message's address is not needed any more: it goes.
-    this.settleStmt = db.prepare(
-      `UPDATE broadcast_deliveries SET state = ?, sent_at = ?, address = '', claimed_by = ''
+    // A delivery that can never be sent fails; its address is not needed any more: it goes.
+    const unsendable = db.prepare<[number, number]>(
+      `UPDATE broadcast_deliveries SET state = 'failed', sent_at = ?, address = '', claimed_by = ''
        WHERE id = ? AND state = 'queued'`,
     );
     const waiting = db.prepare<[string, number], { n: number }>(
       `SELECT count(*) AS n FROM (SELECT 1 FROM outbox
-       WHERE channel = ? AND priority = ${PRIORITY.broadcast} AND state = 0 LIMIT ?)`,
+       WHERE channel = ? AND priority = ${PRIORITY.broadcast} AND state = ${OUTBOX_STATE.pending} LIMIT ?)`,
     );
     const dueOf = db.prepare<[string], { due: number }>('SELECT due FROM broadcast_pace WHERE channel = ?');
     const setDue = db.prepare<[string, number]>(
@@ -96,7 +80,7 @@ export class SqliteBroadcasts implements BroadcastStore {
         const bodies = render(toDelivery(r));
         if (bodies === undefined) break;
         if (bodies === null || !bodies.length) {
-          this.settleStmt.run('failed', at, r.id);
+          unsendable.run(at, r.id);
           continue;
         }
         for (const body of bodies) insert.run(r.channel, r.user_key, Buffer.from(body), at, at, r.id);
@@ -151,7 +135,7 @@ export class SqliteBroadcasts implements BroadcastStore {
           // What waits in the outbox goes too; a message already on its way settles nothing.
           this.db
             .prepare(
-              `DELETE FROM outbox WHERE state = 0 AND delivery_id IN
+              `DELETE FROM outbox WHERE state = ${OUTBOX_STATE.pending} AND delivery_id IN
                (SELECT id FROM broadcast_deliveries WHERE broadcast_id = ? AND state = 'queued')`,
             )
             .run(id);
@@ -205,11 +189,6 @@ export class SqliteBroadcasts implements BroadcastStore {
       .immediate();
   }
 
-  async claim(channel: string, limit: number, owner: string, now: number): Promise<Delivery[]> {
-    const rows = this.claimTx.immediate(channel, limit, owner, now) as DeliveryRow[];
-    return rows.map(toDelivery);
-  }
-
   async release(owner: string | null): Promise<void> {
     this.db
       .prepare(
@@ -217,10 +196,6 @@ export class SqliteBroadcasts implements BroadcastStore {
          WHERE (claimed_by = @owner OR @owner IS NULL) AND claimed_until > 0 AND state = 'queued'`,
       )
       .run({ owner });
-  }
-
-  async settle(id: number, outcome: DeliveryOutcome, at: number): Promise<void> {
-    this.settleStmt.run(outcome, at, id);
   }
 
   async finish(at: number): Promise<number[]> {

@@ -1,3 +1,4 @@
+import { UNSENT_STATES } from '../../outbox/contract.js';
 import { type Db, wipeWal } from './db.js';
 import type { Handoffs } from './handoffs.js';
 import type { SqliteSessions } from './sessions.js';
@@ -19,7 +20,7 @@ export class Forgetter {
     private readonly handoffs?: Handoffs,
   ) {
     // Pending and held messages (state 0 and 3): both keep the sealed text and address.
-    this.pending = db.prepare('DELETE FROM outbox WHERE user_key = ? AND state IN (0, 3)');
+    this.pending = db.prepare(`DELETE FROM outbox WHERE user_key = ? AND state IN (${UNSENT_STATES})`);
   }
 
   /**

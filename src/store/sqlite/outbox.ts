@@ -5,6 +5,7 @@ import {
   type FailReason,
   type HoldReason,
   LEASE_MS,
+  OUTBOX_STATE,
   type OutboxStats,
   type OutboxStore,
   type Priority,
@@ -13,12 +14,7 @@ import {
 import type { Db } from './db.js';
 import type { RecentMessages } from './recent-messages.js';
 
-const PENDING = 0;
-/** Sent, kept (with a hash of the platform's id only) until its delivery is reported. */
-const SENT = 1;
-const FAILED = 2;
-/** Waiting for the person to write again. */
-export const HELD = 3;
+const { pending: PENDING, sent: SENT, failed: FAILED, held: HELD } = OUTBOX_STATE;
 
 type Row = {
   id: number;
@@ -127,21 +123,26 @@ export class SqliteOutbox implements OutboxStore {
     this.purgeStmt = db.prepare(`DELETE FROM outbox WHERE state IN (${SENT}, ${FAILED}) AND next_at < ?`);
     // A broadcast message's row names its delivery: the row's end settles it, in the same
     // transaction. A delivery of several messages is sent when the last of them is.
+    const ofRow = '(SELECT delivery_id FROM outbox WHERE id = @id)';
     this.delivered = db.prepare<[{ at: number; id: number }]>(
-      `UPDATE broadcast_deliveries SET state = 'sent', sent_at = @at, address = '', claimed_by = ''
-       WHERE id = (SELECT delivery_id FROM outbox WHERE id = @id) AND state = 'queued'
+      settleDeliveries(
+        "'sent'",
+        '@at',
+        `id = ${ofRow}
          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = broadcast_deliveries.id
                          AND o.id <> @id AND o.state IN (${PENDING}, ${HELD}))`,
+      ),
     );
     const undelivered = db.prepare<[{ state: string; at: number; id: number }]>(
-      `UPDATE broadcast_deliveries SET state = @state, sent_at = @at, address = '', claimed_by = ''
-       WHERE id = (SELECT delivery_id FROM outbox WHERE id = @id) AND state = 'queued'`,
+      settleDeliveries('@state', '@at', `id = ${ofRow}`),
     );
     const blocked = db.prepare<[{ at: number; key: string }]>(
-      `UPDATE broadcast_deliveries SET state = 'blocked', sent_at = @at, address = '', claimed_by = ''
-       WHERE state = 'queued' AND id IN
-         (SELECT delivery_id FROM outbox
-          WHERE user_key = @key AND state IN (${PENDING}, ${HELD}) AND delivery_id IS NOT NULL)`,
+      settleDeliveries(
+        "'blocked'",
+        '@at',
+        `id IN (SELECT delivery_id FROM outbox
+                WHERE user_key = @key AND state IN (${PENDING}, ${HELD}) AND delivery_id IS NOT NULL)`,
+      ),
     );
     this.sentTx = db.transaction((id: number, key: string, ids: readonly string[]) => {
       this.delivered.run({ at: this.now(), id });
@@ -259,14 +260,27 @@ export class SqliteOutbox implements OutboxStore {
     // A broadcast message that goes unsent this way is a failed delivery, not one still to send.
     this.db
       .prepare(
-        `UPDATE broadcast_deliveries SET state = 'failed', address = '', claimed_by = ''
-         WHERE state = 'queued' AND id IN
-           (SELECT delivery_id FROM outbox
-            WHERE state IN (${PENDING}, ${HELD}) AND delivery_id IS NOT NULL AND (${which}))`,
+        settleDeliveries(
+          "'failed'",
+          null,
+          `id IN (SELECT delivery_id FROM outbox
+                  WHERE state IN (${PENDING}, ${HELD}) AND delivery_id IS NOT NULL AND (${which}))`,
+        ),
       )
       .run({ cutoff });
     return this.db.prepare(`DELETE FROM outbox WHERE ${which}`).run({ cutoff }).changes;
   }
+}
+
+/**
+ * Settles the broadcast deliveries `which` picks as their outbox rows end: `state` (SQL), and
+ * `sentAt` (SQL) when the outcome has a time. Only a delivery still queued changes, so the first
+ * outcome stands; its address is not needed any more and goes.
+ */
+function settleDeliveries(state: string, sentAt: string | null, which: string): string {
+  const at = sentAt === null ? '' : `sent_at = ${sentAt}, `;
+  return `UPDATE broadcast_deliveries SET state = ${state}, ${at}address = '', claimed_by = ''
+    WHERE state = 'queued' AND ${which}`;
 }
 
 function open(r: Row): StoredOutgoing {

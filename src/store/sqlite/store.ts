@@ -1,5 +1,6 @@
 import type { FaqEntry } from '../../faq/schema.js';
 import { importFaq } from '../../faq/store.js';
+import { UNSENT_STATES } from '../../outbox/contract.js';
 import {
   buildReport,
   conversationsPerDay,
@@ -293,7 +294,7 @@ export class SqliteStore implements Store {
       broadcastDeliveries: `SELECT id, broadcast_id AS broadcastId, user_key AS userKey, channel, lang, address,
                             state, sent_at AS sentAt, replied FROM broadcast_deliveries ORDER BY id`,
       outbox: `SELECT channel, user_key AS userKey, priority, state, body, attempts, created_at AS createdAt,
-               next_at AS nextAt, reason, delivery_id AS deliveryId FROM outbox WHERE state IN (0, 3) ORDER BY id`,
+               next_at AS nextAt, reason, delivery_id AS deliveryId FROM outbox WHERE state IN (${UNSENT_STATES}) ORDER BY id`,
     };
     for (const table of Object.keys(queries) as Table[]) {
       let rows: unknown[] = [];
@@ -329,7 +330,7 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       const held = this.db
         .prepare(
-          'SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM handoffs) + (SELECT count(*) FROM broadcasts) + (SELECT count(*) FROM outbox WHERE state IN (0, 3))',
+          `SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM feedback) + (SELECT count(*) FROM unanswered) + (SELECT count(*) FROM daily_counts) + (SELECT count(*) FROM handoffs) + (SELECT count(*) FROM broadcasts) + (SELECT count(*) FROM outbox WHERE state IN (${UNSENT_STATES}))`,
         )
         .pluck()
         .get() as number;
