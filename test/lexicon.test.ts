@@ -146,6 +146,20 @@ describe('search with the lexicon', () => {
     expect(search('bos la pa peye m salary mwen', 'ht').results[0]?.id).toBe('labor.unpaid-wages');
   });
 
+  it('reaches a concept through a misspelling of its word, not through a longer word that starts with it', () => {
+    for (const [q, l] of [
+      ['el ptron no me paga', 'es'],
+      ['el patrn no me quiere pagar', 'es'],
+      ['patwn an pa peye m', 'ht'],
+    ] as const) {
+      const r = search(q, l);
+      expect([r.answered, r.results[0]?.id], q).toEqual([true, 'labor.unpaid-wages']);
+    }
+    // "danjere" (dangerous) starts with "danje" (danger): a question about a vaccine is not an emergency.
+    const vaccine = search('eske vaksen an danjere', 'ht');
+    expect(vaccine.answered && vaccine.results[0]?.id === 'help.emergency').toBe(false);
+  });
+
   it('refuses near-domain questions but still suggests topics for the unsure middle', () => {
     for (const [q, l] of [
       ['how much is a us visa', 'en'],

@@ -159,6 +159,14 @@ export class Lexicon {
     >;
   }
 
+  /**
+   * Every single word a lexicon reads as a concept, with its concept: search reaches the concept
+   * from a misspelling of the word ("traay" for "travay"), as it reaches the index's own words.
+   */
+  conceptWords(): Array<[word: string, concept: string]> {
+    return LANGS.flatMap((l) => [...this.langs[l].concepts]);
+  }
+
   /** Tokens of a text, stop words kept: how triage reads messages and phrases. */
   tokens(text: string, lang: Lang): string[] {
     return this.langs[lang].words(text).map((t) => stem(t, lang));

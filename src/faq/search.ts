@@ -7,7 +7,8 @@ import type { FaqEntry } from './schema.js';
 
 /** How much a match in each field counts: keywords and titles are chosen words, phrasings are many. */
 const FIELD_WEIGHT = { title: 2, keywords: 2, question: 1, phrasings: 1 } as const;
-const FUZZY = { minSimilarity: 0.6, minShort: 0.8 } as const;
+/** minAlias: a misspelt concept word must be closer than other words, or unknown words turn into concepts. */
+const FUZZY = { minSimilarity: 0.6, minShort: 0.8, minAlias: 0.8 } as const;
 /**
  * How fast repeated mentions stop counting (tf / (tf + TF_SATURATION)): high enough that a word an entry
  * is about (in its title, keywords and many phrasings) outweighs a word one phrasing happens to use.
@@ -77,6 +78,12 @@ export class FaqIndex {
   private readonly postingTf: number[][] = [];
   private readonly grams = new Map<string, number[]>();
   private readonly termText: string[] = [];
+  /**
+   * Words the lexicon reads as a concept, for typo tolerance only: in the trigram lists as
+   * -(i + 1), each standing for the concept term `aliasOf[i]`.
+   */
+  private readonly aliasText: string[] = [];
+  private readonly aliasOf: number[] = [];
   private readonly expansions = new Map<string, Array<[number, number]>>();
   readonly docs: Doc[] = [];
 
@@ -110,6 +117,22 @@ export class FaqIndex {
         this.df[termId]! += 1;
       }
     }
+    for (const [word, concept] of lexicon.conceptWords()) {
+      const target = this.terms.get(concept);
+      if (target === undefined || this.terms.has(word) || word.length < 6) continue;
+      const alias = -(this.aliasText.length + 1);
+      this.aliasText.push(word);
+      this.aliasOf.push(target);
+      for (const g of trigrams(word)) {
+        const list = this.grams.get(g);
+        if (list) list.push(alias);
+        else this.grams.set(g, [alias]);
+      }
+    }
+  }
+
+  private textOf(id: number): string {
+    return id >= 0 ? this.termText[id]! : this.aliasText[-id - 1]!;
   }
 
   private term(t: string): number {
@@ -158,7 +181,7 @@ export class FaqIndex {
       // A trigram shared by thousands of words tells little and costs much: skip it.
       if (list.length > MAX_GRAM_TERMS) continue;
       for (const id of list) {
-        const len = this.termText[id]!.length;
+        const len = this.textOf(id).length;
         if (Math.abs(len - token.length) <= MAX_LENGTH_GAP) shared.set(id, (shared.get(id) ?? 0) + 1);
       }
     }
@@ -170,7 +193,7 @@ export class FaqIndex {
     const out: Array<[number, number]> = [];
     if (candidates.length) {
       const fuse = new Fuse(
-        candidates.map((id) => this.termText[id]!),
+        candidates.map((id) => this.textOf(id)),
         FUSE_WORD_OPTIONS,
       );
       for (const r of fuse.search(token)) {
@@ -179,8 +202,14 @@ export class FaqIndex {
           other.length >= 4 && (token.startsWith(other) || other.startsWith(token)) ? PREFIX_SIMILARITY : 0;
         const sim = Math.max(1 - (r.score ?? 1), prefix);
         // Short words need a closer match: one letter off in four is another word.
-        if (sim >= (token.length <= 5 ? FUZZY.minShort : FUZZY.minSimilarity))
-          out.push([candidates[r.refIndex]!, sim]);
+        if (sim < (token.length <= 5 ? FUZZY.minShort : FUZZY.minSimilarity)) continue;
+        const id = candidates[r.refIndex]!;
+        // A concept word is reached by a misspelling only, not by a longer word that starts with it.
+        if (id < 0 && 1 - (r.score ?? 1) < FUZZY.minAlias) continue;
+        const target = id >= 0 ? id : this.aliasOf[-id - 1]!;
+        const before = out.findIndex(([t]) => t === target);
+        if (before < 0) out.push([target, sim]);
+        else if (sim > out[before]![1]) out[before]![1] = sim;
       }
     }
     const best = out.sort((a, b) => b[1] - a[1]).slice(0, 4);
