@@ -160,6 +160,19 @@ describe('search with the lexicon', () => {
     expect(vaccine.answered && vaccine.results[0]?.id === 'help.emergency').toBe(false);
   });
 
+  it('drops a stop word typed with a letter missing or added, as it drops the stop word', () => {
+    for (const [q, l, id] of [
+      ['coo hago pa legalizarme', 'es', 'status.regularization'],
+      ['el boss no me ha dado mi paycheck desde hae un mes', 'es', 'labor.unpaid-wages'],
+      ['cada cuato me lavo las manos pa el virus', 'es', 'covid.prevention'],
+    ] as const) {
+      const r = search(q, l);
+      expect([r.answered, r.results[0]?.id], q).toEqual([true, id]);
+    }
+    // A letter typed for another is not looked for: "marca" is not "marzo", and stays a word no entry explains.
+    expect(search('q marca de cemento es mejor', 'es').answered).toBe(false);
+  });
+
   it('refuses near-domain questions but still suggests topics for the unsure middle', () => {
     for (const [q, l] of [
       ['how much is a us visa', 'en'],

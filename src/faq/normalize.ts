@@ -22,6 +22,9 @@ class LangLexicon {
   readonly afterNumber = new Map<string, string>();
   readonly canonical = new Map<string, string>();
   readonly stop: Set<string>;
+  /** Stop words of four letters or more, stemmed, and each with one letter left out: to know a misspelt one. */
+  private readonly stopStems = new Set<string>();
+  private readonly stopNear = new Set<string>();
   /** The stem of a word → its concept token. */
   readonly concepts = new Map<string, string>();
   /** Phrases of concepts and out-of-scope cues, by the stem of their first word. */
@@ -40,6 +43,13 @@ class LangLexicon {
     for (const [word, variants] of Object.entries(file.words))
       for (const v of variants) this.canonical.set(fold(v), fold(word));
     this.stop = new Set(file.stop.map(fold));
+    // As typed and as stemmed: a query word is stemmed only when it is long enough ("coo", "como").
+    for (const word of this.stop)
+      for (const s of new Set([word, stem(word, lang)])) {
+        if (s.length < 4 || s.includes(' ')) continue;
+        this.stopStems.add(s);
+        for (const d of deletions(s)) this.stopNear.add(d);
+      }
     // A stop entry of several words ("santo domingo") is a phrase that says nothing: it is dropped whole,
     // so that "domingo" in a place name is not a day of rest.
     for (const entry of file.stop) {
@@ -70,6 +80,16 @@ class LangLexicon {
     if (this.lang !== 'es') return false;
     const verb = word.replace(/(?<=[aei]r)(me|te|le|les|lo|la|los|las|nos|se)$/, '');
     return verb !== word && this.stop.has(verb);
+  }
+
+  /**
+   * A stop word with a letter missing or one too many ("hae" for "hace", "cuato" for "cuanto"):
+   * a word the index does not know either is dropped as that stop word, not counted as a word no
+   * entry explains. A letter typed for another is not looked for: "marca" is not "marzo".
+   */
+  nearStop(form: string): boolean {
+    if (form.length < 3) return false;
+    return this.stopNear.has(form) || deletions(form).some((d) => this.stopStems.has(d));
   }
 
   private stems(text: string): string[] {
@@ -122,6 +142,13 @@ function joinElisions(text: string): string {
   return text.replace(/(\p{L})['’ʼ](?!d\b)(?=\p{L})/gu, '$1');
 }
 
+/** A word with one of its letters left out, each way. */
+function deletions(word: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
+  return out;
+}
+
 function add<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -165,6 +192,11 @@ export class Lexicon {
    */
   conceptWords(): Array<[word: string, concept: string]> {
     return LANGS.flatMap((l) => [...this.langs[l].concepts]);
+  }
+
+  /** Whether a query word the index does not know is a misspelt stop word of `lang`. */
+  nearStop(form: string, lang: Lang): boolean {
+    return this.langs[lang].nearStop(form);
   }
 
   /** Tokens of a text, stop words kept: how triage reads messages and phrases. */

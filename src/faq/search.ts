@@ -219,7 +219,7 @@ export class FaqIndex {
   }
 
   /** The terms a query token stands for: its own form, another language's, or a close spelling; null drops it. */
-  private resolve(t: QueryToken): Array<[number, number]> | null {
+  private resolve(t: QueryToken, lang: Lang): Array<[number, number]> | null {
     // "the", "de", "el", "pou" in a message of another language say nothing, even where a
     // code-switched phrasing put them in the index.
     if (t.stopElsewhere) return null;
@@ -233,7 +233,9 @@ export class FaqIndex {
       const id = this.terms.get(alt);
       if (id !== undefined) return [[id, 1]];
     }
-    return this.expand(t.form);
+    const close = this.expand(t.form);
+    if (close.length || t.form.startsWith(CONCEPT_MARK) || !this.lexicon.nearStop(t.form, lang)) return close;
+    return null;
   }
 
   /** The entries that best explain a query in `lang`, best first. */
@@ -262,7 +264,7 @@ export class FaqIndex {
     // only adds to candidates already found, looked up by binary search instead of a full walk.
     const tokens = qTokens
       .map((q) => {
-        const expansions = this.resolve(q);
+        const expansions = this.resolve(q, lang);
         return {
           expansions,
           weight: q.weight,
