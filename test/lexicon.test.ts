@@ -35,6 +35,22 @@ describe('the lexicon (data/lexicon/<lang>.yaml)', () => {
     expect(shown).toMatch(/data\/lexicon\/ht\.yaml:3:\d+ error: "kob" is listed under both PAY and BOSS/);
   });
 
+  it('warns where two words that read alike sit under two concepts, at the one that takes both', () => {
+    const lex = join(dir, 'stems', 'data', 'lexicon');
+    mkdirSync(lex, { recursive: true });
+    writeFileSync(join(lex, 'es.yaml'), 'concepts:\n  PAY: [pago, pagos]\n');
+    writeFileSync(
+      join(lex, 'en.yaml'),
+      'concepts:\n  EVIDENCE: [proof, record]\n  VOICE: [audio, recording, voice recording]\n',
+    );
+    writeFileSync(join(lex, 'ht.yaml'), 'concepts:\n  PAY: [peye]\nout_of_scope:\n  FLIGHT: [peyi]\n');
+    const shown = loadLexiconDir(lex, dir).problems.map(formatProblem);
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatch(
+      /data\/lexicon\/en\.yaml:3:\d+ warning: "recording" and "record" read alike \("record"\): search takes both as VOICE, never as EVIDENCE/,
+    );
+  });
+
   it('reads Creole as typed: accentless, SMS and French-influenced spellings meet the standard spelling', () => {
     const lex = defaultLexicon();
     const ipn = lex.indexTokens('Patwon an pa peye m kòb mwen, kounye a fòk mwen travay', 'ht');

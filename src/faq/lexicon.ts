@@ -6,6 +6,7 @@ import type { Problem } from '../content/problems.js';
 import { YamlSource, zodProblems } from '../content/yaml.js';
 import { LANG_NAMES, LANGS, type Lang } from '../text/lang.js';
 import { fold } from '../text/normalize.js';
+import { stem } from './stem.js';
 
 /** A concept shared by the three languages: "PAY" stands for pisto, lana, wages, kòb and salè alike. */
 export const CONCEPT_ID = /^[A-Z][A-Z0-9_]*$/;
@@ -92,7 +93,7 @@ export function loadLexiconDir(dir: string, root = process.cwd()): LoadedLexicon
       continue;
     }
     files[lang] = parsed.data;
-    problems.push(...duplicateProblems(source, parsed.data));
+    problems.push(...duplicateProblems(source, parsed.data), ...stemProblems(source, parsed.data, lang));
   }
   return { files, problems };
 }
@@ -119,6 +120,36 @@ function duplicateProblems(source: YamlSource, file: LexiconFile): Problem[] {
       });
     }
   }
+  return out;
+}
+
+/**
+ * Search reads a word by its stem, so two words that stem alike under two concepts ("record" and
+ * "recording") are one word, and the later concept silently takes both: say so, at the later one.
+ */
+function stemProblems(source: YamlSource, file: LexiconFile, lang: Lang): Problem[] {
+  const out: Problem[] = [];
+  const seen = new Map<string, { id: string; word: string }>();
+  for (const key of ['concepts', 'out_of_scope'] as const)
+    for (const [id, words] of Object.entries(file[key]))
+      words.forEach((w, i) => {
+        const f = fold(w);
+        if (f.includes(' ')) return;
+        const s = stem(f, lang);
+        const before = seen.get(s);
+        const concept = key === 'out_of_scope' ? `${id} (out of scope)` : id;
+        if (before && before.id !== concept && before.word !== f)
+          out.push(
+            source.problem(
+              [key, id, i],
+              'lexicon.same-stem',
+              `"${w}" and "${before.word}" read alike ("${s}"): search takes both as ${concept}, never as ${before.id}`,
+              'keep words that read alike under one concept, or write this one as a phrase of two words ("voice recording")',
+              'warning',
+            ),
+          );
+        seen.set(s, { id: concept, word: f });
+      });
   return out;
 }
 
