@@ -10,6 +10,7 @@ import {
   type OutboxStore,
   type Priority,
   type StoredOutgoing,
+  UNSENT_STATES,
 } from '../../outbox/contract.js';
 import { addRecent } from '../recent-messages.js';
 import { inTransaction } from './transaction.js';
@@ -42,7 +43,7 @@ function settleDeliveries(rows: string, state: string, sentAt: string | null, an
 
 /** A delivery of several messages is sent with the last of them: no other of its rows waits ($1 the row). */
 const LAST_OF_DELIVERY = `NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = d.id AND o.id <> $1
-                    AND o.state IN (${PENDING}, ${HELD}))`;
+                    AND o.state IN (${UNSENT_STATES}))`;
 
 /**
  * A sent row goes; when it names a broadcast delivery, the delivery is sent once no other message
@@ -164,7 +165,7 @@ export class PostgresOutbox implements OutboxStore {
   async unsent(channel: string, userKey: string, priority: Priority): Promise<number> {
     const { rows } = await this.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM outbox
-       WHERE channel = $1 AND user_key = $2 AND priority = $3 AND state IN (${PENDING}, ${HELD})`,
+       WHERE channel = $1 AND user_key = $2 AND priority = $3 AND state IN (${UNSENT_STATES})`,
       [channel, userKey, priority],
     );
     return Number(rows[0]?.n ?? 0);
@@ -203,7 +204,7 @@ export class PostgresOutbox implements OutboxStore {
   async deleteUser(userKey: string): Promise<void> {
     // The broadcast messages that waited for the user are deliveries to someone who blocked the bot.
     await this.pool.query(
-      `WITH gone AS (DELETE FROM outbox WHERE user_key = $1 AND state IN (${PENDING}, ${HELD}) RETURNING delivery_id)
+      `WITH gone AS (DELETE FROM outbox WHERE user_key = $1 AND state IN (${UNSENT_STATES}) RETURNING delivery_id)
        ${settleDeliveries('gone', "'blocked'", '$2')}`,
       [userKey, this.now()],
     );
@@ -232,9 +233,9 @@ export class PostgresOutbox implements OutboxStore {
 }
 
 /** Retention, inside the purge's transaction: pending rows of users idle since before `$1`, and anything older. */
-export const PURGE_OUTBOX_SQL = `WITH gone AS (DELETE FROM outbox WHERE created_at < $1 OR (state IN (${PENDING}, ${HELD})
+export const PURGE_OUTBOX_SQL = `WITH gone AS (DELETE FROM outbox WHERE created_at < $1 OR (state IN (${UNSENT_STATES})
   AND user_key IN (SELECT user_key FROM sessions WHERE updated_at < $1)) RETURNING delivery_id, state)
-  ${settleDeliveries('gone', "'failed'", null, `gone.state IN (${PENDING}, ${HELD})`)}`;
+  ${settleDeliveries('gone', "'failed'", null, `gone.state IN (${UNSENT_STATES})`)}`;
 
 /** The user wrote: their held messages are pending again ($1 user key, $2 now). */
 export const RELEASE_HELD_SQL = `UPDATE outbox SET state = ${PENDING}, next_at = $2, reason = NULL

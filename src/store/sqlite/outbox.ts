@@ -10,6 +10,7 @@ import {
   type OutboxStore,
   type Priority,
   type StoredOutgoing,
+  UNSENT_STATES,
 } from '../../outbox/contract.js';
 import type { Db } from './db.js';
 import type { RecentMessages } from './recent-messages.js';
@@ -89,7 +90,7 @@ export class SqliteOutbox implements OutboxStore {
       `UPDATE outbox SET next_at = ?, reason = ?, attempts = attempts + 1, lease_until = 0, lease_owner = NULL
        WHERE id = ?`,
     );
-    this.byUser = db.prepare(`DELETE FROM outbox WHERE user_key = ? AND state IN (${PENDING}, ${HELD})`);
+    this.byUser = db.prepare(`DELETE FROM outbox WHERE user_key = ? AND state IN (${UNSENT_STATES})`);
     this.keep = db.prepare(
       `UPDATE outbox SET state = ${SENT}, body = x'', user_key = '', ref = ?, reason = NULL, next_at = ?,
          lease_until = 0, lease_owner = NULL WHERE id = ?`,
@@ -109,7 +110,7 @@ export class SqliteOutbox implements OutboxStore {
     this.unsentStmt = db
       .prepare<[string, string, number], number>(
         `SELECT count(*) FROM outbox
-         WHERE channel = ? AND user_key = ? AND priority = ? AND state IN (${PENDING}, ${HELD})`,
+         WHERE channel = ? AND user_key = ? AND priority = ? AND state IN (${UNSENT_STATES})`,
       )
       .pluck();
     this.heldStmt = db.prepare(
@@ -130,7 +131,7 @@ export class SqliteOutbox implements OutboxStore {
         '@at',
         `id = ${ofRow}
          AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.delivery_id = broadcast_deliveries.id
-                         AND o.id <> @id AND o.state IN (${PENDING}, ${HELD}))`,
+                         AND o.id <> @id AND o.state IN (${UNSENT_STATES}))`,
       ),
     );
     const undelivered = db.prepare<[{ state: string; at: number; id: number }]>(
@@ -141,7 +142,7 @@ export class SqliteOutbox implements OutboxStore {
         "'blocked'",
         '@at',
         `id IN (SELECT delivery_id FROM outbox
-                WHERE user_key = @key AND state IN (${PENDING}, ${HELD}) AND delivery_id IS NOT NULL)`,
+                WHERE user_key = @key AND state IN (${UNSENT_STATES}) AND delivery_id IS NOT NULL)`,
       ),
     );
     this.sentTx = db.transaction((id: number, key: string, ids: readonly string[]) => {
@@ -255,7 +256,7 @@ export class SqliteOutbox implements OutboxStore {
 
   /** Retention: pending rows of users idle since before `cutoff`, and anything older than it. */
   purgeBefore(cutoff: number): number {
-    const which = `created_at < @cutoff OR (state IN (${PENDING}, ${HELD}) AND user_key IN
+    const which = `created_at < @cutoff OR (state IN (${UNSENT_STATES}) AND user_key IN
       (SELECT user_key FROM sessions WHERE updated_at < @cutoff))`;
     // A broadcast message that goes unsent this way is a failed delivery, not one still to send.
     this.db
@@ -264,7 +265,7 @@ export class SqliteOutbox implements OutboxStore {
           "'failed'",
           null,
           `id IN (SELECT delivery_id FROM outbox
-                  WHERE state IN (${PENDING}, ${HELD}) AND delivery_id IS NOT NULL AND (${which}))`,
+                  WHERE state IN (${UNSENT_STATES}) AND delivery_id IS NOT NULL AND (${which}))`,
         ),
       )
       .run({ cutoff });
