@@ -17,6 +17,27 @@ function waiting(h: Harness): Array<{ id: number; user_key: string; delivery_id:
     .all() as Array<{ id: number; user_key: string; delivery_id: number }>;
 }
 
+/** A broadcast worker that feeds the Telegram outbox of `sender` at 200 a second. */
+function telegramWorker(h: Harness, sender: OutboxSender, alone = false): BroadcastWorker {
+  const { bot } = h.app;
+  return new BroadcastWorker({
+    store: h.app.store.broadcasts,
+    alone,
+    outboxes: [
+      {
+        channel: 'telegram',
+        rate: 200,
+        render: (b, lang) => [{ m: 'send', text: b.texts[lang] ?? '' }],
+        wake: (key) => sender.wake(key),
+      },
+    ],
+    seal: bot.seal,
+    addresses: bot.addresses,
+    log: createLogger('silent'),
+    idleMs: 20,
+  });
+}
+
 describe('broadcast store and worker', () => {
   let h: Harness | undefined;
   afterEach(() => h?.close());
@@ -101,21 +122,7 @@ describe('broadcast store and worker', () => {
       },
     });
     const release = priority.hold('telegram');
-    const worker = new BroadcastWorker({
-      store: h.app.store.broadcasts,
-      outboxes: [
-        {
-          channel: 'telegram',
-          rate: 200,
-          render: (b, lang) => [{ m: 'send', text: b.texts[lang] ?? '' }],
-          wake: (key) => sender.wake(key),
-        },
-      ],
-      seal: bot.seal,
-      addresses: bot.addresses,
-      log,
-      idleMs: 20,
-    });
+    const worker = telegramWorker(h, sender);
     sender.start();
     worker.start();
     await new Promise((r) => setTimeout(r, 200));
@@ -130,6 +137,7 @@ describe('broadcast store and worker', () => {
     expect(blocked).toEqual(['5']);
     expect(await h.app.store.broadcasts.figures(id)).toMatchObject({ sent: 11, blocked: 1, queued: 0 });
   });
+
   it('the only instance gives back at start what an earlier version claimed, and sends it', async () => {
     h = new Harness();
     seedSubscribers(h, range(1, 4));
@@ -161,22 +169,7 @@ describe('broadcast store and worker', () => {
       log,
       limits: { perSecond: 1000 },
     });
-    const worker = new BroadcastWorker({
-      store,
-      alone: true,
-      outboxes: [
-        {
-          channel: 'telegram',
-          rate: 200,
-          render: (b, lang) => [{ m: 'send', text: b.texts[lang] ?? '' }],
-          wake: (key) => sender.wake(key),
-        },
-      ],
-      seal: bot.seal,
-      addresses: bot.addresses,
-      log,
-      idleMs: 20,
-    });
+    const worker = telegramWorker(h, sender, true);
     sender.start();
     worker.start();
     const end = Date.now() + 10_000;

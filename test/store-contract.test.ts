@@ -438,6 +438,17 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
     address: `sealed-${topic}`,
     how: 'command',
   });
+  /** A fresh store: these users follow covid in Spanish on Telegram, and a broadcast to them is expanded. */
+  const expandedBroadcast = async (keys: string[]) => {
+    await fresh();
+    for (const k of keys)
+      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
+    const b = store.broadcasts;
+    const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
+    await b.queue(id);
+    await b.expand(['telegram']);
+    return { b, id };
+  };
 
   it('keeps subscriptions with their consent, loads them in the turn, and forgets them with the user', async () => {
     await fresh();
@@ -583,13 +594,7 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
   });
 
   it('a delivery an earlier version claimed is moved once its claims are given back', async () => {
-    await fresh();
-    for (const k of ['a', 'b', 'c'])
-      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
-    const b = store.broadcasts;
-    const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
-    await b.queue(id);
-    await b.expand(['telegram']);
+    const { b, id } = await expandedBroadcast(['a', 'b', 'c']);
     // As the claims of the earlier design left them: one per owner, each for an hour.
     const claim = (key: string, owner: string) =>
       rowsOf(
@@ -617,13 +622,7 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
   });
 
   it('a forgotten user leaves no key or address in the deliveries, and gets nothing more', async () => {
-    await fresh();
-    for (const k of ['a', 'b'])
-      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
-    const b = store.broadcasts;
-    const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
-    await b.queue(id);
-    await b.expand(['telegram']);
+    const { b, id } = await expandedBroadcast(['a', 'b']);
     // One is moved and sent; the other still waits to move when both are forgotten.
     expect((await b.move(eager(), one)).keys).toHaveLength(1);
     const [first] = await waiting();
@@ -650,13 +649,7 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
   });
 
   it('moves deliveries into the outbox at the pace, each once, and the outbox settles them', async () => {
-    await fresh();
-    for (const k of ['a', 'b', 'c', 'd', 'e', 'f', 'g'])
-      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
-    const b = store.broadcasts;
-    const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
-    await b.queue(id);
-    await b.expand(['telegram']);
+    const { b, id } = await expandedBroadcast(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
     const plan = { channel: 'telegram', now, gapMs: 100, maxLateMs: 1000, ahead: 3, limit: 10 };
     const seen: string[] = [];
     const body = (d: { userKey: string; address: string }) => {
@@ -713,13 +706,7 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
   });
 
   it('a cancel takes back the broadcast messages waiting in the outbox', async () => {
-    await fresh();
-    for (const k of ['a', 'b', 'c'])
-      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
-    const b = store.broadcasts;
-    const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
-    await b.queue(id);
-    await b.expand(['telegram']);
+    const { b, id } = await expandedBroadcast(['a', 'b', 'c']);
     const plan = { channel: 'telegram', now, gapMs: 10, maxLateMs: 1000, ahead: 10, limit: 10 };
     const one = () => [new Uint8Array([1])];
     expect((await b.move(plan, one)).keys).toHaveLength(1);
@@ -740,13 +727,7 @@ describe.each(ENGINES)('store contract: $name', (engine) => {
   });
 
   it('retention unlinks settled deliveries older than the cutoff and keeps the figures', async () => {
-    await fresh();
-    for (const k of ['a', 'b'])
-      await store.turn(k, () => ({ result: null, writes: [put('es'), subscribe('covid')] }));
-    const b = store.broadcasts;
-    const id = await b.create('covid', { es: 'Hola' }, ['en', 'ht']);
-    await b.queue(id);
-    await b.expand(['telegram']);
+    const { b, id } = await expandedBroadcast(['a', 'b']);
     expect((await b.move(eager(), one)).keys).toHaveLength(1);
     const [first] = await waiting();
     await store.outbox.markSent(Number(first!.id), first!.user_key, []);
