@@ -176,6 +176,23 @@ describe('search with the lexicon', () => {
     expect(vaccine.answered && vaccine.results[0]?.id === 'help.emergency').toBe(false);
   });
 
+  it('reaches a concept through one slip in a short word: a letter dropped, added or changed, two swapped', () => {
+    for (const [q, l, id] of [
+      ['lkeol san papye', 'ht', 'children.education'],
+      ['rsais nan travay', 'ht', 'labor.discrimination-harassment'],
+      ['vacnua sin papeles', 'es', 'covid.vaccine'],
+      // The message's own language first: in Creole "plnt" is plent (a complaint), not an English "plant".
+      ['fe plnt', 'ht', 'labor.complaint-how'],
+    ] as const) {
+      const r = search(q, l);
+      expect([r.answered, r.results[0]?.id], q).toEqual([true, id]);
+    }
+    // Two letters swapped in a word of four: ranked first, though too unsure to answer alone.
+    expect(search('pmei travay', 'ht').results[0]?.id).toBe('labor.work-permit');
+    // A first letter is rarely the slip: "dodge" is not "lodge", and the question stays about pay.
+    expect(search('boss owe mi three week pay an a dodge mi', 'en').results[0]?.id).toBe('labor.unpaid-wages');
+  });
+
   it('drops a stop word typed with a letter missing or added, as it drops the stop word', () => {
     for (const [q, l, id] of [
       ['coo hago pa legalizarme', 'es', 'status.regularization'],

@@ -193,8 +193,8 @@ export class Lexicon {
    * Every single word a lexicon reads as a concept, with its concept: search reaches the concept
    * from a misspelling of the word ("traay" for "travay"), as it reaches the index's own words.
    */
-  conceptWords(): Array<[word: string, concept: string]> {
-    return LANGS.flatMap((l) => [...this.langs[l].concepts]);
+  conceptWords(langs: readonly Lang[] = LANGS): Array<[word: string, concept: string]> {
+    return langs.flatMap((l) => [...this.langs[l].concepts]);
   }
 
   /** Whether a query word the index does not know is a misspelt stop word of `lang`. */

@@ -52,6 +52,8 @@ type Doc = { id: string; titles: Partial<Record<Lang, string>> };
 /** fuse.js scores a query word against the few known words that share its trigrams. */
 const FUSE_WORD_OPTIONS = { includeScore: true, ignoreLocation: true, threshold: 0.5, shouldSort: false };
 const FUZZY_CANDIDATES = 16;
+/** One-typo matching against concept words: the shortest word it covers, and the shortest query word it tries. */
+const ONE_EDIT = { minWord: 5, minSwapWord: 4, minToken: 4, shortSim: 0.5 } as const;
 const MAX_LENGTH_GAP = 3;
 const PREFIX_SIMILARITY = 0.8;
 const MAX_CACHED = 50_000;
@@ -117,6 +119,18 @@ export class FaqIndex {
         this.df[termId]! += 1;
       }
     }
+    for (const lang of LANGS) {
+      for (const [word, concept] of lexicon.conceptWords([lang])) {
+        const target = this.terms.get(concept);
+        if (
+          target !== undefined &&
+          !this.terms.has(word) &&
+          word.length >= ONE_EDIT.minSwapWord &&
+          !word.includes(' ')
+        )
+          this.addOneEdit(word, target, lang);
+      }
+    }
     for (const [word, concept] of lexicon.conceptWords()) {
       const target = this.terms.get(concept);
       if (target === undefined || this.terms.has(word) || word.length < 6) continue;
@@ -129,6 +143,54 @@ export class FaqIndex {
         else this.grams.set(g, [alias]);
       }
     }
+  }
+
+  /**
+   * A concept word and each of its one-letter deletions, pointing at the concept: a query word
+   * one edit away (a letter dropped, added, changed or two swapped: "cvoid", "plnt", "rasi") shares
+   * one of these keys. Trigrams miss such typos in short words, where every trigram is touched.
+   */
+  private readonly oneEdit = new Map<string, OneEdit[]>();
+
+  private addOneEdit(word: string, target: number, lang: Lang): void {
+    for (const key of [word, ...deletions(word)]) {
+      const list = this.oneEdit.get(key);
+      const same = list?.find((e) => e.word === word && e.target === target);
+      if (same) same.langs.add(lang);
+      else if (list) list.push({ word, target, langs: new Set([lang]) });
+      else this.oneEdit.set(key, [{ word, target, langs: new Set([lang]) }]);
+    }
+  }
+
+  /**
+   * The concepts whose words are one typo away from `token`, with how close they are. A word of
+   * the message's language wins over another language's: in Creole "plnt" is plent, not "plant".
+   */
+  private oneEditConcepts(token: string, lang: Lang): Array<[number, number]> {
+    const found: Array<[target: number, sim: number, own: boolean]> = [];
+    for (const key of [token, ...deletions(token)]) {
+      for (const { word, target, langs } of this.oneEdit.get(key) ?? []) {
+        // People rarely mistype the first letter: "dodge" is not "lodge".
+        const sameStart = word[0] === token[0] || (word[0] === token[1] && word[1] === token[0]);
+        if (word === token || !sameStart || osaDistance(word, token) !== 1) continue;
+        // In a word of four letters any other edit is most often another word ("pale", "pase"); two
+        // letters swapped are a slip ("pmei" is "pemi").
+        if (word.length < ONE_EDIT.minWord && !isSwap(word, token)) continue;
+        // A short word's slip is less sure: it helps the ranking more than the decision to answer.
+        const sim =
+          word.length < ONE_EDIT.minWord ? ONE_EDIT.shortSim : 1 - 1 / Math.max(word.length, token.length);
+        found.push([target, sim, langs.has(lang)]);
+      }
+    }
+    const own = found.some(([, , o]) => o);
+    const out: Array<[number, number]> = [];
+    for (const [target, sim, o] of found) {
+      if (own && !o) continue;
+      const before = out.findIndex(([t]) => t === target);
+      if (before < 0) out.push([target, sim]);
+      else if (sim > out[before]![1]) out[before]![1] = sim;
+    }
+    return out;
   }
 
   private textOf(id: number): string {
@@ -167,13 +229,22 @@ export class FaqIndex {
    * pick a few candidate words; fuse.js scores how close each one is. Results are cached:
    * chat messages reuse the same words all day.
    */
-  private expand(token: string): Array<[number, number]> {
+  private expand(token: string, lang: Lang): Array<[number, number]> {
     const exact = this.terms.get(token);
     if (exact !== undefined) return [[exact, 1]];
-    // A typo in a word of four letters is most often another word: "rain" is not "train".
-    if (token.length < 5 || token.startsWith(CONCEPT_MARK)) return [];
-    const cached = this.expansions.get(token);
+    if (token.startsWith(CONCEPT_MARK) || token.length < ONE_EDIT.minToken) return [];
+    const key = `${lang} ${token}`;
+    const cached = this.expansions.get(key);
     if (cached) return cached;
+    // A typo in a word of four letters is most often another word ("rain" is not "train"), unless
+    // it is one edit from a word the lexicon names for a concept ("covi", "pemi").
+    if (token.length < 5) {
+      const near = this.oneEditConcepts(token, lang)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4);
+      this.remember(key, near);
+      return near;
+    }
     const qg = trigrams(token);
     const shared = new Map<number, number>();
     for (const g of qg) {
@@ -212,10 +283,19 @@ export class FaqIndex {
         else if (sim > out[before]![1]) out[before]![1] = sim;
       }
     }
+    for (const [target, sim] of this.oneEditConcepts(token, lang)) {
+      const before = out.findIndex(([t]) => t === target);
+      if (before < 0) out.push([target, sim]);
+      else if (sim > out[before]![1]) out[before]![1] = sim;
+    }
     const best = out.sort((a, b) => b[1] - a[1]).slice(0, 4);
-    if (this.expansions.size > MAX_CACHED) this.expansions.clear();
-    this.expansions.set(token, best);
+    this.remember(key, best);
     return best;
+  }
+
+  private remember(key: string, expansions: Array<[number, number]>): void {
+    if (this.expansions.size > MAX_CACHED) this.expansions.clear();
+    this.expansions.set(key, expansions);
   }
 
   /** The terms a query token stands for: its own form, another language's, or a close spelling; null drops it. */
@@ -233,7 +313,7 @@ export class FaqIndex {
       const id = this.terms.get(alt);
       if (id !== undefined) return [[id, 1]];
     }
-    const close = this.expand(t.form);
+    const close = this.expand(t.form, lang);
     if (close.length || t.form.startsWith(CONCEPT_MARK) || !this.lexicon.nearStop(t.form, lang)) return close;
     return null;
   }
@@ -509,4 +589,45 @@ export class FaqSearcher {
         Number(b.answered) - Number(a.answered) || (b.results[0]?.score ?? 0) - (a.results[0]?.score ?? 0),
     )[0]!;
   }
+}
+
+/** The word with one letter left out, at each position. */
+function deletions(word: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
+  return out;
+}
+
+type OneEdit = { word: string; target: number; langs: Set<Lang> };
+
+/** Whether b is a with two neighbouring letters swapped. */
+function isSwap(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  const diff: number[] = [];
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diff.push(i);
+  return (
+    diff.length === 2 &&
+    diff[1] === diff[0]! + 1 &&
+    a[diff[0]!] === b[diff[1]!] &&
+    a[diff[1]!] === b[diff[0]!]
+  );
+}
+
+/** Edit distance where two swapped neighbours count as one edit (optimal string alignment). */
+function osaDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [
+    i,
+    ...Array<number>(b.length).fill(0),
+  ]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
