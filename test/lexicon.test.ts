@@ -190,7 +190,9 @@ describe('search with the lexicon', () => {
     // Two letters swapped in a word of four: ranked first, though too unsure to answer alone.
     expect(search('pmei travay', 'ht').results[0]?.id).toBe('labor.work-permit');
     // A first letter is rarely the slip: "dodge" is not "lodge", and the question stays about pay.
-    expect(search('boss owe mi three week pay an a dodge mi', 'en').results[0]?.id).toBe('labor.unpaid-wages');
+    expect(search('boss owe mi three week pay an a dodge mi', 'en').results[0]?.id).toBe(
+      'labor.unpaid-wages',
+    );
   });
 
   it('drops a stop word typed with a letter missing or added, as it drops the stop word', () => {

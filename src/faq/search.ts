@@ -122,12 +122,9 @@ export class FaqIndex {
     for (const lang of LANGS) {
       for (const [word, concept] of lexicon.conceptWords([lang])) {
         const target = this.terms.get(concept);
-        if (
-          target !== undefined &&
-          !this.terms.has(word) &&
-          word.length >= ONE_EDIT.minSwapWord &&
-          !word.includes(' ')
-        )
+        // Even where another language's text brought the word in as itself ("trafik" in an English
+        // block), a slip in it ("trafk") means the concept.
+        if (target !== undefined && word.length >= ONE_EDIT.minSwapWord && !word.includes(' '))
           this.addOneEdit(word, target, lang);
       }
     }
