@@ -13,9 +13,9 @@ const FUZZY = { minSimilarity: 0.6, minShort: 0.8, minAlias: 0.8 } as const;
  * How fast repeated mentions stop counting (tf / (tf + TF_SATURATION)): high enough that a word an entry
  * is about (in its title, keywords and many phrasings) outweighs a word one phrasing happens to use.
  */
-const TF_SATURATION = 6;
+const TF_SATURATION = 8;
 /** How the score is made: the share of the query matched, and how central the matched words are to the topic. */
-const MIX = { coverage: 0.3, weight: 0.7 } as const;
+const MIX = { coverage: 0.2, weight: 0.8 } as const;
 const MAX_RESULTS = 5;
 /** A long story keeps its end, where the question is. */
 const MAX_QUERY = 600;
