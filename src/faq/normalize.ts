@@ -12,7 +12,7 @@ export const LONG_MESSAGE = 90;
 /** How much a word of the story weighs, beside a word of the question part. */
 export const STORY_WEIGHT = 0.5;
 /** How much a concept of one word inside a phrase weighs, beside the phrase's own. */
-export const INNER_WEIGHT = 0.5;
+export const INNER_WEIGHT = 0.3;
 /** How much the words of a question cue weigh, beside the rest of the message. */
 export const CUE_WEIGHT = 1.5;
 
