@@ -208,6 +208,19 @@ describe('search with the lexicon', () => {
     expect(search('q marca de cemento es mejor', 'es').answered).toBe(false);
   });
 
+  it('refuses a near-domain question whose cue is typed with a letter dropped, added or two swapped', () => {
+    for (const [q, l] of [
+      ['cuanto cobra western uinon pa mandar 100 dolares', 'es'],
+      ['ban m whataspp avoka ki ede gratis la', 'ht'],
+      ['konbyen kob ggawa a pou ale nan fwontye a', 'ht'],
+      ['where to hcange dollars', 'en'],
+    ] as const)
+      expect(search(q, l).answered, q).toBe(false);
+    // A cue of one word is never guessed: "remet" (give back) is not "reset", and the question is answered.
+    const kept = search('msye pa vle remet mwen pasaporte m', 'ht');
+    expect([kept.answered, kept.results[0]?.id]).toEqual([true, 'labor.documents-retained']);
+  });
+
   it('refuses near-domain questions but still suggests topics for the unsure middle', () => {
     for (const [q, l] of [
       ['how much is a us visa', 'en'],

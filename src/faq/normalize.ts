@@ -1,6 +1,7 @@
 import { LANGS, type Lang } from '../text/lang.js';
 import { fold } from '../text/normalize.js';
 import { defaultLexiconFiles, type LexiconFile } from './lexicon.js';
+import { deletions, isDropOrSwap } from './slip.js';
 import { stem } from './stem.js';
 
 export { stem };
@@ -30,6 +31,8 @@ class LangLexicon {
   private readonly stopNear = new Set<string>();
   /** The stem of a word → its concept token. */
   readonly concepts = new Map<string, string>();
+  /** Out-of-scope phrases under each of their words, to find one typed with a slip ("westen union"). */
+  private readonly outPhrases = new Map<string, Array<{ words: string[]; at: number; token: string }>>();
   /** Phrases of concepts and out-of-scope cues, by the stem of their first word. */
   readonly phrases = new Map<string, Phrase[]>();
   readonly cues = new Map<string, Phrase[]>();
@@ -70,11 +73,36 @@ class LangLexicon {
   }
 
   private addConcept(token: string, list: readonly string[]): void {
+    const outside = token.startsWith(`${CONCEPT_MARK}OUT_`);
     for (const item of list) {
       const words = this.stems(item);
       if (words.length === 1) this.concepts.set(words[0]!, token);
       else if (words.length > 1) add(this.phrases, words[0]!, { words, token });
+      if (outside && words.length > 1)
+        for (const [at, w] of words.entries()) add(this.outPhrases, w, { words, at, token });
     }
+  }
+
+  /**
+   * An out-of-scope phrase in these stems with one word typed with a slip: "westen union" is still a
+   * money transfer. The other words must be as written, and a cue of one word is never guessed, so a
+   * real question that shares a word with a cue stays a question.
+   */
+  slippedOutside(stems: string[]): string | undefined {
+    for (let i = 0; i < stems.length; i++) {
+      for (const { words, at, token } of this.outPhrases.get(stems[i]!) ?? []) {
+        const start = i - at;
+        if (start < 0 || start + words.length > stems.length) continue;
+        let slips = 0;
+        for (let k = 0; k < words.length && slips <= 1; k++) {
+          const typed = stems[start + k]!;
+          if (typed === words[k]) continue;
+          slips += isDropOrSwap(words[k]!, typed) ? 1 : 2;
+        }
+        if (slips === 1) return token;
+      }
+    }
+    return undefined;
   }
 
   /** A stop word, or in Spanish a stop verb with a pronoun joined to it ("hacerme", "decirle"). */
@@ -146,11 +174,6 @@ function joinElisions(text: string): string {
 }
 
 /** A word with one of its letters left out, each way. */
-function deletions(word: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
-  return out;
-}
 
 function add<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
@@ -304,6 +327,17 @@ export class Lexicon {
         });
       }
     });
+    // No cue as written: one typed with a slip still says the question is out of scope.
+    if (query && !outside.length) {
+      for (const words of segments) {
+        const stems = words.map((w) => stem(w, lang));
+        const slipped = [own, ...others].map((lex) => lex.slippedOutside(stems)).find(Boolean);
+        if (slipped) {
+          outside.push(slipped);
+          break;
+        }
+      }
+    }
     return { tokens, outside };
   }
 }

@@ -4,6 +4,7 @@ import { LANGS, type Lang } from '../text/lang.js';
 import { hasWords } from '../text/normalize.js';
 import { CONCEPT_MARK, defaultLexicon, type Lexicon, type QueryToken } from './normalize.js';
 import type { FaqEntry } from './schema.js';
+import { deletions, isSlip, SLIP } from './slip.js';
 
 /** How much a match in each field counts: keywords and titles are chosen words, phrasings are many. */
 const FIELD_WEIGHT = { title: 2, keywords: 2, question: 1, phrasings: 1 } as const;
@@ -52,8 +53,8 @@ type Doc = { id: string; titles: Partial<Record<Lang, string>> };
 /** fuse.js scores a query word against the few known words that share its trigrams. */
 const FUSE_WORD_OPTIONS = { includeScore: true, ignoreLocation: true, threshold: 0.5, shouldSort: false };
 const FUZZY_CANDIDATES = 16;
-/** One-typo matching against concept words: the shortest word it covers, and the shortest query word it tries. */
-const ONE_EDIT = { minWord: 5, minSwapWord: 4, minToken: 4, shortSim: 0.5 } as const;
+/** One-slip matching against concept words: the shortest query word it tries, and what a slip in a four-letter word weighs. */
+const ONE_EDIT = { minToken: SLIP.minWord, shortSim: 0.5 } as const;
 const MAX_LENGTH_GAP = 3;
 const PREFIX_SIMILARITY = 0.8;
 const MAX_CACHED = 50_000;
@@ -124,7 +125,7 @@ export class FaqIndex {
         const target = this.terms.get(concept);
         // Even where another language's text brought the word in as itself ("trafik" in an English
         // block), a slip in it ("trafk") means the concept.
-        if (target !== undefined && word.length >= ONE_EDIT.minSwapWord && !word.includes(' '))
+        if (target !== undefined && word.length >= SLIP.minWord && !word.includes(' '))
           this.addOneEdit(word, target, lang);
       }
     }
@@ -167,15 +168,10 @@ export class FaqIndex {
     const found: Array<[target: number, sim: number, own: boolean]> = [];
     for (const key of [token, ...deletions(token)]) {
       for (const { word, target, langs } of this.oneEdit.get(key) ?? []) {
-        // People rarely mistype the first letter: "dodge" is not "lodge".
-        const sameStart = word[0] === token[0] || (word[0] === token[1] && word[1] === token[0]);
-        if (word === token || !sameStart || osaDistance(word, token) !== 1) continue;
-        // In a word of four letters any other edit is most often another word ("pale", "pase"); two
-        // letters swapped are a slip ("pmei" is "pemi").
-        if (word.length < ONE_EDIT.minWord && !isSwap(word, token)) continue;
+        if (!isSlip(word, token)) continue;
         // A short word's slip is less sure: it helps the ranking more than the decision to answer.
         const sim =
-          word.length < ONE_EDIT.minWord ? ONE_EDIT.shortSim : 1 - 1 / Math.max(word.length, token.length);
+          word.length < SLIP.anyEdit ? ONE_EDIT.shortSim : 1 - 1 / Math.max(word.length, token.length);
         found.push([target, sim, langs.has(lang)]);
       }
     }
@@ -588,43 +584,4 @@ export class FaqSearcher {
   }
 }
 
-/** The word with one letter left out, at each position. */
-function deletions(word: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
-  return out;
-}
-
 type OneEdit = { word: string; target: number; langs: Set<Lang> };
-
-/** Whether b is a with two neighbouring letters swapped. */
-function isSwap(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  const diff: number[] = [];
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diff.push(i);
-  return (
-    diff.length === 2 &&
-    diff[1] === diff[0]! + 1 &&
-    a[diff[0]!] === b[diff[1]!] &&
-    a[diff[1]!] === b[diff[0]!]
-  );
-}
-
-/** Edit distance where two swapped neighbours count as one edit (optimal string alignment). */
-function osaDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [
-    i,
-    ...Array<number>(b.length).fill(0),
-  ]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
