@@ -173,8 +173,6 @@ function joinElisions(text: string): string {
   return text.replace(/(\p{L})['’ʼ](?!d\b)(?=\p{L})/gu, '$1');
 }
 
-/** A word with one of its letters left out, each way. */
-
 function add<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
   if (list) list.push(value);

@@ -123,22 +123,19 @@ export class FaqIndex {
     for (const lang of LANGS) {
       for (const [word, concept] of lexicon.conceptWords([lang])) {
         const target = this.terms.get(concept);
+        if (target === undefined || word.includes(' ')) continue;
         // Even where another language's text brought the word in as itself ("trafik" in an English
         // block), a slip in it ("trafk") means the concept.
-        if (target !== undefined && word.length >= SLIP.minWord && !word.includes(' '))
-          this.addOneEdit(word, target, lang);
-      }
-    }
-    for (const [word, concept] of lexicon.conceptWords()) {
-      const target = this.terms.get(concept);
-      if (target === undefined || this.terms.has(word) || word.length < 6) continue;
-      const alias = -(this.aliasText.length + 1);
-      this.aliasText.push(word);
-      this.aliasOf.push(target);
-      for (const g of trigrams(word)) {
-        const list = this.grams.get(g);
-        if (list) list.push(alias);
-        else this.grams.set(g, [alias]);
+        if (word.length >= SLIP.minWord) this.addOneEdit(word, target, lang);
+        if (this.terms.has(word) || word.length < 6) continue;
+        const alias = -(this.aliasText.length + 1);
+        this.aliasText.push(word);
+        this.aliasOf.push(target);
+        for (const g of trigrams(word)) {
+          const list = this.grams.get(g);
+          if (list) list.push(alias);
+          else this.grams.set(g, [alias]);
+        }
       }
     }
   }
@@ -177,12 +174,7 @@ export class FaqIndex {
     }
     const own = found.some(([, , o]) => o);
     const out: Array<[number, number]> = [];
-    for (const [target, sim, o] of found) {
-      if (own && !o) continue;
-      const before = out.findIndex(([t]) => t === target);
-      if (before < 0) out.push([target, sim]);
-      else if (sim > out[before]![1]) out[before]![1] = sim;
-    }
+    for (const [target, sim, o] of found) if (o || !own) keepBest(out, target, sim);
     return out;
   }
 
@@ -229,15 +221,18 @@ export class FaqIndex {
     const key = `${lang} ${token}`;
     const cached = this.expansions.get(key);
     if (cached) return cached;
-    // A typo in a word of four letters is most often another word ("rain" is not "train"), unless
-    // it is one edit from a word the lexicon names for a concept ("covi", "pemi").
-    if (token.length < 5) {
-      const near = this.oneEditConcepts(token, lang)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 4);
-      this.remember(key, near);
-      return near;
-    }
+    const out: Array<[number, number]> = [];
+    // A typo in a word of four letters is most often another word ("rain" is not "train"): only a
+    // slip in a word the lexicon names for a concept is looked for there ("covi", "pemi").
+    if (token.length >= 5) this.fuzzyTerms(token, out);
+    for (const [target, sim] of this.oneEditConcepts(token, lang)) keepBest(out, target, sim);
+    const best = out.sort((a, b) => b[1] - a[1]).slice(0, 4);
+    this.remember(key, best);
+    return best;
+  }
+
+  /** Known words and concept words that share trigrams with `token`, scored by fuse.js, into `out`. */
+  private fuzzyTerms(token: string, out: Array<[number, number]>): void {
     const qg = trigrams(token);
     const shared = new Map<number, number>();
     for (const g of qg) {
@@ -254,7 +249,6 @@ export class FaqIndex {
       .sort((a, b) => b[1] - a[1])
       .slice(0, FUZZY_CANDIDATES)
       .map(([id]) => id);
-    const out: Array<[number, number]> = [];
     if (candidates.length) {
       const fuse = new Fuse(
         candidates.map((id) => this.textOf(id)),
@@ -271,19 +265,9 @@ export class FaqIndex {
         // A concept word is reached by a misspelling only, not by a longer word that starts with it.
         if (id < 0 && 1 - (r.score ?? 1) < FUZZY.minAlias) continue;
         const target = id >= 0 ? id : this.aliasOf[-id - 1]!;
-        const before = out.findIndex(([t]) => t === target);
-        if (before < 0) out.push([target, sim]);
-        else if (sim > out[before]![1]) out[before]![1] = sim;
+        keepBest(out, target, sim);
       }
     }
-    for (const [target, sim] of this.oneEditConcepts(token, lang)) {
-      const before = out.findIndex(([t]) => t === target);
-      if (before < 0) out.push([target, sim]);
-      else if (sim > out[before]![1]) out[before]![1] = sim;
-    }
-    const best = out.sort((a, b) => b[1] - a[1]).slice(0, 4);
-    this.remember(key, best);
-    return best;
   }
 
   private remember(key: string, expansions: Array<[number, number]>): void {
@@ -585,3 +569,10 @@ export class FaqSearcher {
 }
 
 type OneEdit = { word: string; target: number; langs: Set<Lang> };
+
+/** Adds a match to a list of (term, similarity), keeping the best similarity of each term. */
+function keepBest(out: Array<[number, number]>, target: number, sim: number): void {
+  const before = out.findIndex(([t]) => t === target);
+  if (before < 0) out.push([target, sim]);
+  else if (sim > out[before]![1]) out[before]![1] = sim;
+}
