@@ -154,6 +154,13 @@ describe('search with the lexicon', () => {
   const h = new Harness();
   afterAll(() => h.close());
   const search = (q: string, lang: 'es' | 'en' | 'ht') => h.app.bot.current.searcher.search(q, lang);
+  /** Each message is answered, with its entry first. */
+  const answers = (cases: ReadonlyArray<readonly [string, 'es' | 'en' | 'ht', string]>) => {
+    for (const [q, l, id] of cases) {
+      const r = search(q, l);
+      expect([r.answered, r.results[0]?.id], q).toEqual([true, id]);
+    }
+  };
 
   it('answers code-switched messages in the user language', () => {
     const r = search('el boss no me ha dado mi paycheck', 'es');
@@ -163,30 +170,24 @@ describe('search with the lexicon', () => {
   });
 
   it('reaches a concept through a misspelling of its word, not through a longer word that starts with it', () => {
-    for (const [q, l] of [
-      ['el ptron no me paga', 'es'],
-      ['el patrn no me quiere pagar', 'es'],
-      ['patwn an pa peye m', 'ht'],
-    ] as const) {
-      const r = search(q, l);
-      expect([r.answered, r.results[0]?.id], q).toEqual([true, 'labor.unpaid-wages']);
-    }
+    answers([
+      ['el ptron no me paga', 'es', 'labor.unpaid-wages'],
+      ['el patrn no me quiere pagar', 'es', 'labor.unpaid-wages'],
+      ['patwn an pa peye m', 'ht', 'labor.unpaid-wages'],
+    ]);
     // "danjere" (dangerous) starts with "danje" (danger): a question about a vaccine is not an emergency.
     const vaccine = search('eske vaksen an danjere', 'ht');
     expect(vaccine.answered && vaccine.results[0]?.id === 'help.emergency').toBe(false);
   });
 
   it('reaches a concept through one slip in a short word: a letter dropped, added or changed, two swapped', () => {
-    for (const [q, l, id] of [
+    answers([
       ['lkeol san papye', 'ht', 'children.education'],
       ['rsais nan travay', 'ht', 'labor.discrimination-harassment'],
       ['vacnua sin papeles', 'es', 'covid.vaccine'],
       // The message's own language first: in Creole "plnt" is plent (a complaint), not an English "plant".
       ['fe plnt', 'ht', 'labor.complaint-how'],
-    ] as const) {
-      const r = search(q, l);
-      expect([r.answered, r.results[0]?.id], q).toEqual([true, id]);
-    }
+    ]);
     // Two letters swapped in a word of four: ranked first, though too unsure to answer alone.
     expect(search('pmei travay', 'ht').results[0]?.id).toBe('labor.work-permit');
     // A first letter is rarely the slip: "dodge" is not "lodge", and the question stays about pay.
@@ -196,14 +197,11 @@ describe('search with the lexicon', () => {
   });
 
   it('drops a stop word typed with a letter missing or added, as it drops the stop word', () => {
-    for (const [q, l, id] of [
+    answers([
       ['coo hago pa legalizarme', 'es', 'status.regularization'],
       ['el boss no me ha dado mi paycheck desde hae un mes', 'es', 'labor.unpaid-wages'],
       ['cada cuato me lavo las manos pa el virus', 'es', 'covid.prevention'],
-    ] as const) {
-      const r = search(q, l);
-      expect([r.answered, r.results[0]?.id], q).toEqual([true, id]);
-    }
+    ]);
     // A letter typed for another is not looked for: "marca" is not "marzo", and stays a word no entry explains.
     expect(search('q marca de cemento es mejor', 'es').answered).toBe(false);
   });
@@ -217,8 +215,7 @@ describe('search with the lexicon', () => {
     ] as const)
       expect(search(q, l).answered, q).toBe(false);
     // A cue of one word is never guessed: "remet" (give back) is not "reset", and the question is answered.
-    const kept = search('msye pa vle remet mwen pasaporte m', 'ht');
-    expect([kept.answered, kept.results[0]?.id]).toEqual([true, 'labor.documents-retained']);
+    answers([['msye pa vle remet mwen pasaporte m', 'ht', 'labor.documents-retained']]);
   });
 
   it('refuses near-domain questions but still suggests topics for the unsure middle', () => {
