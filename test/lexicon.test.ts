@@ -190,6 +190,9 @@ describe('search with the lexicon', () => {
     ]);
     // Two letters swapped in a word of four: ranked first, though too unsure to answer alone.
     expect(search('pmei travay', 'ht').results[0]?.id).toBe('labor.work-permit');
+    // So is a letter added to a word of four: five letters that are no word are most often that word.
+    expect(search('mazsk nan travay', 'ht').results[0]?.id).toBe('covid.workplace');
+    expect(search('yo pa peyue m', 'ht').results[0]?.id).toBe('labor.unpaid-wages');
     // A first letter is rarely the slip: "dodge" is not "lodge", and the question stays about pay.
     expect(search('boss owe mi three week pay an a dodge mi', 'en').results[0]?.id).toBe(
       'labor.unpaid-wages',

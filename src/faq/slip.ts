@@ -44,14 +44,14 @@ export const SLIP = { minWord: 4, anyEdit: 5 } as const;
 
 /**
  * Whether `typed` is `word` with one slip. People rarely mistype the first letter ("dodge" is not
- * "lodge"), and in a word of four letters any edit but a swap is most often another word ("pale",
- * "pase"): two letters swapped are a slip ("pmei" is "pemi").
+ * "lodge"). In a word of four letters a letter dropped or changed most often makes another word
+ * ("pale", "pase"); two letters swapped ("pmei") or one added ("peyue") rarely do.
  */
 export function isSlip(word: string, typed: string): boolean {
   if (word === typed || word.length < SLIP.minWord || typed.length < SLIP.minWord) return false;
   const sameStart = word[0] === typed[0] || (word[0] === typed[1] && word[1] === typed[0]);
   if (!sameStart || osaDistance(word, typed) !== 1) return false;
-  return word.length >= SLIP.anyEdit || isSwap(word, typed);
+  return word.length >= SLIP.anyEdit || isSwap(word, typed) || typed.length === word.length + 1;
 }
 
 /**
